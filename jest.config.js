@@ -1,0 +1,27 @@
+/**
+ * Jest runs in ESM mode (`node --experimental-vm-modules`): Nest 12 ships ESM only and CommonJS Jest cannot
+ * load it. SWC strips types only; `npm test` runs `tsc --noEmit` first for type checking.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'es6' },
+      },
+    ],
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

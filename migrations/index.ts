@@ -1,0 +1,14 @@
+import { sagaMigrations } from '../src/saga/persistence/migrations';
+import { CreateOrdersTables1764000000100 } from './1764000000100-create-orders-tables';
+import { CreateInventoryTables1764000000200 } from './1764000000200-create-inventory-tables';
+import { CreatePaymentsTables1764000000300 } from './1764000000300-create-payments-tables';
+import { CreateShipmentsTables1764000000400 } from './1764000000400-create-shipments-tables';
+
+/** Every migration the app runs, the saga module's own first. Order matters only by timestamp. */
+export const allMigrations = [
+  ...sagaMigrations,
+  CreateOrdersTables1764000000100,
+  CreateInventoryTables1764000000200,
+  CreatePaymentsTables1764000000300,
+  CreateShipmentsTables1764000000400,
+];

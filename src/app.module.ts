@@ -1,0 +1,43 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ScheduleModule } from '@nestjs/schedule';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { InventoryModule } from './inventory';
+import { OrderFulfillmentModule } from './order-fulfillment/order-fulfillment.module';
+import { OrdersModule } from './orders';
+import { PaymentModule } from './payment';
+import { SagaModule } from './saga';
+import { ShippingModule } from './shipping';
+
+/** The monolith: four domain modules, the order saga, and the saga machinery, on one database. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CqrsModule.forRoot(),
+        ScheduleModule.forRoot(),
+        DatabaseModule.forRoot({ url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir, poolSize: config.dbPoolSize }),
+        SagaModule.forRoot({
+          defaultStepTimeoutMs: config.saga.stepTimeoutMs,
+          retry: { maxAttempts: config.saga.maxAttempts, backoffBaseMs: config.saga.backoffBaseMs, backoffMaxMs: config.saga.backoffMaxMs },
+          jobEnabled: config.saga.jobEnabled,
+          jobIntervalMs: config.saga.jobIntervalMs,
+          jobBatchSize: config.saga.jobBatchSize,
+          leaseMs: config.saga.leaseMs,
+        }),
+        InventoryModule.forRoot({ seedStock: config.seedStock }),
+        PaymentModule,
+        ShippingModule,
+        OrdersModule,
+        OrderFulfillmentModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+  }
+}

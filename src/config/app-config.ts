@@ -1,0 +1,78 @@
+/**
+ * Typed configuration read from the environment once, at start-up. Every variable, its default and its meaning
+ * is listed in the README's configuration table; keep the two in step.
+ */
+export interface AppConfig {
+  port: number;
+  /** Unset: embedded PGlite under `pgliteDataDir`. */
+  databaseUrl?: string;
+  pgliteDataDir: string;
+  dbPoolSize: number;
+  /** Units of each catalog product seeded on first start. */
+  seedStock: number;
+  /** Bearer token for operator actions; unset disables them. */
+  adminToken?: string;
+  saga: {
+    stepTimeoutMs: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    jobIntervalMs: number;
+    jobBatchSize: number;
+    jobEnabled: boolean;
+    leaseMs: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError(`${name} must be a postgres:// URL`);
+  return raw;
+}
+
+/** Reads and validates the environment; throws {@link ConfigError} naming the first bad variable. */
+export function loadAppConfig(env: Env = process.env): AppConfig {
+  return {
+    port: int(env, 'PORT', 3000, 0),
+    databaseUrl: url(env, 'DATABASE_URL'),
+    pgliteDataDir: env.PGLITE_DATA_DIR || './.data/pglite',
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1),
+    seedStock: int(env, 'SEED_STOCK', 100, 0),
+    adminToken: env.ADMIN_TOKEN || undefined,
+    saga: {
+      stepTimeoutMs: int(env, 'SAGA_STEP_TIMEOUT_MS', 10_000, 1),
+      maxAttempts: int(env, 'SAGA_MAX_ATTEMPTS', 3, 1),
+      backoffBaseMs: int(env, 'SAGA_BACKOFF_BASE_MS', 500, 0),
+      backoffMaxMs: int(env, 'SAGA_BACKOFF_MAX_MS', 30_000, 0),
+      jobIntervalMs: int(env, 'SAGA_JOB_INTERVAL_MS', 1_000, 10),
+      jobBatchSize: int(env, 'SAGA_JOB_BATCH_SIZE', 100, 1),
+      jobEnabled: bool(env, 'SAGA_JOB_ENABLED', true),
+      leaseMs: int(env, 'SAGA_LEASE_MS', 15_000, 100),
+    },
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

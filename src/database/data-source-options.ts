@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { pgliteDriver } from './pglite-pool';
+
+/** Where the database lives: a PostgreSQL URL, or a PGlite data directory (`memory://` for throwaway ones). */
+export interface DatabaseTarget {
+  /** `postgres://...`; when absent the embedded PGlite at `pgliteDataDir` is used. */
+  url?: string;
+  /** PGlite data directory, or `memory://`. Never open one directory from two processes. */
+  pgliteDataDir: string;
+  /** Connections in the `pg` pool (ignored by PGlite, which is one session). */
+  poolSize: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type MigrationList = MixedList<Function | string>;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type EntityList = MixedList<Function | string | EntitySchema>;
+
+export function isPglite(target: DatabaseTarget): boolean {
+  return !target.url;
+}
+
+/**
+ * The one place that turns a {@link DatabaseTarget} into TypeORM options, shared by the app, the migration CLI
+ * and the tests, so all three talk to the database the same way.
+ */
+export async function buildDataSourceOptions(
+  target: DatabaseTarget,
+  parts: { migrations: MigrationList; entities?: EntityList; migrationsRun?: boolean },
+): Promise<DataSourceOptions> {
+  const common = {
+    type: 'postgres' as const,
+    entities: parts.entities ?? [],
+    migrations: parts.migrations,
+    migrationsRun: parts.migrationsRun ?? false,
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: ['error' as const],
+  };
+  if (target.url) {
+    return {
+      ...common,
+      url: target.url,
+      poolSize: target.poolSize,
+      applicationName: 'sagaworks',
+    };
+  }
+  if (!target.pgliteDataDir.startsWith('memory://')) mkdirSync(target.pgliteDataDir, { recursive: true });
+  const db = await PGlite.create(target.pgliteDataDir);
+  return {
+    ...common,
+    driver: pgliteDriver(db),
+    // PGlite has no uuid-ossp; gen_random_uuid() is core PostgreSQL since 13.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    database: 'postgres',
+  };
+}

@@ -1,0 +1,62 @@
+import { InventoryReleasedEvent, InventoryReservationFailedEvent, InventoryReservedEvent, ReleaseInventoryCommand, ReserveInventoryCommand } from '../inventory';
+import {
+  CancelOrderCommand,
+  ConfirmOrderCommand,
+  ORDER_FULFILLMENT_SAGA,
+  OrderCancelledEvent,
+  OrderConfirmedEvent,
+  type OrderFulfillmentData,
+} from '../orders';
+import { PaymentChargedEvent, PaymentDeclinedEvent, PaymentRefundedEvent, ProcessPaymentCommand, RefundPaymentCommand } from '../payment';
+import { defineSaga } from '../saga';
+import { CancelShipmentCommand, CreateShipmentCommand, ShipmentCancelledEvent, ShipmentCreatedEvent, ShipmentFailedEvent } from '../shipping';
+
+/**
+ * Placing an order: reserve stock, charge, ship, confirm. When a step fails, the steps before it are undone in
+ * reverse (cancel shipment, refund, release stock) and, last, the order is cancelled with the reason.
+ */
+export const orderFulfillmentSaga = defineSaga<OrderFulfillmentData>({
+  type: ORDER_FULFILLMENT_SAGA,
+  steps: [
+    {
+      // Done by the time the saga starts (same transaction); kept as a step so cancelling the order is the
+      // last compensation.
+      name: 'placeOrder',
+      compensation: (c) => new CancelOrderCommand(c.sagaId, c.data.orderId, c.failureReason ?? 'cancelled'),
+      compensatedBy: [OrderCancelledEvent],
+    },
+    {
+      name: 'reserveInventory',
+      command: (c) => new ReserveInventoryCommand(c.sagaId, c.data.orderId, c.data.items.map((i) => ({ sku: i.sku, quantity: i.quantity }))),
+      completedBy: [InventoryReservedEvent],
+      failedBy: [InventoryReservationFailedEvent],
+      compensation: (c) => new ReleaseInventoryCommand(c.sagaId, c.data.orderId),
+      compensatedBy: [InventoryReleasedEvent],
+    },
+    {
+      name: 'processPayment',
+      command: (c) => new ProcessPaymentCommand(c.sagaId, c.data.orderId, c.data.totalCents, c.data.paymentToken),
+      completedBy: [PaymentChargedEvent],
+      failedBy: [PaymentDeclinedEvent],
+      onCompleted: (data, e) => ({ ...data, paymentId: (e as PaymentChargedEvent).paymentId }),
+      compensation: (c) => new RefundPaymentCommand(c.sagaId, c.data.orderId),
+      compensatedBy: [PaymentRefundedEvent],
+    },
+    {
+      name: 'createShipment',
+      command: (c) => new CreateShipmentCommand(c.sagaId, c.data.orderId, c.data.shippingAddress),
+      completedBy: [ShipmentCreatedEvent],
+      failedBy: [ShipmentFailedEvent],
+      onCompleted: (data, e) => ({ ...data, shipmentId: (e as ShipmentCreatedEvent).shipmentId, trackingNumber: (e as ShipmentCreatedEvent).trackingNumber }),
+      compensation: (c) => new CancelShipmentCommand(c.sagaId, c.data.orderId),
+      compensatedBy: [ShipmentCancelledEvent],
+    },
+    {
+      // The last step: nothing after it can fail, so there is nothing to undo it for.
+      name: 'confirmOrder',
+      command: (c) => new ConfirmOrderCommand(c.sagaId, c.data.orderId),
+      completedBy: [OrderConfirmedEvent],
+      nonCompensable: true,
+    },
+  ],
+});

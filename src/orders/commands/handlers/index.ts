@@ -1,0 +1,5 @@
+import { CancelOrderHandler } from './cancel-order.handler';
+import { ConfirmOrderHandler } from './confirm-order.handler';
+import { PlaceOrderHandler } from './place-order.handler';
+
+export const CommandHandlers = [PlaceOrderHandler, ConfirmOrderHandler, CancelOrderHandler];

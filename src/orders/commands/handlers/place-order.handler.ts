@@ -1,0 +1,75 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { BadRequestException, UnprocessableEntityException } from '@nestjs/common';
+import { CommandHandler, EventBus, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { GetProductsQuery, type ProductView } from '../../../inventory';
+import { SagaOrchestrator } from '../../../saga';
+import { OrderPlacedEvent } from '../../events/order-placed.event';
+import { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData, type OrderLine } from '../../order-fulfillment.contract';
+import { fromOrderRow, type OrderRow } from '../../order-rows';
+import { toOrderView } from '../../order.view';
+import { PlaceOrderCommand, type PlaceOrderResult } from '../impl/place-order.command';
+
+/**
+ * Stores the order and its fulfillment saga in ONE transaction: the saga row is the order's outbox, so no crash
+ * can leave an order without the saga that settles it. `OrderPlacedEvent` goes out after commit and kicks off the
+ * first step; if it is lost, the saga's lease runs out and the timeout job dispatches the step instead.
+ */
+@CommandHandler(PlaceOrderCommand)
+export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, PlaceOrderResult> {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queryBus: QueryBus,
+    private readonly eventBus: EventBus,
+    private readonly sagas: SagaOrchestrator,
+  ) {}
+
+  async execute({ input, idempotencyKey }: PlaceOrderCommand): Promise<PlaceOrderResult> {
+    const lines = await this.priceLines(input.items);
+    const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    const orderId = randomUUID();
+    const sagaId = randomUUID();
+
+    const result = await this.dataSource.transaction(async (manager) => {
+      const inserted = (await manager.query(
+        `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
+         VALUES ($1, $2, 'PENDING', $3, $4::jsonb, $5::jsonb, $6, $7, $8)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING *`,
+        [orderId, input.customerId, totalCents, JSON.stringify(lines), JSON.stringify(input.shippingAddress), sagaId, idempotencyKey ?? null, requestHash],
+      )) as OrderRow[];
+      if (inserted.length === 0) {
+        const [existing] = (await manager.query(`SELECT * FROM orders WHERE idempotency_key = $1`, [idempotencyKey])) as OrderRow[];
+        if (existing.request_hash !== requestHash) {
+          throw new UnprocessableEntityException('Idempotency-Key was already used with a different request body');
+        }
+        return { order: fromOrderRow(existing), replayed: true };
+      }
+      const data: OrderFulfillmentData = {
+        orderId,
+        customerId: input.customerId,
+        items: lines,
+        totalCents,
+        paymentToken: input.paymentToken,
+        shippingAddress: input.shippingAddress,
+      };
+      await this.sagas.start<OrderFulfillmentData>(ORDER_FULFILLMENT_SAGA, { id: sagaId, correlationId: orderId, data }, { manager });
+      return { order: fromOrderRow(inserted[0]), replayed: false };
+    });
+
+    if (!result.replayed) this.eventBus.publish(new OrderPlacedEvent(sagaId, orderId));
+    return { order: toOrderView(result.order), replayed: result.replayed };
+  }
+
+  /** Prices each line from the catalog; an unknown SKU is the caller's error (400), found before anything is written. */
+  private async priceLines(items: PlaceOrderCommand['input']['items']): Promise<OrderLine[]> {
+    const skus = [...new Set(items.map((i) => i.sku))];
+    const products: ProductView[] = await this.queryBus.execute(new GetProductsQuery(skus));
+    const bySku = new Map(products.map((p) => [p.sku, p]));
+    const unknown = items.flatMap((item, i) => (bySku.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`]));
+    if (unknown.length > 0) throw new BadRequestException(unknown);
+    return items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPriceCents: (bySku.get(i.sku) as ProductView).priceCents }));
+  }
+}

@@ -1,0 +1,8 @@
+import type { ICommand } from '@nestjs/cqrs';
+
+export class ConfirmOrderCommand implements ICommand {
+  constructor(
+    public readonly sagaId: string,
+    public readonly orderId: string,
+  ) {}
+}

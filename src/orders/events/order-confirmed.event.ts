@@ -1,0 +1,8 @@
+import type { IEvent } from '@nestjs/cqrs';
+
+export class OrderConfirmedEvent implements IEvent {
+  constructor(
+    public readonly sagaId: string,
+    public readonly orderId: string,
+  ) {}
+}

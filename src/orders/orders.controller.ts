@@ -1,0 +1,51 @@
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBadRequestResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { PlaceOrderCommand } from './commands/impl/place-order.command';
+import { PlaceOrderRequestDto } from './dto/place-order.request.dto';
+import type { OrderView } from './order.view';
+import { GetOrderQuery } from './queries/impl/get-order.query';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
+
+@ApiTags('orders')
+@Controller('orders')
+export class OrdersController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly queryBus: QueryBus,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key returns the same order and starts no second saga' })
+  @ApiCreatedResponse({ description: '{ id, status: "PENDING", sagaId }' })
+  @ApiBadRequestResponse({ description: 'A bad field, named in `message`; nothing is written' })
+  async place(
+    @Body() body: PlaceOrderRequestDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ id: string; status: string; sagaId: string }> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new BadRequestException(['Idempotency-Key header must be 1-200 characters of letters, digits, _ - : .']);
+    }
+    const { order, replayed } = await this.commandBus.execute(
+      new PlaceOrderCommand(
+        { customerId: body.customerId, items: body.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), paymentToken: body.paymentToken, shippingAddress: { line1: body.shippingAddress.line1, city: body.shippingAddress.city, postalCode: body.shippingAddress.postalCode, country: body.shippingAddress.country } },
+        idempotencyKey,
+      ),
+    );
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return { id: order.id, status: order.status, sagaId: order.sagaId };
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ description: '{ id, status, totalCents, items, sagaId, failureReason? }' })
+  @ApiNotFoundResponse()
+  async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<OrderView> {
+    const order = await this.queryBus.execute(new GetOrderQuery(id));
+    if (!order) throw new NotFoundException(`order ${id} not found`);
+    return order;
+  }
+}

@@ -1,0 +1,17 @@
+/** How often and how patiently a step (or its compensation) is retried after its deadline passes. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. Default 3. */
+  maxAttempts: number;
+  /** Wait before the second attempt; doubled for each further one. Default 500 ms. */
+  backoffBaseMs: number;
+  /** Upper bound of the wait between attempts. Default 30 s. */
+  backoffMaxMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 30_000 };
+
+/** Wait before attempt `attempt + 1`, after `attempt` attempts have timed out (exponential, capped). */
+export function backoffDelayMs(policy: RetryPolicy, attempt: number): number {
+  const exponent = Math.max(0, attempt - 1);
+  return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** exponent);
+}

@@ -1,0 +1,27 @@
+/** Lifecycle of a saga instance. `COMPLETED`, `COMPENSATED` and `FAILED` are terminal. */
+export const SagaStatus = {
+  STARTED: 'STARTED',
+  RUNNING: 'RUNNING',
+  COMPENSATING: 'COMPENSATING',
+  COMPLETED: 'COMPLETED',
+  COMPENSATED: 'COMPENSATED',
+  FAILED: 'FAILED',
+} as const;
+export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
+
+/** Lifecycle of one step of a saga instance. */
+export const StepStatus = {
+  PENDING: 'PENDING',
+  EXECUTING: 'EXECUTING',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  COMPENSATING: 'COMPENSATING',
+  COMPENSATED: 'COMPENSATED',
+} as const;
+export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
+
+export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = [SagaStatus.COMPLETED, SagaStatus.COMPENSATED, SagaStatus.FAILED];
+
+export function isTerminal(status: SagaStatus): boolean {
+  return TERMINAL_SAGA_STATUSES.includes(status);
+}

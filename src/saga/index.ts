@@ -1,0 +1,20 @@
+/**
+ * Public API of the saga module. Host apps import from here only.
+ */
+export { SagaModule } from './saga.module';
+export type { SagaModuleOptions } from './saga-module-options.interface';
+export { defineSaga } from './definition/saga-definition';
+export type { SagaDefinition, SagaStepDefinition, SagaContext, SagaReply, SagaFailureReply, ReplyType } from './definition/saga-definition';
+export type { RetryPolicy } from './definition/retry-policy';
+export { SagaStatus, StepStatus, isTerminal } from './domain/saga-status';
+export type { SagaState, StepState } from './domain/saga-state';
+export { SagaOrchestrator } from './runtime/saga-orchestrator';
+export type { StartSagaInput, StartSagaOptions } from './runtime/saga-orchestrator';
+export { SagaTimeoutJob } from './runtime/saga-timeout.job';
+export { SagaClock } from './runtime/saga-clock';
+export { SagaRegistry } from './runtime/saga-registry';
+export { SagaEndedEvent } from './runtime/saga-ended.event';
+export { SagaInstanceEntity } from './persistence/saga-instance.entity';
+export { SagaHistoryEntity } from './persistence/saga-history.entity';
+export { sagaMigrations } from './persistence/migrations';
+export type { SagaView } from './api/saga.view';

@@ -1,0 +1,4 @@
+import { CreateSagaTables1764000000000 } from './1764000000000-create-saga-tables';
+
+/** The saga module's migrations; add them to the host app's `migrations` list. */
+export const sagaMigrations = [CreateSagaTables1764000000000];

@@ -1,0 +1,214 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { HistoryEntry, SagaState, Transition } from '../domain/saga-state';
+import type { SagaStatus } from '../domain/saga-status';
+
+/** Something that runs SQL: the DataSource, or a transaction's EntityManager. */
+export type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
+
+/** Who holds a saga while its current action runs, and until when. */
+export interface Lease {
+  owner: string;
+  until: Date;
+}
+
+export interface SagaHistoryRow {
+  seq: number;
+  step: string | null;
+  from: string | null;
+  to: string;
+  reason: string | null;
+  at: Date;
+}
+
+export interface SagaListFilter {
+  status?: SagaStatus;
+  type?: string;
+  correlationId?: string;
+  limit: number;
+}
+
+interface SagaRow {
+  id: string;
+  type: string;
+  correlation_id: string;
+  status: SagaStatus;
+  step_index: number;
+  steps: SagaState['steps'];
+  data: unknown;
+  failure_reason: string | null;
+  due_at: Date | string | null;
+  lease_owner: string | null;
+  lease_until: Date | string | null;
+  version: number;
+  history_seq: number;
+  definition_hash: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+function toState(row: SagaRow): SagaState {
+  return {
+    id: row.id,
+    type: row.type,
+    correlationId: row.correlation_id,
+    status: row.status,
+    stepIndex: row.step_index,
+    steps: row.steps,
+    data: row.data,
+    failureReason: row.failure_reason,
+    dueAt: date(row.due_at),
+    leaseOwner: row.lease_owner,
+    leaseUntil: date(row.lease_until),
+    version: Number(row.version),
+    historySeq: Number(row.history_seq),
+    definitionHash: row.definition_hash,
+    createdAt: date(row.created_at) as Date,
+    updatedAt: date(row.updated_at) as Date,
+  };
+}
+
+function historyJson(entries: HistoryEntry[]): string {
+  return JSON.stringify(entries.map((e, i) => ({ i: i + 1, step: e.step, from_status: e.from, to_status: e.to, reason: e.reason })));
+}
+
+/** When the timeout job must look at a saga: its deadline, or its lease's end if that comes first. */
+function wakeAt(state: SagaState, lease: Lease): Date | null {
+  if (!state.dueAt) return null;
+  return state.dueAt.getTime() < lease.until.getTime() ? state.dueAt : lease.until;
+}
+
+const HISTORY_INSERT = `
+  INSERT INTO saga_history (saga_id, seq, step, from_status, to_status, reason, at)
+  SELECT w.id, w.history_seq - $HN + h.i, h.step, h.from_status, h.to_status, h.reason, $AT::timestamptz
+  FROM w, jsonb_to_recordset($HJ::jsonb) AS h(i int, step text, from_status text, to_status text, reason text)`;
+
+/**
+ * Every read and write of saga rows. Each write is ONE statement that changes the row and appends its history
+ * (data-modifying CTEs), conditional on the version the transition was computed from: a duplicate or stale
+ * input matches no row and changes nothing.
+ */
+export class SagaStore {
+  constructor(private readonly db: SqlRunner) {}
+
+  /** Inserts a new instance; false when one with the same id or (type, correlation id) exists. */
+  async insert(t: Transition, lease: Lease, runner: SqlRunner = this.db): Promise<boolean> {
+    const s = t.state;
+    const n = t.history.length;
+    const rows = (await runner.query(
+      `WITH w AS (
+         INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, failure_reason,
+           due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::timestamptz, $11, $12::timestamptz, $13::timestamptz,
+           1, $14, $15, $16::timestamptz, $16::timestamptz)
+         ON CONFLICT DO NOTHING
+         RETURNING id, history_seq
+       ), h AS (${HISTORY_INSERT.replace('$HN', '$14').replace('$AT', '$16').replace('$HJ', '$17')})
+       SELECT count(*)::int AS n FROM w`,
+      [
+        s.id, s.type, s.correlationId, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps),
+        JSON.stringify(s.data), s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n,
+        s.definitionHash, s.updatedAt.toISOString(), historyJson(t.history),
+      ],
+    )) as { n: number }[];
+    if (rows[0].n !== 1) return false;
+    Object.assign(s, { version: 1, historySeq: n, leaseOwner: lease.owner, leaseUntil: lease.until });
+    return true;
+  }
+
+  /** Stores a transition computed from version `t.state.version`; false if the row moved on meanwhile. */
+  async update(t: Transition, lease: Lease, runner: SqlRunner = this.db): Promise<boolean> {
+    const s = t.state;
+    const n = t.history.length;
+    const rows = (await runner.query(
+      `WITH w AS (
+         UPDATE saga_instance SET status = $3, step_index = $4, current_step = $5, steps = $6::jsonb, data = $7::jsonb,
+           failure_reason = $8, due_at = $9::timestamptz, lease_owner = $10, lease_until = $11::timestamptz,
+           wake_at = $12::timestamptz, version = version + 1, history_seq = history_seq + $13, updated_at = $14::timestamptz
+         WHERE id = $1 AND version = $2
+         RETURNING id, history_seq
+       ), h AS (${HISTORY_INSERT.replace('$HN', '$13').replace('$AT', '$14').replace('$HJ', '$15')})
+       SELECT count(*)::int AS n FROM w`,
+      [
+        s.id, s.version, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps), JSON.stringify(s.data),
+        s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n, s.updatedAt.toISOString(),
+        historyJson(t.history),
+      ],
+    )) as { n: number }[];
+    if (rows[0].n !== 1) return false;
+    Object.assign(s, { version: s.version + 1, historySeq: s.historySeq + n, leaseOwner: lease.owner, leaseUntil: lease.until });
+    return true;
+  }
+
+  async load(id: string, runner: SqlRunner = this.db): Promise<SagaState | null> {
+    const rows = (await runner.query(`SELECT * FROM saga_instance WHERE id = $1`, [id])) as SagaRow[];
+    return rows[0] ? toState(rows[0]) : null;
+  }
+
+  async findByCorrelation(type: string, correlationId: string, runner: SqlRunner = this.db): Promise<SagaState | null> {
+    const rows = (await runner.query(`SELECT * FROM saga_instance WHERE type = $1 AND correlation_id = $2`, [type, correlationId])) as SagaRow[];
+    return rows[0] ? toState(rows[0]) : null;
+  }
+
+  /**
+   * Claims up to `limit` sagas that need attention (deadline passed, or lease expired) for `lease.owner`.
+   * `SKIP LOCKED` lets several instances claim side by side without waiting on or double-claiming a row; the new
+   * lease keeps the others away until this instance has handled them.
+   */
+  async claimDue(now: Date, limit: number, lease: Lease): Promise<SagaState[]> {
+    const rows = (await this.db.query(
+      `WITH due AS (
+         SELECT id FROM saga_instance
+         WHERE wake_at IS NOT NULL AND wake_at <= $1::timestamptz
+         ORDER BY wake_at
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       ), w AS (
+         UPDATE saga_instance s SET lease_owner = $3, lease_until = $4::timestamptz, wake_at = LEAST(s.due_at, $4::timestamptz)
+         FROM due WHERE s.id = due.id
+         RETURNING s.*
+       )
+       SELECT * FROM w`,
+      [now.toISOString(), limit, lease.owner, lease.until.toISOString()],
+    )) as SagaRow[];
+    return rows.map(toState);
+  }
+
+  /** Extends this owner's leases that end before `renewBefore`, so live work is not taken for orphaned. */
+  async renewLeases(lease: Lease, renewBefore: Date): Promise<void> {
+    await this.db.query(
+      `WITH w AS (
+         UPDATE saga_instance SET lease_until = $2::timestamptz, wake_at = LEAST(due_at, $2::timestamptz)
+         WHERE lease_owner = $1 AND wake_at IS NOT NULL AND lease_until < $3::timestamptz
+         RETURNING 1
+       ) SELECT count(*)::int AS n FROM w`,
+      [lease.owner, lease.until.toISOString(), renewBefore.toISOString()],
+    );
+  }
+
+  async list(filter: SagaListFilter): Promise<SagaState[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.type) where.push(`type = $${params.push(filter.type)}`);
+    if (filter.correlationId) where.push(`correlation_id = $${params.push(filter.correlationId)}`);
+    const sql = `SELECT * FROM saga_instance ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY created_at DESC, id LIMIT $${params.push(filter.limit)}`;
+    return ((await this.db.query(sql, params)) as SagaRow[]).map(toState);
+  }
+
+  async history(id: string): Promise<SagaHistoryRow[]> {
+    const rows = (await this.db.query(
+      `SELECT seq, step, from_status, to_status, reason, at FROM saga_history WHERE saga_id = $1 ORDER BY seq`,
+      [id],
+    )) as { seq: number; step: string | null; from_status: string | null; to_status: string; reason: string | null; at: Date | string }[];
+    return rows.map((r) => ({ seq: r.seq, step: r.step, from: r.from_status, to: r.to_status, reason: r.reason, at: date(r.at) as Date }));
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = (await this.db.query(`SELECT status, count(*)::int AS n FROM saga_instance GROUP BY status`)) as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus, EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
+import { defer, EMPTY, filter, from, mergeMap, type Observable, type OperatorFunction, catchError } from 'rxjs';
+import type { EntityManager } from 'typeorm';
+import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition';
+import type { SagaState, Transition } from '../domain/saga-state';
+import { isTerminal } from '../domain/saga-status';
+import { SagaStore, type Lease } from '../persistence/saga-store';
+import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface';
+import { RESOLVED_SAGA_OPTIONS } from './resolve-options';
+import { SagaClock } from './saga-clock';
+import { SagaEndedEvent } from './saga-ended.event';
+import { SagaRegistry, type RegisteredSaga } from './saga-registry';
+import { SagaStateCache } from './saga-state-cache';
+
+/** What starts a saga instance. */
+export interface StartSagaInput<TData> {
+  /** Instance id; generated when absent (pass one to return it before the saga is stored). */
+  id?: string;
+  /** Business key, unique per saga type (say, the order id): a second start with it returns the first instance. */
+  correlationId: string;
+  data: TData;
+}
+
+export interface StartSagaOptions {
+  /**
+   * Store the instance in the caller's transaction (the saga row is then the caller's outbox). Its first command is
+   * NOT dispatched here, since the transaction may still roll back: dispatch it after commit with
+   * `dispatchCurrent()` (or the `kickoff` operator), or let the timeout job do it when the lease ends.
+   */
+  manager?: EntityManager;
+}
+
+const MAX_CONFLICT_RETRIES = 8;
+
+/**
+ * Runs sagas: starts them, applies replies and deadlines as conditional transitions, and produces the commands
+ * to dispatch. Every state change is stored before its commands leave, so a crash at any point leaves a row
+ * that says what to do next.
+ */
+@Injectable()
+export class SagaOrchestrator {
+  private readonly logger = new Logger('Saga');
+  private readonly cache = new SagaStateCache();
+  readonly store: SagaStore;
+
+  constructor(
+    store: SagaStore,
+    private readonly registry: SagaRegistry,
+    private readonly clock: SagaClock,
+    private readonly commandBus: CommandBus,
+    private readonly eventBus: EventBus,
+    @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
+  ) {
+    this.store = store;
+  }
+
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  /**
+   * Starts an instance of `definition`. Idempotent by (type, correlation id): starting again returns the
+   * existing instance and dispatches nothing.
+   */
+  async start<TData>(
+    definition: SagaDefinition<TData> | string,
+    input: StartSagaInput<TData>,
+    options: StartSagaOptions = {},
+  ): Promise<SagaState<TData>> {
+    const saga = this.registry.require<TData>(typeof definition === 'string' ? definition : definition.type);
+    const now = this.clock.now();
+    const t = saga.transitions.start({ id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash }, now);
+    const inserted = await this.store.insert(t as Transition, this.lease(now), options.manager);
+    if (!inserted) {
+      const existing = await this.store.findByCorrelation(saga.definition.type, input.correlationId, options.manager);
+      if (!existing) throw new Error(`Saga ${t.state.id} could not be stored and has no twin`);
+      return existing as SagaState<TData>;
+    }
+    this.remember(t.state as SagaState);
+    if (!options.manager) this.dispatch(this.commandsFor(saga, t));
+    return t.state;
+  }
+
+  /** The commands of a saga's current action, if it is waiting on one (used once the start has committed). */
+  async dispatchCurrent(sagaId: string): Promise<ICommand[]> {
+    const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
+    if (!state || isTerminal(state.status)) return [];
+    const saga = this.registry.get(state.type);
+    const step = state.steps[state.stepIndex];
+    if (!saga || !step || step.awaitingRetry) return [];
+    if (step.status === 'EXECUTING') return this.commandsFor(saga, { state, history: [], actions: [{ kind: 'execute', stepIndex: state.stepIndex, attempt: step.attempts }] });
+    if (step.status === 'COMPENSATING') return this.commandsFor(saga, { state, history: [], actions: [{ kind: 'compensate', stepIndex: state.stepIndex, attempt: step.compensationAttempts }] });
+    return [];
+  }
+
+  /** Applies a reply event to its saga; returns the commands that follow (none for a duplicate or late reply). */
+  async onReply(definition: SagaDefinition<unknown>, event: SagaReply): Promise<ICommand[]> {
+    const saga = this.registry.require(definition.type);
+    const reply = saga.replies.get(event.constructor as ReplyType);
+    if (!reply) return [];
+    return this.transition(saga, event.sagaId, (state, now) => {
+      switch (reply.kind) {
+        case 'completed': {
+          const fold = saga.definition.steps[reply.stepIndex].onCompleted;
+          return saga.transitions.completeStep(state, reply.stepIndex, now, fold ? (d) => fold(d, event) : undefined);
+        }
+        case 'failed':
+          return saga.transitions.failStep(state, reply.stepIndex, (event as SagaFailureReply).reason ?? event.constructor.name, now);
+        case 'compensated':
+          return saga.transitions.completeCompensation(state, reply.stepIndex, now);
+      }
+    });
+  }
+
+  /**
+   * Operator for a `@Saga()` stream: maps the replies of `definition`'s steps to the commands that follow.
+   * Each event is handled in isolation: an error is logged and ends only that event's handling, never the stream
+   * (in `@nestjs/cqrs` an error reaching the stream would unsubscribe the saga for good). The saga itself stays
+   * resumable: its deadline passes and the timeout job takes over.
+   */
+  replies(definition: SagaDefinition<unknown>): OperatorFunction<IEvent, ICommand> {
+    const types = new Set<unknown>(this.registry.require(definition.type).replies.keys());
+    return (events$: Observable<IEvent>) =>
+      events$.pipe(
+        filter((e): e is SagaReply => types.has(e.constructor) && typeof (e as Partial<SagaReply>).sagaId === 'string'),
+        mergeMap((event) => this.isolated(() => event.sagaId, () => this.onReply(definition, event))),
+      );
+  }
+
+  /** Operator for a `@Saga()` stream: once a saga started in a transaction has committed, dispatch its first step. */
+  kickoff<E extends IEvent>(sagaIdOf: (event: E) => string): OperatorFunction<E, ICommand> {
+    return mergeMap((event: E) => this.isolated(() => sagaIdOf(event), () => this.dispatchCurrent(sagaIdOf(event))));
+  }
+
+  /**
+   * One pass over sagas that need attention: deadline passed (retry, or fail and compensate) or lease expired
+   * (resume). Returns how many were claimed.
+   */
+  async handleDue(): Promise<number> {
+    const now = this.clock.now();
+    const claimed = await this.store.claimDue(now, this.options.jobBatchSize, this.lease(now));
+    await Promise.all(
+      claimed.map(async (state) => {
+        this.remember(state);
+        const saga = this.registry.get(state.type);
+        if (!saga) {
+          this.logger.warn(`saga ${state.id} has unknown type "${state.type}"; left for an instance that knows it`);
+          return;
+        }
+        try {
+          const commands = await this.transition(saga, state.id, (s, at) =>
+            s.dueAt && s.dueAt.getTime() <= at.getTime() ? saga.transitions.deadlinePassed(s, at) : saga.transitions.resume(s, this.instanceId, at),
+          );
+          this.dispatch(commands);
+        } catch (error) {
+          this.logger.error(`saga ${state.id}: timeout handling failed: ${(error as Error).message}`);
+        }
+      }),
+    );
+    return claimed.length;
+  }
+
+  /** Keeps this instance's leases alive so healthy work is not resumed elsewhere. */
+  async renewLeases(): Promise<void> {
+    const now = this.clock.now();
+    await this.store.renewLeases(this.lease(now), new Date(now.getTime() + this.options.leaseMs / 2));
+  }
+
+  /** Dispatches commands outside any stream (timeout job, non-transactional start); errors are logged. */
+  dispatch(commands: ICommand[]): void {
+    for (const command of commands) {
+      this.commandBus.execute(command).catch((error: unknown) => {
+        this.logger.error(`${command.constructor.name} failed: ${(error as Error).message}`);
+      });
+    }
+  }
+
+  // --- internals -------------------------------------------------------------------------------------------
+
+  private isolated(sagaIdOf: () => string, work: () => Promise<ICommand[]>): Observable<ICommand> {
+    return defer(work).pipe(
+      mergeMap((commands) => from(commands)),
+      catchError((error: unknown) => {
+        let sagaId = '(unknown)';
+        try {
+          sagaId = sagaIdOf();
+        } catch {
+          // the event itself is malformed; the log line says so through the error
+        }
+        this.logger.error(`saga ${sagaId}: event handling failed: ${(error as Error).message}`, (error as Error).stack);
+        return EMPTY;
+      }),
+    );
+  }
+
+  /**
+   * Computes a transition from the freshest state this instance has and stores it conditionally. On a version
+   * conflict, or when a cached state says the input does not apply, reload and decide again.
+   */
+  private async transition<TData>(
+    saga: RegisteredSaga<TData>,
+    sagaId: string,
+    decide: (state: SagaState<TData>, now: Date) => Transition<TData> | null,
+  ): Promise<ICommand[]> {
+    let state = this.cache.get(sagaId) as SagaState<TData> | undefined;
+    let fresh = false;
+    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
+      if (!state) {
+        state = (await this.store.load(sagaId)) as SagaState<TData> | null ?? undefined;
+        fresh = true;
+        if (!state) return [];
+      }
+      const now = this.clock.now();
+      const t = decide(state, now);
+      if (!t) {
+        if (fresh) return [];
+        state = undefined;
+        continue;
+      }
+      if (await this.store.update(t as Transition, this.lease(now))) {
+        this.remember(t.state as SagaState);
+        if (isTerminal(t.state.status)) {
+          this.eventBus.publish(new SagaEndedEvent(t.state.id, t.state.type, t.state.correlationId, t.state.status, t.state.failureReason));
+        }
+        return this.commandsFor(saga, t);
+      }
+      state = undefined;
+    }
+    throw new Error(`saga ${sagaId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent updates`);
+  }
+
+  private commandsFor<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>): ICommand[] {
+    const s = t.state;
+    return t.actions.map((action) => {
+      const step = saga.definition.steps[action.stepIndex];
+      const factory = action.kind === 'execute' ? step.command : step.compensation;
+      if (!factory) throw new Error(`saga ${s.type}: step ${step.name} has no ${action.kind === 'execute' ? 'command' : 'compensation'}`);
+      return factory({ sagaId: s.id, correlationId: s.correlationId, data: s.data, attempt: action.attempt, failureReason: s.failureReason ?? undefined });
+    });
+  }
+
+  private remember(state: SagaState): void {
+    if (isTerminal(state.status)) this.cache.delete(state.id);
+    else this.cache.set(state);
+  }
+
+  private lease(now: Date): Lease {
+    return { owner: this.options.instanceId, until: new Date(now.getTime() + this.options.leaseMs) };
+  }
+}

@@ -1,0 +1,32 @@
+import type { RetryPolicy } from './definition/retry-policy';
+
+/** Options of `SagaModule.forRoot` / `forRootAsync`. Every field is optional; defaults are listed inline. */
+export interface SagaModuleOptions {
+  /** TypeORM connection (DataSource) name the saga tables live in. Default: the default DataSource. */
+  connectionName?: string;
+  /** Deadline of one attempt of a step that sets no `timeoutMs`. Default 10 000 ms. */
+  defaultStepTimeoutMs?: number;
+  /** Retry policy of steps that set none. Default: 3 attempts, 500 ms base, 30 s cap. */
+  retry?: Partial<RetryPolicy>;
+  /** Run `SagaTimeoutJob` on an interval. Default true; tests turn it off and call `runOnce()`. */
+  jobEnabled?: boolean;
+  /** Interval of `SagaTimeoutJob`. Default 1 000 ms. */
+  jobIntervalMs?: number;
+  /** Sagas claimed per batch by one pass of the job. Default 100. */
+  jobBatchSize?: number;
+  /**
+   * How long an instance holds a saga it dispatched work for; renewed while the instance lives. When it dies,
+   * others resume its sagas once the lease ends, without waiting for the step's deadline. Default 15 000 ms.
+   */
+  leaseMs?: number;
+  /** This process's name in leases and history. Default: `<hostname>-<pid>-<random>`. */
+  instanceId?: string;
+  /** Serve `GET /sagas` and `GET /sagas/:id`. Default true. */
+  inspectionApi?: boolean;
+}
+
+/** Options with every default applied. */
+export type ResolvedSagaModuleOptions = Required<Omit<SagaModuleOptions, 'connectionName' | 'retry'>> & {
+  connectionName?: string;
+  retry: RetryPolicy;
+};
