@@ -22,6 +22,7 @@ module.exports = {
       },
     ],
   },
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -20,7 +20,7 @@ const coreProviders: Provider[] = [
   {
     provide: SagaStore,
     useFactory: (options: ResolvedSagaModuleOptions, moduleRef: ModuleRef) =>
-      new SagaStore(moduleRef.get<DataSource>(getDataSourceToken(options.connectionName), { strict: false })),
+      new SagaStore(() => moduleRef.get<DataSource>(getDataSourceToken(options.connectionName), { strict: false })),
     inject: [RESOLVED_SAGA_OPTIONS, ModuleRef],
   },
   SagaRegistry,

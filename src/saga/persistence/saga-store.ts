@@ -91,7 +91,16 @@ const HISTORY_INSERT = `
  * input matches no row and changes nothing.
  */
 export class SagaStore {
-  constructor(private readonly db: SqlRunner) {}
+  private readonly resolve: () => SqlRunner;
+
+  /** @param db the DataSource, or a function returning it (resolved at first use, after the app has connected) */
+  constructor(db: SqlRunner | (() => SqlRunner)) {
+    this.resolve = typeof db === 'function' ? db : () => db;
+  }
+
+  private get db(): SqlRunner {
+    return this.resolve();
+  }
 
   /** Inserts a new instance; false when one with the same id or (type, correlation id) exists. */
   async insert(t: Transition, lease: Lease, runner: SqlRunner = this.db): Promise<boolean> {

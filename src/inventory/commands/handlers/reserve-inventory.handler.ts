@@ -1,0 +1,123 @@
+import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ReservationStatus } from '../../entities/reservation.entity';
+import { InventoryReservationFailedEvent } from '../../events/inventory-reservation-failed.event';
+import { InventoryReservedEvent } from '../../events/inventory-reserved.event';
+import { ReserveInventoryCommand, type ReservationItem } from '../impl/reserve-inventory.command';
+
+const INT4_MAX = 2_147_483_647;
+
+interface OutcomeRow {
+  status: ReservationStatus;
+  reason: string | null;
+}
+
+/** The request merged per SKU (sorted), or why it cannot be reserved at all. */
+type NormalizedRequest = { items: ReservationItem[]; invalid: null } | { items: []; invalid: string };
+
+function normalize(items: ReadonlyArray<ReservationItem>): NormalizedRequest {
+  if (items.length === 0) return { items: [], invalid: 'no items to reserve' };
+  const merged = new Map<string, number>();
+  for (const { sku, quantity } of items) {
+    if (typeof sku !== 'string' || sku.length === 0) return { items: [], invalid: 'item without a SKU' };
+    // A negative quantity would turn the reservation into a restock.
+    if (!Number.isSafeInteger(quantity) || quantity <= 0) return { items: [], invalid: `invalid quantity ${quantity} for ${sku}` };
+    const total = (merged.get(sku) ?? 0) + quantity;
+    if (total > INT4_MAX) return { items: [], invalid: `invalid quantity ${total} for ${sku}` };
+    merged.set(sku, total);
+  }
+  const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { items: sorted.map(([sku, quantity]) => ({ sku, quantity })), invalid: null };
+}
+
+/*
+ * One statement, so it is atomic without a transaction and costs one round trip:
+ * - `locked` locks the requested products in SKU order (two orders sharing SKUs can never deadlock) and reads
+ *   their latest committed stock (READ COMMITTED re-reads a row once its lock is granted);
+ * - `verdict` decides all-or-nothing from those locked rows, naming every short or unknown SKU;
+ * - `claim` records the outcome keyed by order; ON CONFLICT makes a repeat (or a release tombstone) a no-op;
+ * - `taken` moves the stock only if this statement's claim is RESERVED. Its rows are the ones `locked` holds,
+ *   so the verdict cannot go stale; if it ever did, the CHECK (available >= 0) would abort the whole statement
+ *   rather than let a partial reservation commit.
+ */
+const RESERVE_SQL = `
+WITH req AS (
+  SELECT r.sku, r.quantity FROM unnest($3::text[], $4::int[]) AS r(sku, quantity)
+),
+locked AS MATERIALIZED (
+  SELECT p.sku, p.available FROM inventory_products p
+  WHERE p.sku = ANY($3::text[])
+  ORDER BY p.sku
+  FOR UPDATE
+),
+verdict AS (
+  SELECT coalesce($6::text, string_agg(
+    CASE WHEN l.sku IS NULL THEN format('unknown SKU %s', req.sku)
+         ELSE format('insufficient stock for %s: requested %s, available %s', req.sku, req.quantity, l.available) END,
+    '; ' ORDER BY req.sku) FILTER (WHERE l.sku IS NULL OR l.available < req.quantity)) AS reason
+  FROM req LEFT JOIN locked l ON l.sku = req.sku
+),
+claim AS (
+  INSERT INTO inventory_reservations (order_id, saga_id, items, status, reason)
+  SELECT $1::uuid, $2::uuid, $5::jsonb, CASE WHEN v.reason IS NULL THEN 'RESERVED' ELSE 'REJECTED' END, v.reason
+  FROM verdict v
+  ON CONFLICT (order_id) DO NOTHING
+  RETURNING status, reason
+),
+taken AS (
+  UPDATE inventory_products p
+  SET available = p.available - req.quantity, reserved = p.reserved + req.quantity
+  FROM req
+  WHERE p.sku = req.sku AND EXISTS (SELECT 1 FROM claim WHERE claim.status = 'RESERVED')
+  RETURNING p.sku
+)
+SELECT c.status, c.reason, (SELECT count(*)::int FROM taken) AS taken FROM claim c`;
+
+/**
+ * Reserves an order's items all or nothing, never overselling under concurrency. A repeat, or a reservation
+ * arriving after its release, changes nothing and answers from the stored row.
+ */
+@CommandHandler(ReserveInventoryCommand)
+export class ReserveInventoryHandler implements ICommandHandler<ReserveInventoryCommand, void> {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly eventBus: EventBus,
+  ) {}
+
+  async execute(command: ReserveInventoryCommand): Promise<void> {
+    const request = normalize(command.items);
+    const claimed = await this.dataSource.query<OutcomeRow[]>(RESERVE_SQL, [
+      command.orderId,
+      command.sagaId,
+      request.items.map((i) => i.sku),
+      request.items.map((i) => i.quantity),
+      JSON.stringify(request.items),
+      request.invalid,
+    ]);
+    const outcome = claimed[0] ?? (await this.stored(command.orderId));
+    this.eventBus.publish(this.toEvent(command, outcome));
+  }
+
+  /** The row an earlier command (or a release tombstone) left; it exists, since our insert conflicted with it. */
+  private async stored(orderId: string): Promise<OutcomeRow> {
+    const rows = await this.dataSource.query<OutcomeRow[]>(
+      `SELECT status, reason FROM inventory_reservations WHERE order_id = $1`,
+      [orderId],
+    );
+    if (!rows[0]) throw new Error(`reservation for order ${orderId} conflicted but cannot be read`);
+    return rows[0];
+  }
+
+  // The command's sagaId is echoed, not the stored one: the outcome answers this command.
+  private toEvent(command: ReserveInventoryCommand, row: OutcomeRow): InventoryReservedEvent | InventoryReservationFailedEvent {
+    switch (row.status) {
+      case 'RESERVED':
+        return new InventoryReservedEvent(command.sagaId, command.orderId);
+      case 'REJECTED':
+        return new InventoryReservationFailedEvent(command.sagaId, command.orderId, row.reason ?? 'reservation was rejected');
+      case 'RELEASED':
+        return new InventoryReservationFailedEvent(command.sagaId, command.orderId, 'reservation was released');
+    }
+  }
+}

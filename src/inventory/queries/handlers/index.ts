@@ -1,0 +1,3 @@
+import { GetProductsHandler } from './get-products.handler';
+
+export const QueryHandlers = [GetProductsHandler];

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Injectable, type INestApplication, Module } from '@nestjs/common';
+import { CommandBus, CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent, Saga } from '@nestjs/cqrs';
+import { ScheduleModule } from '@nestjs/schedule';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { Observable } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../../database/data-source-options';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/support/test-database';
+import { defineSaga, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '..';
+import { SagaStore } from '../persistence/saga-store';
+
+type Behaviour = 'ok' | 'fail' | 'silent';
+const behaviour = new Map<string, Behaviour>();
+const executed: string[] = [];
+
+class DoCommand implements ICommand {
+  constructor(public readonly sagaId: string, public readonly step: string, public readonly key: string) {}
+}
+class UndoCommand implements ICommand {
+  constructor(public readonly sagaId: string, public readonly step: string) {}
+}
+class DoneEvent implements IEvent {
+  constructor(public readonly sagaId: string, public readonly step: string, public readonly explode = false) {}
+}
+class OneDone extends DoneEvent {}
+class TwoDone extends DoneEvent {}
+class TwoFailed implements IEvent {
+  constructor(public readonly sagaId: string, public readonly reason: string) {}
+}
+class OneUndone implements IEvent {
+  constructor(public readonly sagaId: string) {}
+}
+
+interface Data {
+  key: string;
+  folded: string[];
+}
+
+const testSaga = defineSaga<Data>({
+  type: 'runtime-test',
+  steps: [
+    {
+      name: 'one',
+      command: (c) => new DoCommand(c.sagaId, 'one', c.data.key),
+      completedBy: [OneDone],
+      onCompleted: (d, e) => {
+        if ((e as DoneEvent).explode) throw new Error('boom while folding');
+        return { ...d, folded: [...d.folded, 'one'] };
+      },
+      compensation: (c) => new UndoCommand(c.sagaId, 'one'),
+      compensatedBy: [OneUndone],
+    },
+    {
+      name: 'two',
+      command: (c) => new DoCommand(c.sagaId, 'two', c.data.key),
+      completedBy: [TwoDone],
+      failedBy: [TwoFailed],
+      nonCompensable: true,
+    },
+  ],
+});
+
+@CommandHandler(DoCommand)
+class DoHandler implements ICommandHandler<DoCommand> {
+  constructor(private readonly events: EventBus) {}
+  async execute(c: DoCommand): Promise<void> {
+    executed.push(`${c.key}:${c.step}`);
+    const b = behaviour.get(`${c.key}:${c.step}`) ?? 'ok';
+    if (b === 'silent') return;
+    if (b === 'fail') return this.events.publish(new TwoFailed(c.sagaId, 'said no'));
+    this.events.publish(c.step === 'one' ? new OneDone(c.sagaId, 'one') : new TwoDone(c.sagaId, 'two'));
+  }
+}
+
+@CommandHandler(UndoCommand)
+class UndoHandler implements ICommandHandler<UndoCommand> {
+  constructor(private readonly events: EventBus) {}
+  async execute(c: UndoCommand): Promise<void> {
+    executed.push(`undo:${c.sagaId}`);
+    this.events.publish(new OneUndone(c.sagaId));
+  }
+}
+
+@Injectable()
+class TestSagas {
+  constructor(private readonly sagas: SagaOrchestrator) {}
+  @Saga()
+  replies = (events$: Observable<IEvent>): Observable<ICommand> => events$.pipe(this.sagas.replies(testSaga));
+}
+
+@Module({ imports: [SagaModule.forFeature([testSaga])], providers: [DoHandler, UndoHandler, TestSagas] })
+class TestFeatureModule {}
+
+async function waitUntil(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let sagas: SagaOrchestrator;
+  let job: SagaTimeoutJob;
+  let clock: SagaClock;
+  let dataSource: DataSource;
+  const statusOf = async (id: string) => (await sagas.store.load(id))?.status;
+  const start = (key: string) => sagas.start(testSaga, { correlationId: key, data: { key, folded: [] } });
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CqrsModule.forRoot(),
+        ScheduleModule.forRoot(),
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => ({ ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })), autoLoadEntities: true }),
+        }),
+        SagaModule.forRoot({ jobEnabled: false, defaultStepTimeoutMs: 1_000, retry: { maxAttempts: 2, backoffBaseMs: 100, backoffMaxMs: 100 }, leaseMs: 5_000, instanceId: 'node-a' }),
+        TestFeatureModule,
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    sagas = app.get(SagaOrchestrator);
+    job = app.get(SagaTimeoutJob);
+    clock = app.get(SagaClock);
+    dataSource = app.get<DataSource>(getDataSourceToken());
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  beforeEach(() => {
+    behaviour.clear();
+    executed.length = 0;
+  });
+
+  it('runs a saga to COMPLETED and records its history in order', async () => {
+    const s = await start('happy');
+    await waitUntil(async () => (await statusOf(s.id)) === 'COMPLETED');
+    const state = await sagas.store.load(s.id);
+    expect(state?.data).toEqual({ key: 'happy', folded: ['one'] });
+    const history = await sagas.store.history(s.id);
+    expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
+    expect(history.at(-1)).toMatchObject({ step: null, from: 'RUNNING', to: 'COMPLETED' });
+  });
+
+  it('starting twice with one correlation id returns the first instance', async () => {
+    behaviour.set('twice:one', 'silent');
+    const a = await start('twice');
+    const b = await start('twice');
+    expect(b.id).toBe(a.id);
+    expect(executed.filter((e) => e === 'twice:one')).toHaveLength(1);
+  });
+
+  it('applies a reply once when it arrives twice at the same moment', async () => {
+    behaviour.set('race:one', 'silent');
+    behaviour.set('race:two', 'silent');
+    const s = await start('race');
+    const commands = await Promise.all([sagas.onReply(testSaga, new OneDone(s.id, 'one')), sagas.onReply(testSaga, new OneDone(s.id, 'one'))]);
+    expect(commands.flat()).toHaveLength(1);
+    const state = await sagas.store.load(s.id);
+    expect(state?.data.folded).toEqual(['one']);
+    expect(state?.steps.map((x) => x.status)).toEqual(['COMPLETED', 'EXECUTING']);
+  });
+
+  it('survives an error thrown while handling an event, and handles the next one', async () => {
+    behaviour.set('explode:one', 'silent');
+    const broken = await start('explode');
+    app.get(EventBus).publish(new OneDone(broken.id, 'one', true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await sagas.store.load(broken.id))?.steps[0].status).toBe('EXECUTING');
+    const next = await start('after-explode');
+    await waitUntil(async () => (await statusOf(next.id)) === 'COMPLETED');
+    // the broken saga is still resumable: a well-formed reply completes it
+    app.get(EventBus).publish(new OneDone(broken.id, 'one'));
+    await waitUntil(async () => (await statusOf(broken.id)) === 'COMPLETED');
+  });
+
+  it('retries a silent step after its deadline, then fails it and compensates, without sleeping', async () => {
+    behaviour.set('slow:one', 'silent');
+    const s = await start('slow');
+    expect(await job.runOnce()).toBe(0);
+    clock.advance(1_000);
+    await job.runOnce(); // timed out: backoff
+    clock.advance(100);
+    await job.runOnce(); // attempt 2
+    await waitUntil(async () => executed.filter((e) => e === 'slow:one').length === 2);
+    clock.advance(1_000);
+    await job.runOnce(); // gives up: the step may have happened, so it is undone
+    await waitUntil(async () => (await statusOf(s.id)) === 'COMPENSATED');
+    const state = await sagas.store.load(s.id);
+    expect(state?.steps[0]).toMatchObject({ status: 'COMPENSATED', attempts: 2, outcomeUnknown: true });
+    expect(state?.failureReason).toBe('one failed: one timed out after 2 attempts');
+  });
+
+  it('a failed non-compensable last step leaves earlier steps compensated', async () => {
+    behaviour.set('no:two', 'fail');
+    const s = await start('no');
+    await waitUntil(async () => (await statusOf(s.id)) === 'COMPENSATED');
+    expect((await sagas.store.load(s.id))?.steps.map((x) => x.status)).toEqual(['COMPENSATED', 'FAILED']);
+  });
+
+  it('resumes a saga whose owner died, before its deadline', async () => {
+    behaviour.set('orphan:one', 'silent');
+    const s = await start('orphan');
+    // another instance dispatched this step and died: its lease ran out, its deadline has not
+    await dataSource.query(`UPDATE saga_instance SET lease_owner = 'dead-node', lease_until = $2, wake_at = $2, due_at = $3 WHERE id = $1`, [
+      s.id,
+      new Date(clock.now().getTime() - 1).toISOString(),
+      new Date(clock.now().getTime() + 60_000).toISOString(),
+    ]);
+    behaviour.delete('orphan:one');
+    expect(await job.runOnce()).toBeGreaterThanOrEqual(1);
+    await waitUntil(async () => (await statusOf(s.id)) === 'COMPLETED');
+    const history = await sagas.store.history(s.id);
+    expect(history.some((h) => h.reason === 'resumed by node-a after lease expiry')).toBe(true);
+    expect((await sagas.store.load(s.id))?.steps[0].attempts).toBe(1);
+  });
+
+  it('two claimers never claim the same saga', async () => {
+    for (let i = 0; i < 20; i++) behaviour.set(`claim${i}:one`, 'silent');
+    const started = await Promise.all(Array.from({ length: 20 }, (_, i) => start(`claim${i}`)));
+    const ids = started.map((s) => s.id);
+    await dataSource.query(`UPDATE saga_instance SET wake_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [ids]);
+    const storeA = new SagaStore(dataSource);
+    const storeB = new SagaStore(dataSource);
+    const now = new Date(Date.now() + 1_000);
+    const until = new Date(Date.now() + 60_000);
+    const [a, b] = await Promise.all([
+      storeA.claimDue(now, 50, { owner: 'A', until }),
+      storeB.claimDue(now, 50, { owner: 'B', until }),
+    ]);
+    const claimedA = a.map((s) => s.id).filter((id) => ids.includes(id));
+    const claimedB = b.map((s) => s.id).filter((id) => ids.includes(id));
+    expect(claimedA.filter((id) => claimedB.includes(id))).toEqual([]);
+    expect(claimedA.length + claimedB.length).toBe(20);
+  });
+});

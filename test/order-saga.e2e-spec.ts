@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EventBus } from '@nestjs/cqrs';
+import { InventoryReservedEvent } from '../src/inventory';
+import { databaseKinds } from './support/test-database';
+import { orderRequest, placeAndSettle, settle, startTestApp, stockBySku, type TestApp, waitFor } from './support/test-app';
+
+interface SagaBody {
+  status: string;
+  currentStep: string;
+  steps: { name: string; status: string; attempts: number; compensationAttempts: number; error?: string }[];
+  history: { seq: number; step?: string; from: string | null; to: string; reason?: string }[];
+}
+
+const stepStatus = (saga: SagaBody) => Object.fromEntries(saga.steps.map((s) => [s.name, s.status]));
+/** Sequence numbers at which each step reached `to`, from the saga's history. */
+const reached = (saga: SagaBody, to: string) => Object.fromEntries(saga.history.filter((h) => h.step && h.to === to).map((h) => [h.step as string, h.seq]));
+
+describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
+  let t: TestApp;
+  const sagaOf = async (id: string) => (await t.http().get(`/sagas/${id}`).expect(200)).body as SagaBody;
+  const paymentsOf = async (orderId: string) => (await t.http().get(`/payments?orderId=${orderId}`).expect(200)).body as { status: string; amountCents: number }[];
+  const shipmentsOf = async (orderId: string) => (await t.http().get(`/shipments?orderId=${orderId}`).expect(200)).body as { status: string; trackingNumber: string }[];
+
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('serves the seeded catalog', async () => {
+    const res = await t.http().get('/products').expect(200);
+    expect(res.body.map((p: { sku: string }) => p.sku)).toEqual(expect.arrayContaining(['SKU-001', 'SKU-002', 'SKU-003', 'SKU-004', 'SKU-005']));
+    for (const p of res.body) expect(p).toEqual({ sku: expect.any(String), name: expect.any(String), priceCents: expect.any(Number), available: 100 });
+  });
+
+  describe('when every step succeeds', () => {
+    it('confirms the order, charges once, ships once and keeps the reserved stock', async () => {
+      const before = await stockBySku(t.dataSource);
+      const res = await t.http().post('/orders').send(orderRequest({ items: [{ sku: 'SKU-002', quantity: 3 }] })).expect(201);
+      expect(res.body).toEqual({ id: expect.any(String), status: 'PENDING', sagaId: expect.any(String) });
+      const order = await settle(t, res.body.id);
+      expect(order.status).toBe('CONFIRMED');
+      expect(order.failureReason).toBeUndefined();
+      const saga = await sagaOf(order.sagaId);
+      expect(saga.status).toBe('COMPLETED');
+      expect(stepStatus(saga)).toEqual({ placeOrder: 'COMPLETED', reserveInventory: 'COMPLETED', processPayment: 'COMPLETED', createShipment: 'COMPLETED', confirmOrder: 'COMPLETED' });
+      const payments = await paymentsOf(order.id);
+      expect(payments).toEqual([expect.objectContaining({ status: 'CHARGED', amountCents: order.totalCents })]);
+      expect(await shipmentsOf(order.id)).toEqual([expect.objectContaining({ status: 'CREATED', trackingNumber: expect.stringMatching(/^TRK-/) })]);
+      const after = await stockBySku(t.dataSource);
+      expect(after['SKU-002']).toEqual({ available: before['SKU-002'].available - 3, reserved: before['SKU-002'].reserved + 3 });
+      const products = (await t.http().get('/products').expect(200)).body as { sku: string; available: number }[];
+      expect(products.find((p) => p.sku === 'SKU-002')?.available).toBe(after['SKU-002'].available);
+    });
+  });
+
+  describe('when more is ordered than is available', () => {
+    it('cancels the order, charges nothing and leaves the stock untouched', async () => {
+      const before = await stockBySku(t.dataSource);
+      const order = await placeAndSettle(t, orderRequest({ items: [{ sku: 'SKU-003', quantity: 1 }, { sku: 'SKU-004', quantity: 101 }] }));
+      expect(order.status).toBe('CANCELLED');
+      expect(order.failureReason).toMatch(/reserveInventory failed: .*insufficient stock/i);
+      const saga = await sagaOf(order.sagaId);
+      expect(saga.status).toBe('COMPENSATED');
+      expect(stepStatus(saga)).toMatchObject({ placeOrder: 'COMPENSATED', reserveInventory: 'FAILED', processPayment: 'PENDING' });
+      expect(await paymentsOf(order.id)).toEqual([]);
+      expect(await stockBySku(t.dataSource)).toEqual(before);
+    });
+  });
+
+  describe('when the payment is declined', () => {
+    it('releases the reserved stock and cancels the order', async () => {
+      const before = await stockBySku(t.dataSource);
+      const order = await placeAndSettle(t, orderRequest({ paymentToken: 'tok_declined' }));
+      expect(order.status).toBe('CANCELLED');
+      expect(order.failureReason).toMatch(/processPayment failed/);
+      const saga = await sagaOf(order.sagaId);
+      expect(stepStatus(saga)).toMatchObject({ reserveInventory: 'COMPENSATED', processPayment: 'FAILED', createShipment: 'PENDING' });
+      expect((await paymentsOf(order.id)).map((p) => p.status)).toEqual(['DECLINED']);
+      expect(await stockBySku(t.dataSource)).toEqual(before);
+    });
+  });
+
+  describe('when the shipment cannot be made (country AQ)', () => {
+    it('refunds the payment, then releases the stock, in that order', async () => {
+      const before = await stockBySku(t.dataSource);
+      const order = await placeAndSettle(t, orderRequest({ shippingAddress: { line1: 'Base 1', city: 'McMurdo', postalCode: '0000', country: 'AQ' } }));
+      expect(order.status).toBe('CANCELLED');
+      expect(order.failureReason).toMatch(/createShipment failed: .*AQ/);
+      const saga = await sagaOf(order.sagaId);
+      expect(saga.status).toBe('COMPENSATED');
+      const done = reached(saga, 'COMPENSATED');
+      expect(done.processPayment).toBeLessThan(done.reserveInventory);
+      expect(done.reserveInventory).toBeLessThan(done.placeOrder);
+      expect((await paymentsOf(order.id)).map((p) => p.status)).toEqual(['REFUNDED']);
+      expect(await shipmentsOf(order.id)).toEqual([]);
+      expect(await stockBySku(t.dataSource)).toEqual(before);
+    });
+  });
+
+  describe('when the same Idempotency-Key is sent twice', () => {
+    it('returns the same order and starts one saga', async () => {
+      const key = `key-${Date.now()}`;
+      const body = orderRequest({ customerId: 'cust-idem' });
+      const [a, b] = await Promise.all([
+        t.http().post('/orders').set('Idempotency-Key', key).send(body).expect(201),
+        t.http().post('/orders').set('Idempotency-Key', key).send(body).expect(201),
+      ]);
+      const c = await t.http().post('/orders').set('Idempotency-Key', key).send(body).expect(201);
+      expect(b.body.id).toBe(a.body.id);
+      expect(c.body.id).toBe(a.body.id);
+      expect(c.body.sagaId).toBe(a.body.sagaId);
+      expect(c.headers['idempotent-replayed']).toBe('true');
+      await settle(t, a.body.id);
+      const rows = (await t.dataSource.query(`SELECT count(*)::int AS n FROM orders WHERE customer_id = 'cust-idem'`)) as { n: number }[];
+      expect(rows[0].n).toBe(1);
+      const sagas = (await t.dataSource.query(`SELECT count(*)::int AS n FROM saga_instance WHERE correlation_id = $1`, [a.body.id])) as { n: number }[];
+      expect(sagas[0].n).toBe(1);
+      expect(await paymentsOf(a.body.id)).toHaveLength(1);
+    });
+
+    it('refuses the key with a different body and writes nothing', async () => {
+      const key = `key2-${Date.now()}`;
+      await t.http().post('/orders').set('Idempotency-Key', key).send(orderRequest()).expect(201);
+      const res = await t.http().post('/orders').set('Idempotency-Key', key).send(orderRequest({ customerId: 'someone-else' })).expect(422);
+      expect(res.body.message).toMatch(/Idempotency-Key/);
+    });
+  });
+
+  describe('when every event is delivered twice', () => {
+    it('takes each step once and has each effect once', async () => {
+      const bus = t.app.get(EventBus);
+      const publish = bus.publish.bind(bus);
+      bus.publish = ((event: object) => {
+        publish(event);
+        return publish(event);
+      }) as typeof bus.publish;
+      try {
+        const before = await stockBySku(t.dataSource);
+        const happy = await placeAndSettle(t, orderRequest({ items: [{ sku: 'SKU-005', quantity: 1 }] }));
+        const failed = await placeAndSettle(t, orderRequest({ items: [{ sku: 'SKU-005', quantity: 1 }], shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'AQ' } }));
+        expect(happy.status).toBe('CONFIRMED');
+        expect(failed.status).toBe('CANCELLED');
+        for (const order of [happy, failed]) {
+          const saga = await sagaOf(order.sagaId);
+          const transitions = saga.history.filter((h) => h.step).map((h) => `${h.step}:${h.from}->${h.to}`);
+          expect(new Set(transitions).size).toBe(transitions.length);
+          expect(saga.steps.every((s) => s.attempts <= 1 && s.compensationAttempts <= 1)).toBe(true);
+        }
+        expect((await paymentsOf(happy.id)).map((p) => p.status)).toEqual(['CHARGED']);
+        expect((await paymentsOf(failed.id)).map((p) => p.status)).toEqual(['REFUNDED']);
+        expect(await shipmentsOf(happy.id)).toHaveLength(1);
+        const after = await stockBySku(t.dataSource);
+        expect(after['SKU-005'].available).toBe(before['SKU-005'].available - 1);
+        expect(after['SKU-005'].available + after['SKU-005'].reserved).toBe(before['SKU-005'].available + before['SKU-005'].reserved);
+      } finally {
+        bus.publish = publish;
+      }
+    });
+  });
+
+  describe('when a saga stream meets an event it cannot handle', () => {
+    it('logs it and keeps handling the events that follow', async () => {
+      // A reply naming a saga id that is not a UUID makes the store's query throw inside the stream.
+      t.app.get(EventBus).publish(new InventoryReservedEvent('not-a-uuid', 'not-a-uuid'));
+      await new Promise((r) => setTimeout(r, 50));
+      const order = await placeAndSettle(t, orderRequest({ items: [{ sku: 'SKU-001', quantity: 1 }] }));
+      expect(order.status).toBe('CONFIRMED');
+    });
+  });
+
+  describe('the inspection API', () => {
+    it('lists sagas by status and type, and validates its query', async () => {
+      const res = await t.http().get('/sagas?status=COMPLETED&type=order-fulfillment&limit=2').expect(200);
+      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.body.length).toBeLessThanOrEqual(2);
+      for (const s of res.body) expect(s).toMatchObject({ status: 'COMPLETED', type: 'order-fulfillment', history: expect.any(Array), steps: expect.any(Array) });
+      await t.http().get('/sagas?status=NOPE').expect(400);
+      await t.http().get('/sagas?limit=0').expect(400);
+      await t.http().get('/sagas/not-a-uuid').expect(400);
+      await t.http().get('/sagas/00000000-0000-4000-8000-000000000000').expect(404);
+      await t.http().get('/orders/00000000-0000-4000-8000-000000000000').expect(404);
+    });
+
+    it('serves health and the OpenAPI document', async () => {
+      const health = await t.http().get('/health').expect(200);
+      expect(health.body.status).toBe('ok');
+      await t.http().get('/docs').expect(200);
+    });
+  });
+});
+
+describe.each(databaseKinds())('a step that never answers (tok_timeout), on %s', (kind) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, { saga: { stepTimeoutMs: 300, maxAttempts: 2, backoffBaseMs: 50, backoffMaxMs: 100, jobIntervalMs: 50 } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is retried up to its budget, then compensated: stock released, nothing charged', async () => {
+    const before = await stockBySku(t.dataSource);
+    const order = await placeAndSettle(t, orderRequest({ paymentToken: 'tok_timeout' }));
+    expect(order.status).toBe('CANCELLED');
+    expect(order.failureReason).toMatch(/processPayment failed: processPayment timed out after 2 attempts/);
+    const saga = (await t.http().get(`/sagas/${order.sagaId}`).expect(200)).body as SagaBody;
+    const payment = saga.steps.find((s) => s.name === 'processPayment');
+    expect(payment).toMatchObject({ attempts: 2, status: 'COMPENSATED' });
+    expect(saga.history.some((h) => h.step === 'processPayment' && /retry in \d+ ms/.test(h.reason ?? ''))).toBe(true);
+    const payments = (await t.http().get(`/payments?orderId=${order.id}`).expect(200)).body as { status: string }[];
+    expect(payments.filter((p) => p.status === 'CHARGED')).toEqual([]);
+    expect(await stockBySku(t.dataSource)).toEqual(before);
+  });
+
+  it('a happy order is not disturbed by the short deadlines', async () => {
+    const order = await placeAndSettle(t, orderRequest());
+    expect(order.status).toBe('CONFIRMED');
+    await waitFor(async () => (await t.http().get(`/sagas/${order.sagaId}`)).body.status as string, (s) => s === 'COMPLETED');
+  });
+});

@@ -1,0 +1,119 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { type AppConfig, loadAppConfig } from '../../src/config/app-config';
+import { configureApp } from '../../src/http/configure-app';
+import { SagaClock, SagaOrchestrator, SagaTimeoutJob } from '../../src/saga';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-database';
+
+export interface TestAppOptions {
+  saga?: Partial<AppConfig['saga']>;
+  seedStock?: number;
+}
+
+/** The real app (every module, `configureApp()`), on a database of its own. */
+export interface TestApp {
+  app: INestApplication;
+  db: TestDatabase;
+  dataSource: DataSource;
+  job: SagaTimeoutJob;
+  clock: SagaClock;
+  orchestrator: SagaOrchestrator;
+  http: () => ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTestDatabase(kind);
+  const base = loadAppConfig({});
+  const config: AppConfig = {
+    ...base,
+    databaseUrl: db.target.url,
+    pgliteDataDir: 'memory://',
+    seedStock: options.seedStock ?? 100,
+    saga: { ...base.saga, stepTimeoutMs: 5_000, jobIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 200, ...options.saga },
+  };
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = configureApp(moduleRef.createNestApplication({ logger: ['error'] }));
+  await app.init();
+  return {
+    app,
+    db,
+    dataSource: app.get<DataSource>(getDataSourceToken()),
+    job: app.get(SagaTimeoutJob),
+    clock: app.get(SagaClock),
+    orchestrator: app.get(SagaOrchestrator),
+    http: () => request(app.getHttpServer()),
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface OrderRequest {
+  customerId: string;
+  items: { sku: string; quantity: number }[];
+  paymentToken: string;
+  shippingAddress: { line1: string; city: string; postalCode: string; country: string };
+}
+
+export function orderRequest(overrides: Partial<OrderRequest> = {}): OrderRequest {
+  return {
+    customerId: 'cust-1',
+    items: [{ sku: 'SKU-001', quantity: 2 }],
+    paymentToken: 'tok_visa',
+    shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+    ...overrides,
+  };
+}
+
+/** Polls `read` until `done` holds (or fails with the last value seen). */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`waitFor timed out; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+    last = await read();
+  }
+  return last;
+}
+
+/** Places an order over HTTP and waits until it is CONFIRMED or CANCELLED; returns the final order. */
+export async function placeAndSettle(t: TestApp, body: OrderRequest = orderRequest(), timeoutMs = 20_000): Promise<SettledOrder> {
+  const res = await t.http().post('/orders').send(body).expect(201);
+  return settle(t, res.body.id as string, timeoutMs);
+}
+
+export interface SettledOrder {
+  id: string;
+  status: string;
+  sagaId: string;
+  totalCents: number;
+  failureReason?: string;
+}
+
+export async function settle(t: TestApp, orderId: string, timeoutMs = 20_000): Promise<SettledOrder> {
+  const order = await waitFor(
+    async () => (await t.http().get(`/orders/${orderId}`).expect(200)).body as SettledOrder,
+    (o) => o.status !== 'PENDING',
+    timeoutMs,
+  );
+  // The order settles one transition before its saga does; wait for the saga's terminal status too.
+  await waitFor(
+    async () => (await t.http().get(`/sagas/${order.sagaId}`).expect(200)).body.status as string,
+    (s) => ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(s),
+    timeoutMs,
+  );
+  return order;
+}
+
+/** Per-SKU stock as the database holds it: conservation says available + reserved is constant. */
+export async function stockBySku(dataSource: DataSource): Promise<Record<string, { available: number; reserved: number }>> {
+  const rows = (await dataSource.query(`SELECT sku, available, reserved FROM inventory_products ORDER BY sku`)) as { sku: string; available: number; reserved: number }[];
+  return Object.fromEntries(rows.map((r) => [r.sku, { available: Number(r.available), reserved: Number(r.reserved) }]));
+}
