@@ -8,7 +8,7 @@ import {
   type OrderFulfillmentData,
 } from '../orders';
 import { PaymentChargedEvent, PaymentDeclinedEvent, PaymentRefundedEvent, ProcessPaymentCommand, RefundPaymentCommand } from '../payment';
-import { defineSaga } from '../saga';
+import { defineSaga, send } from '../saga';
 import { CancelShipmentCommand, CreateShipmentCommand, ShipmentCancelledEvent, ShipmentCreatedEvent, ShipmentFailedEvent } from '../shipping';
 
 /**
@@ -22,39 +22,39 @@ export const orderFulfillmentSaga = defineSaga<OrderFulfillmentData>({
       // Done by the time the saga starts (same transaction); kept as a step so cancelling the order is the
       // last compensation.
       name: 'placeOrder',
-      compensation: (c) => new CancelOrderCommand(c.sagaId, c.data.orderId, c.failureReason ?? 'cancelled'),
+      compensation: send(CancelOrderCommand, (c) => [c.sagaId, c.data.orderId, c.failureReason ?? 'cancelled']),
       compensatedBy: [OrderCancelledEvent],
     },
     {
       name: 'reserveInventory',
-      command: (c) => new ReserveInventoryCommand(c.sagaId, c.data.orderId, c.data.items.map((i) => ({ sku: i.sku, quantity: i.quantity }))),
+      command: send(ReserveInventoryCommand, (c) => [c.sagaId, c.data.orderId, c.data.items.map((i) => ({ sku: i.sku, quantity: i.quantity }))]),
       completedBy: [InventoryReservedEvent],
       failedBy: [InventoryReservationFailedEvent],
-      compensation: (c) => new ReleaseInventoryCommand(c.sagaId, c.data.orderId),
+      compensation: send(ReleaseInventoryCommand, (c) => [c.sagaId, c.data.orderId]),
       compensatedBy: [InventoryReleasedEvent],
     },
     {
       name: 'processPayment',
-      command: (c) => new ProcessPaymentCommand(c.sagaId, c.data.orderId, c.data.totalCents, c.data.paymentToken),
+      command: send(ProcessPaymentCommand, (c) => [c.sagaId, c.data.orderId, c.data.totalCents, c.data.paymentToken]),
       completedBy: [PaymentChargedEvent],
       failedBy: [PaymentDeclinedEvent],
       onCompleted: (data, e) => ({ ...data, paymentId: (e as PaymentChargedEvent).paymentId }),
-      compensation: (c) => new RefundPaymentCommand(c.sagaId, c.data.orderId),
+      compensation: send(RefundPaymentCommand, (c) => [c.sagaId, c.data.orderId]),
       compensatedBy: [PaymentRefundedEvent],
     },
     {
       name: 'createShipment',
-      command: (c) => new CreateShipmentCommand(c.sagaId, c.data.orderId, c.data.shippingAddress),
+      command: send(CreateShipmentCommand, (c) => [c.sagaId, c.data.orderId, c.data.shippingAddress]),
       completedBy: [ShipmentCreatedEvent],
       failedBy: [ShipmentFailedEvent],
       onCompleted: (data, e) => ({ ...data, shipmentId: (e as ShipmentCreatedEvent).shipmentId, trackingNumber: (e as ShipmentCreatedEvent).trackingNumber }),
-      compensation: (c) => new CancelShipmentCommand(c.sagaId, c.data.orderId),
+      compensation: send(CancelShipmentCommand, (c) => [c.sagaId, c.data.orderId]),
       compensatedBy: [ShipmentCancelledEvent],
     },
     {
       // The last step: nothing after it can fail, so there is nothing to undo it for.
       name: 'confirmOrder',
-      command: (c) => new ConfirmOrderCommand(c.sagaId, c.data.orderId),
+      command: send(ConfirmOrderCommand, (c) => [c.sagaId, c.data.orderId]),
       completedBy: [OrderConfirmedEvent],
       nonCompensable: true,
     },

@@ -3,8 +3,8 @@
  */
 export { SagaModule } from './saga.module';
 export type { SagaModuleOptions } from './saga-module-options.interface';
-export { defineSaga } from './definition/saga-definition';
-export type { SagaDefinition, SagaStepDefinition, SagaContext, SagaReply, SagaFailureReply, ReplyType } from './definition/saga-definition';
+export { defineSaga, send } from './definition/saga-definition';
+export type { CommandSpec, CommandType, SagaDefinition, SagaStepDefinition, SagaContext, SagaReply, SagaFailureReply, ReplyType } from './definition/saga-definition';
 export type { RetryPolicy } from './definition/retry-policy';
 export { SagaStatus, StepStatus, isTerminal } from './domain/saga-status';
 export type { SagaState, StepState } from './domain/saga-state';
@@ -18,3 +18,5 @@ export { SagaInstanceEntity } from './persistence/saga-instance.entity';
 export { SagaHistoryEntity } from './persistence/saga-history.entity';
 export { sagaMigrations } from './persistence/migrations';
 export type { SagaView } from './api/saga.view';
+export { SagaDefinitionError, checkDefinition } from './runtime/saga-contract-check';
+export { renderSagaDiagram } from './definition/saga-diagram';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SagasController } from './api/sagas.controller';
@@ -9,6 +9,7 @@ import { SagaInstanceEntity } from './persistence/saga-instance.entity';
 import { SagaStore } from './persistence/saga-store';
 import { RESOLVED_SAGA_OPTIONS, resolveSagaOptions } from './runtime/resolve-options';
 import { SagaClock } from './runtime/saga-clock';
+import { SagaContractCheck } from './runtime/saga-contract-check';
 import { SagaOrchestrator } from './runtime/saga-orchestrator';
 import { SagaRegistry } from './runtime/saga-registry';
 import { SagaTimeoutJob } from './runtime/saga-timeout.job';
@@ -27,6 +28,7 @@ const coreProviders: Provider[] = [
   SagaClock,
   SagaOrchestrator,
   SagaTimeoutJob,
+  SagaContractCheck,
 ];
 
 /**
@@ -36,7 +38,7 @@ const coreProviders: Provider[] = [
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
+  imports: [DiscoveryModule, TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
   providers: coreProviders,
   exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, RESOLVED_SAGA_OPTIONS],
 })
@@ -51,7 +53,7 @@ export class SagaModule extends ConfigurableSagaModule {
   }
 
   /** Registers a feature's saga definitions. */
-  static forFeature(definitions: SagaDefinition<never>[]): DynamicModule {
+  static forFeature(definitions: SagaDefinition<unknown>[]): DynamicModule {
     const token = Symbol('SAGA_FEATURE');
     return {
       module: SagaFeatureModule,
@@ -59,7 +61,7 @@ export class SagaModule extends ConfigurableSagaModule {
         {
           provide: token,
           useFactory: (registry: SagaRegistry) => {
-            for (const d of definitions) registry.register(d as SagaDefinition<unknown>);
+            for (const d of definitions) registry.register(d);
             return definitions;
           },
           inject: [SagaRegistry],

@@ -1,6 +1,9 @@
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Controller, Get, Header, NotFoundException, Param, ParseUUIDPipe, Query, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { renderSagaDiagram } from '../definition/saga-diagram';
 import { SagaOrchestrator } from '../runtime/saga-orchestrator';
+import { SagaRegistry } from '../runtime/saga-registry';
+import { toDefinitionView, type SagaDefinitionView } from './saga-definition.view';
 import { ListSagasQueryDto } from './list-sagas.query.dto';
 import { toSagaView, type SagaView } from './saga.view';
 
@@ -9,7 +12,27 @@ import { toSagaView, type SagaView } from './saga.view';
 @Controller('sagas')
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class SagasController {
-  constructor(private readonly orchestrator: SagaOrchestrator) {}
+  constructor(
+    private readonly orchestrator: SagaOrchestrator,
+    private readonly registry: SagaRegistry,
+  ) {}
+
+  @Get('definitions')
+  @ApiOkResponse({ description: 'Every registered saga definition, with in-flight instances per definition version' })
+  async definitions(): Promise<SagaDefinitionView[]> {
+    const inFlight = await this.orchestrator.store.activeByDefinition();
+    return this.registry.all().map((saga) => toDefinitionView(saga, inFlight.filter((r) => r.type === saga.definition.type)));
+  }
+
+  @Get('definitions/:type/diagram')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOkResponse({ description: 'The definition as a Mermaid state diagram' })
+  @ApiNotFoundResponse()
+  diagram(@Param('type') type: string): string {
+    const saga = this.registry.get(type);
+    if (!saga) throw new NotFoundException(`no saga definition of type "${type}"`);
+    return renderSagaDiagram(saga.definition);
+  }
 
   @Get()
   @ApiOkResponse({ description: 'Newest first, with steps and history' })

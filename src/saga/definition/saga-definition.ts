@@ -26,6 +26,25 @@ export interface SagaContext<TData> {
   readonly failureReason?: string;
 }
 
+/** A class of commands. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CommandType<C extends ICommand = ICommand> = new (...args: any[]) => C;
+
+/** A command a step sends: its class (checked at boot for a handler) and how to build it from the saga. */
+export interface CommandSpec<TData> {
+  readonly type: CommandType;
+  create(ctx: SagaContext<TData>): ICommand;
+}
+
+/**
+ * Names the command a step sends and builds its constructor arguments from the saga context:
+ * `send(ReserveInventoryCommand, (c) => [c.sagaId, c.data.orderId, c.data.items])`. The arguments are type
+ * checked against the command's constructor.
+ */
+export function send<TData, A extends unknown[]>(type: new (...args: A) => ICommand, args: (ctx: SagaContext<TData>) => [...A]): CommandSpec<TData> {
+  return { type, create: (ctx) => new type(...args(ctx)) };
+}
+
 /** One step of a saga: an action, how it is answered, and how it is undone. */
 export interface SagaStepDefinition<TData> {
   /** Unique within the saga; appears in the saga's steps and history. */
@@ -34,15 +53,15 @@ export interface SagaStepDefinition<TData> {
    * The command that performs the step. A step without one (say, "the order was placed", done before the saga
    * started) completes at once; it exists to hold a compensation.
    */
-  readonly command?: (ctx: SagaContext<TData>) => ICommand;
+  readonly command?: CommandSpec<TData>;
   /** Events that complete the step. */
   readonly completedBy?: readonly ReplyType[];
   /** Events that fail the step (the saga then compensates). */
   readonly failedBy?: readonly ReplyType<SagaFailureReply>[];
   /** Folds a completing event into the saga's data (say, a payment id the refund needs). */
-  readonly onCompleted?: (data: TData, event: SagaReply) => TData;
+  onCompleted?(data: TData, event: SagaReply): TData;
   /** The command that undoes the step; required unless `nonCompensable`. */
-  readonly compensation?: (ctx: SagaContext<TData>) => ICommand;
+  readonly compensation?: CommandSpec<TData>;
   /** Events that confirm the compensation. */
   readonly compensatedBy?: readonly ReplyType[];
   /** A step that cannot be undone (a pivot, or a final confirmation). */

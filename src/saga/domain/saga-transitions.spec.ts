@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ICommand } from '@nestjs/cqrs';
-import { defineSaga } from '../definition/saga-definition';
+import { defineSaga, send } from '../definition/saga-definition';
 import { SagaTransitions } from './saga-transitions';
 import type { SagaState, Transition } from './saga-state';
 
@@ -15,11 +15,11 @@ interface Data {
 const definition = defineSaga<Data>({
   type: 'test',
   steps: [
-    { name: 'open', compensation: () => new Cmd('close') },
-    { name: 'a', command: () => new Cmd('a'), compensation: () => new Cmd('undo-a') },
-    { name: 'b', command: () => new Cmd('b'), compensation: () => new Cmd('undo-b'), timeoutMs: 2_000 },
-    { name: 'pivot', command: () => new Cmd('pivot'), nonCompensable: true },
-    { name: 'c', command: () => new Cmd('c'), compensation: () => new Cmd('undo-c') },
+    { name: 'open', compensation: send(Cmd, () => ['close']) },
+    { name: 'a', command: send(Cmd, () => ['a']), compensation: send(Cmd, () => ['undo-a']) },
+    { name: 'b', command: send(Cmd, () => ['b']), compensation: send(Cmd, () => ['undo-b']), timeoutMs: 2_000 },
+    { name: 'pivot', command: send(Cmd, () => ['pivot']), nonCompensable: true },
+    { name: 'c', command: send(Cmd, () => ['c']), compensation: send(Cmd, () => ['undo-c']) },
   ],
 });
 

@@ -216,6 +216,14 @@ export class SagaStore {
     return rows.map((r) => ({ seq: r.seq, step: r.step, from: r.from_status, to: r.to_status, reason: r.reason, at: date(r.at) as Date }));
   }
 
+  /** Sagas still in flight, by type and the definition hash they started under. */
+  async activeByDefinition(): Promise<{ type: string; definitionHash: string; count: number }[]> {
+    const rows = (await this.db.query(
+      `SELECT type, definition_hash, count(*)::int AS n FROM saga_instance WHERE status IN ('STARTED', 'RUNNING', 'COMPENSATING') GROUP BY 1, 2`,
+    )) as { type: string; definition_hash: string; n: number }[];
+    return rows.map((r) => ({ type: r.type, definitionHash: r.definition_hash, count: r.n }));
+  }
+
   async countByStatus(): Promise<Record<string, number>> {
     const rows = (await this.db.query(`SELECT status, count(*)::int AS n FROM saga_instance GROUP BY status`)) as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));

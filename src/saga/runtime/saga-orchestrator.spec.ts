@@ -8,7 +8,7 @@ import type { Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../database/data-source-options';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/support/test-database';
-import { defineSaga, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '..';
+import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '..';
 import { SagaStore } from '../persistence/saga-store';
 
 type Behaviour = 'ok' | 'fail' | 'silent';
@@ -43,18 +43,18 @@ const testSaga = defineSaga<Data>({
   steps: [
     {
       name: 'one',
-      command: (c) => new DoCommand(c.sagaId, 'one', c.data.key),
+      command: send(DoCommand, (c) => [c.sagaId, 'one', c.data.key]),
       completedBy: [OneDone],
       onCompleted: (d, e) => {
         if ((e as DoneEvent).explode) throw new Error('boom while folding');
         return { ...d, folded: [...d.folded, 'one'] };
       },
-      compensation: (c) => new UndoCommand(c.sagaId, 'one'),
+      compensation: send(UndoCommand, (c) => [c.sagaId, 'one']),
       compensatedBy: [OneUndone],
     },
     {
       name: 'two',
-      command: (c) => new DoCommand(c.sagaId, 'two', c.data.key),
+      command: send(DoCommand, (c) => [c.sagaId, 'two', c.data.key]),
       completedBy: [TwoDone],
       failedBy: [TwoFailed],
       nonCompensable: true,
@@ -167,7 +167,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const commands = await Promise.all([sagas.onReply(testSaga, new OneDone(s.id, 'one')), sagas.onReply(testSaga, new OneDone(s.id, 'one'))]);
     expect(commands.flat()).toHaveLength(1);
     const state = await sagas.store.load(s.id);
-    expect(state?.data.folded).toEqual(['one']);
+    expect((state?.data as Data).folded).toEqual(['one']);
     expect(state?.steps.map((x) => x.status)).toEqual(['COMPLETED', 'EXECUTING']);
   });
 

@@ -235,9 +235,9 @@ export class SagaOrchestrator {
     const s = t.state;
     return t.actions.map((action) => {
       const step = saga.definition.steps[action.stepIndex];
-      const factory = action.kind === 'execute' ? step.command : step.compensation;
-      if (!factory) throw new Error(`saga ${s.type}: step ${step.name} has no ${action.kind === 'execute' ? 'command' : 'compensation'}`);
-      return factory({ sagaId: s.id, correlationId: s.correlationId, data: s.data, attempt: action.attempt, failureReason: s.failureReason ?? undefined });
+      const spec = action.kind === 'execute' ? step.command : step.compensation;
+      if (!spec) throw new Error(`saga ${s.type}: step ${step.name} has no ${action.kind === 'execute' ? 'command' : 'compensation'}`);
+      return spec.create({ sagaId: s.id, correlationId: s.correlationId, data: s.data, attempt: action.attempt, failureReason: s.failureReason ?? undefined });
     });
   }
 

@@ -19,8 +19,8 @@ export interface RegisteredSaga<TData = unknown> {
 function hashDefinition(definition: SagaDefinition<unknown>): string {
   const shape = definition.steps.map((s) => ({
     name: s.name,
-    command: !!s.command,
-    compensation: !!s.compensation,
+    command: s.command?.type.name ?? null,
+    compensation: s.compensation?.type.name ?? null,
     nonCompensable: !!s.nonCompensable,
     completedBy: (s.completedBy ?? []).map((e) => e.name),
     failedBy: (s.failedBy ?? []).map((e) => e.name),

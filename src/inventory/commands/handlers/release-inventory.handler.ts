@@ -10,8 +10,9 @@ import { ReleaseInventoryCommand } from '../impl/release-inventory.command';
  *   does nothing. A RESERVED row becomes RELEASED and yields its items; REJECTED or RELEASED rows are left as
  *   they are and yield nothing. ON CONFLICT waits for an in-flight reservation of the same order and then sees
  *   its committed row, so a release racing its reservation cannot miss the stock.
- * - `locked` takes the product locks in SKU order, as reservations do, so the two never deadlock; `restocked`
- *   only starts once all of them are held (it waits on the count).
+ * - `locked` takes the product locks in SKU order, as reservations do, so the two never deadlock, and returns
+ *   the latest committed counts. `restocked` computes from those, not from `p`, whose snapshot may predate the
+ *   reservation this release undoes (see the reserve handler: CHECKs run on the stale first attempt).
  */
 const RELEASE_SQL = `
 WITH released AS (
@@ -27,7 +28,7 @@ give_back AS (
   GROUP BY x.sku
 ),
 locked AS MATERIALIZED (
-  SELECT p.sku FROM inventory_products p
+  SELECT p.sku, p.available, p.reserved FROM inventory_products p
   WHERE p.sku IN (SELECT sku FROM give_back)
   ORDER BY p.sku
   FOR UPDATE
@@ -35,8 +36,8 @@ locked AS MATERIALIZED (
 restocked AS (
   UPDATE inventory_products p
   SET available = p.available + g.quantity, reserved = p.reserved - g.quantity
-  FROM give_back g
-  WHERE p.sku = g.sku AND (SELECT count(*) FROM locked) > 0
+  FROM give_back g JOIN locked l ON l.sku = g.sku
+  WHERE p.sku = l.sku
   RETURNING p.sku
 )
 SELECT (SELECT count(*)::int FROM restocked) AS restocked`;

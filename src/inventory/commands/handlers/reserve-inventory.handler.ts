@@ -33,20 +33,24 @@ function normalize(items: ReadonlyArray<ReservationItem>): NormalizedRequest {
 
 /*
  * One statement, so it is atomic without a transaction and costs one round trip:
- * - `locked` locks the requested products in SKU order (two orders sharing SKUs can never deadlock) and reads
- *   their latest committed stock (READ COMMITTED re-reads a row once its lock is granted);
+ * - `locked` locks the requested products in SKU order (two orders sharing SKUs can never deadlock) and returns
+ *   their LATEST committed stock: under READ COMMITTED, FOR UPDATE follows a row updated after the statement's
+ *   snapshot to its newest version;
  * - `verdict` decides all-or-nothing from those locked rows, naming every short or unknown SKU;
  * - `claim` records the outcome keyed by order; ON CONFLICT makes a repeat (or a release tombstone) a no-op;
- * - `taken` moves the stock only if this statement's claim is RESERVED. Its rows are the ones `locked` holds,
- *   so the verdict cannot go stale; if it ever did, the CHECK (available >= 0) would abort the whole statement
- *   rather than let a partial reservation commit.
+ * - `taken` moves the stock only if this statement's claim is RESERVED, computing the new counts from `locked`,
+ *   never from `p`: `p` is read through the statement's snapshot, which may predate a concurrent commit, and
+ *   PostgreSQL checks the CHECK constraints on that stale first attempt before it re-reads the row, so a stale
+ *   `p.available - q` could fail spuriously (or, without the CHECK, write a lost update).
+ * The CHECK (available >= 0) stays the backstop: if a verdict were ever wrong, the whole statement aborts rather
+ * than commit a partial reservation.
  */
 const RESERVE_SQL = `
 WITH req AS (
   SELECT r.sku, r.quantity FROM unnest($3::text[], $4::int[]) AS r(sku, quantity)
 ),
 locked AS MATERIALIZED (
-  SELECT p.sku, p.available FROM inventory_products p
+  SELECT p.sku, p.available, p.reserved FROM inventory_products p
   WHERE p.sku = ANY($3::text[])
   ORDER BY p.sku
   FOR UPDATE
@@ -68,8 +72,8 @@ claim AS (
 taken AS (
   UPDATE inventory_products p
   SET available = p.available - req.quantity, reserved = p.reserved + req.quantity
-  FROM req
-  WHERE p.sku = req.sku AND EXISTS (SELECT 1 FROM claim WHERE claim.status = 'RESERVED')
+  FROM req JOIN locked l ON l.sku = req.sku
+  WHERE p.sku = l.sku AND EXISTS (SELECT 1 FROM claim WHERE claim.status = 'RESERVED')
   RETURNING p.sku
 )
 SELECT c.status, c.reason, (SELECT count(*)::int FROM taken) AS taken FROM claim c`;
