@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory';
-import { OrderFulfillmentModule } from './order-fulfillment/order-fulfillment.module';
+import { OrderFulfillmentModule } from './order-fulfillment';
 import { OrdersModule } from './orders';
 import { PaymentModule } from './payment';
 import { SagaModule } from './saga';

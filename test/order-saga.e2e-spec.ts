@@ -100,6 +100,16 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
     });
   });
 
+  describe('when the caller asks to wait for the outcome (Prefer: wait=N)', () => {
+    it('answers with the settled order', async () => {
+      const ok = await t.http().post('/orders').set('Prefer', 'wait=10').send(orderRequest()).expect(201);
+      expect(ok.headers['preference-applied']).toBe('wait=10');
+      expect(ok.body).toMatchObject({ status: 'CONFIRMED', sagaId: expect.any(String), totalCents: expect.any(Number) });
+      const declined = await t.http().post('/orders').set('Prefer', 'wait=10').send(orderRequest({ paymentToken: 'tok_declined' })).expect(201);
+      expect(declined.body).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/processPayment failed/) });
+    });
+  });
+
   describe('when the same Idempotency-Key is sent twice', () => {
     it('returns the same order and starts one saga', async () => {
       const key = `key-${Date.now()}`;

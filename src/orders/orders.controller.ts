@@ -5,9 +5,17 @@ import type { Response } from 'express';
 import { PlaceOrderCommand } from './commands/impl/place-order.command';
 import { PlaceOrderRequestDto } from './dto/place-order.request.dto';
 import type { OrderView } from './order.view';
+import { SagaOrchestrator } from '../saga';
 import { GetOrderQuery } from './queries/impl/get-order.query';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
+const MAX_WAIT_SECONDS = 30;
+
+/** `Prefer: wait=5` -> 5 (capped); anything else -> 0. */
+function parsePreferWait(prefer: string | undefined): number {
+  const match = /(?:^|[,;\s])wait=(\d+)/i.exec(prefer ?? '');
+  return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : 0;
+}
 
 @ApiTags('orders')
 @Controller('orders')
@@ -15,18 +23,22 @@ export class OrdersController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly queryBus: QueryBus,
+    private readonly sagas: SagaOrchestrator,
   ) {}
 
   @Post()
   @HttpCode(201)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key returns the same order and starts no second saga' })
+  @ApiHeader({ name: 'Prefer', required: false, description: '`wait=<seconds>` (at most 30): answer with the settled order if its saga ends in time' })
   @ApiCreatedResponse({ description: '{ id, status: "PENDING", sagaId }' })
   @ApiBadRequestResponse({ description: 'A bad field, named in `message`; nothing is written' })
   async place(
     @Body() body: PlaceOrderRequestDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ id: string; status: string; sagaId: string }> {
+  ): Promise<{ id: string; status: string; sagaId: string } | OrderView> {
+    const waitSeconds = parsePreferWait(prefer);
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException(['Idempotency-Key header must be 1-200 characters of letters, digits, _ - : .']);
     }
@@ -37,6 +49,14 @@ export class OrdersController {
       ),
     );
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (waitSeconds > 0) {
+      // RFC 7240: answer with the outcome if it comes in time, else as if no preference was given.
+      const ended = await this.sagas.waitForEnd(order.sagaId, waitSeconds * 1000);
+      if (ended) {
+        res.setHeader('Preference-Applied', `wait=${waitSeconds}`);
+        return (await this.queryBus.execute(new GetOrderQuery(order.id))) as OrderView;
+      }
+    }
     return { id: order.id, status: order.status, sagaId: order.sagaId };
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus, EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
-import { defer, EMPTY, filter, from, mergeMap, type Observable, type OperatorFunction, catchError } from 'rxjs';
+import { catchError, defer, EMPTY, filter, firstValueFrom, from, map, merge, mergeMap, type Observable, type OperatorFunction, take, timer } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition';
 import type { SagaState, Transition } from '../domain/saga-state';
@@ -81,6 +81,25 @@ export class SagaOrchestrator {
     this.remember(t.state as SagaState);
     if (!options.manager) this.dispatch(this.commandsFor(saga, t));
     return t.state;
+  }
+
+  /**
+   * Resolves with the saga's final state once it is `COMPLETED`, `COMPENSATED` or `FAILED`, or with `null` after
+   * `timeoutMs`. Listens for this process's `SagaEndedEvent` and, since another instance may finish the saga,
+   * also re-reads the row every `pollMs`.
+   */
+  async waitForEnd(sagaId: string, timeoutMs: number, pollMs = 500): Promise<SagaState | null> {
+    const ended$ = this.eventBus.pipe(
+      filter((e): e is SagaEndedEvent => e instanceof SagaEndedEvent && e.sagaId === sagaId),
+      mergeMap(() => this.store.load(sagaId)),
+    );
+    const polled$ = timer(0, pollMs).pipe(mergeMap(() => this.store.load(sagaId)));
+    const ended = merge(ended$, polled$).pipe(
+      filter((s): s is SagaState => !!s && isTerminal(s.status)),
+      take(1),
+    );
+    const timedOut = timer(timeoutMs).pipe(map(() => null));
+    return firstValueFrom(merge(ended, timedOut).pipe(take(1)));
   }
 
   /** The commands of a saga's current action, if it is waiting on one (used once the start has committed). */

@@ -35,7 +35,7 @@ locked AS MATERIALIZED (
 ),
 restocked AS (
   UPDATE inventory_products p
-  SET available = p.available + g.quantity, reserved = p.reserved - g.quantity
+  SET available = l.available + g.quantity, reserved = l.reserved - g.quantity
   FROM give_back g JOIN locked l ON l.sku = g.sku
   WHERE p.sku = l.sku
   RETURNING p.sku

@@ -71,7 +71,7 @@ claim AS (
 ),
 taken AS (
   UPDATE inventory_products p
-  SET available = p.available - req.quantity, reserved = p.reserved + req.quantity
+  SET available = l.available - req.quantity, reserved = l.reserved + req.quantity
   FROM req JOIN locked l ON l.sku = req.sku
   WHERE p.sku = l.sku AND EXISTS (SELECT 1 FROM claim WHERE claim.status = 'RESERVED')
   RETURNING p.sku
