@@ -20,3 +20,4 @@ export { sagaMigrations } from './persistence/migrations';
 export type { SagaView } from './api/saga.view';
 export { SagaDefinitionError, checkDefinition } from './runtime/saga-contract-check';
 export { renderSagaDiagram } from './definition/saga-diagram';
+export { SagaTestKit, type ExploreOptions, type ExploreOutcome, type ExploreReport } from './testing/saga-test-kit';

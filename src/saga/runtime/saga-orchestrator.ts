@@ -134,6 +134,20 @@ export class SagaOrchestrator {
   }
 
   /**
+   * Fails the current step as if a failure reply had arrived (for adapters that learn of a failure other than
+   * by an event, and for the testing kit). A no-op unless `stepName` is executing.
+   */
+  async reportStepFailure(sagaId: string, stepName: string, reason: string): Promise<ICommand[]> {
+    const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
+    if (!state) return [];
+    const saga = this.registry.require(state.type);
+    const index = saga.definition.steps.findIndex((s) => s.name === stepName);
+    const commands = await this.transition(saga, sagaId, (s, now) => saga.transitions.failStep(s, index, reason, now));
+    this.dispatch(commands);
+    return commands;
+  }
+
+  /**
    * Operator for a `@Saga()` stream: maps the replies of `definition`'s steps to the commands that follow.
    * Each event is handled in isolation: an error is logged and ends only that event's handling, never the stream
    * (in `@nestjs/cqrs` an error reaching the stream would unsubscribe the saga for good). The saga itself stays

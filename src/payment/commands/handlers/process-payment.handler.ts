@@ -1,0 +1,95 @@
+import { Logger } from '@nestjs/common';
+import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { PaymentStatus } from '../../entities/payment.entity';
+import { PaymentChargedEvent } from '../../events/payment-charged.event';
+import { PaymentDeclinedEvent } from '../../events/payment-declined.event';
+import { PaymentProvider } from '../../provider/payment-provider';
+import { ProcessPaymentCommand } from '../impl/process-payment.command';
+
+const INT4_MAX = 2_147_483_647;
+
+interface PaymentRow {
+  id: string;
+  status: PaymentStatus;
+  reason: string | null;
+}
+
+/**
+ * Charges an order at most once. The stored row decides repeats: a charge never reaches the provider when the
+ * order already has a payment row, including a refund's tombstone.
+ */
+@CommandHandler(ProcessPaymentCommand)
+export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentCommand, void> {
+  private readonly logger = new Logger(ProcessPaymentHandler.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly eventBus: EventBus,
+    private readonly provider: PaymentProvider,
+  ) {}
+
+  async execute(command: ProcessPaymentCommand): Promise<void> {
+    const existing = await this.find(command.orderId);
+    if (existing) {
+      this.eventBus.publish(this.toEvent(command, existing));
+      return;
+    }
+
+    const { amountCents } = command;
+    const invalidAmount = !Number.isSafeInteger(amountCents) || amountCents < 0 || amountCents > INT4_MAX;
+    const outcome = invalidAmount
+      ? ({ status: 'declined', reason: `invalid amount ${amountCents}` } as const)
+      : await this.provider.charge({ idempotencyKey: command.orderId, amountCents, paymentToken: command.paymentToken });
+    if (outcome.status === 'no-response') {
+      // Nothing is written: the saga's deadline retries this command, or compensates with a refund by key.
+      this.logger.warn(`payment provider did not answer for order ${command.orderId} (saga ${command.sagaId})`);
+      return;
+    }
+
+    const inserted = await this.dataSource.query<PaymentRow[]>(
+      `INSERT INTO payments (order_id, saga_id, amount_cents, status, reason)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING id, status, reason`,
+      [
+        command.orderId,
+        command.sagaId,
+        invalidAmount ? 0 : amountCents,
+        outcome.status === 'approved' ? 'CHARGED' : 'DECLINED',
+        outcome.status === 'declined' ? outcome.reason : null,
+      ],
+    );
+    if (inserted[0]) {
+      this.eventBus.publish(this.toEvent(command, inserted[0]));
+      return;
+    }
+
+    // Another command for this order wrote first, between our read and our insert (a concurrent repeat, or a
+    // refund's tombstone): its row stands. A repeat charged under the same idempotency key, so there is one
+    // charge; if the row is anything but CHARGED, our charge must not stay at the provider.
+    const winner = await this.find(command.orderId);
+    if (!winner) throw new Error(`payment for order ${command.orderId} conflicted but cannot be read`);
+    if (outcome.status === 'approved' && winner.status !== 'CHARGED') await this.provider.refund(command.orderId);
+    this.eventBus.publish(this.toEvent(command, winner));
+  }
+
+  private async find(orderId: string): Promise<PaymentRow | undefined> {
+    const rows = await this.dataSource.query<PaymentRow[]>(`SELECT id, status, reason FROM payments WHERE order_id = $1`, [orderId]);
+    return rows[0];
+  }
+
+  // The command's sagaId is echoed, not the stored one: the outcome answers this command.
+  private toEvent(command: ProcessPaymentCommand, row: PaymentRow): PaymentChargedEvent | PaymentDeclinedEvent {
+    switch (row.status) {
+      case 'CHARGED':
+        return new PaymentChargedEvent(command.sagaId, command.orderId, row.id);
+      case 'DECLINED':
+        return new PaymentDeclinedEvent(command.sagaId, command.orderId, row.reason ?? 'payment declined');
+      case 'REFUNDED':
+      case 'VOIDED':
+        return new PaymentDeclinedEvent(command.sagaId, command.orderId, 'payment was cancelled');
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { PaymentRefundedEvent } from '../../events/payment-refunded.event';
+import { PaymentProvider } from '../../provider/payment-provider';
+import { RefundPaymentCommand } from '../impl/refund-payment.command';
+
+/**
+ * Refunds an order's charge once; leaves a VOIDED tombstone when there is no payment yet, so a late charge does
+ * nothing. DECLINED, REFUNDED and VOIDED rows are left as they are.
+ */
+@CommandHandler(RefundPaymentCommand)
+export class RefundPaymentHandler implements ICommandHandler<RefundPaymentCommand, void> {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly eventBus: EventBus,
+    private readonly provider: PaymentProvider,
+  ) {}
+
+  async execute(command: RefundPaymentCommand): Promise<void> {
+    // The provider first, by key: if it fails nothing is recorded and the retry asks again; and a charge that
+    // never answered (no row here) may still have gone through there.
+    await this.provider.refund(command.orderId);
+    // ON CONFLICT is the arbiter against a charge being written concurrently: it waits for that insert and then
+    // refunds the committed row.
+    await this.dataSource.query(
+      `INSERT INTO payments AS p (order_id, saga_id, amount_cents, status, reason)
+       VALUES ($1, $2, 0, 'VOIDED', 'cancelled before any charge')
+       ON CONFLICT (order_id) DO UPDATE SET status = 'REFUNDED', updated_at = now()
+         WHERE p.status = 'CHARGED'
+       RETURNING p.status`,
+      [command.orderId, command.sagaId],
+    );
+    this.eventBus.publish(new PaymentRefundedEvent(command.sagaId, command.orderId));
+  }
+}

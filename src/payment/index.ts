@@ -1,0 +1,11 @@
+/**
+ * Public contract of the payment module. Other modules import from here only.
+ */
+export { PaymentModule } from './payment.module';
+export { ProcessPaymentCommand } from './commands/impl/process-payment.command';
+export { RefundPaymentCommand } from './commands/impl/refund-payment.command';
+export { PaymentChargedEvent } from './events/payment-charged.event';
+export { PaymentDeclinedEvent } from './events/payment-declined.event';
+export { PaymentRefundedEvent } from './events/payment-refunded.event';
+export { GetPaymentsQuery } from './queries/impl/get-payments.query';
+export { PaymentView } from './queries/payment.view';

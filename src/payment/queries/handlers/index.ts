@@ -1,0 +1,3 @@
+import { GetPaymentsHandler } from './get-payments.handler';
+
+export const QueryHandlers = [GetPaymentsHandler];

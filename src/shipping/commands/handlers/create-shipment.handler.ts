@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ShipmentStatus } from '../../entities/shipment.entity';
+import { ShipmentCreatedEvent } from '../../events/shipment-created.event';
+import { ShipmentFailedEvent } from '../../events/shipment-failed.event';
+import type { ShippingAddress } from '../../shipping-address';
+import { CreateShipmentCommand } from '../impl/create-shipment.command';
+
+/** Countries the carrier does not serve (Antarctica is the documented test case). */
+const UNSERVED_COUNTRIES = new Set(['AQ']);
+const ADDRESS_FIELDS = ['line1', 'city', 'postalCode', 'country'] as const;
+
+interface ShipmentRow {
+  id: string;
+  status: ShipmentStatus;
+  tracking_number: string | null;
+  reason: string | null;
+}
+
+/** Why the address cannot be shipped to, or null when it can. */
+function rejection(address: ShippingAddress | undefined): string | null {
+  const missing = ADDRESS_FIELDS.filter((f) => typeof address?.[f] !== 'string' || address[f].trim() === '');
+  if (missing.length > 0) return `invalid shipping address: missing ${missing.join(', ')}`;
+  const country = (address as ShippingAddress).country.trim().toUpperCase();
+  return UNSERVED_COUNTRIES.has(country) ? `cannot ship to ${country}` : null;
+}
+
+// Insert-or-read in one round trip: the second branch returns the row an earlier command left. If that row was
+// committed after this statement's snapshot (a concurrent repeat) neither branch returns it, and the caller
+// reads it again.
+const CREATE_SQL = `
+WITH ins AS (
+  INSERT INTO shipments (order_id, saga_id, status, tracking_number, address, reason)
+  VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, $6)
+  ON CONFLICT (order_id) DO NOTHING
+  RETURNING id, status, tracking_number, reason
+)
+SELECT id, status, tracking_number, reason FROM ins
+UNION ALL
+SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM ins)`;
+
+/** Books an order's shipment once; a repeat, or a creation arriving after a cancellation, books nothing. */
+@CommandHandler(CreateShipmentCommand)
+export class CreateShipmentHandler implements ICommandHandler<CreateShipmentCommand, void> {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly eventBus: EventBus,
+  ) {}
+
+  async execute(command: CreateShipmentCommand): Promise<void> {
+    const reason = rejection(command.address);
+    const trackingNumber = reason ? null : `TRK-${randomBytes(5).toString('hex').toUpperCase()}`;
+    const params = [command.orderId, command.sagaId, reason ? 'REJECTED' : 'CREATED', trackingNumber, JSON.stringify(command.address ?? {}), reason];
+    const rows = await this.dataSource.query<ShipmentRow[]>(CREATE_SQL, params);
+    const row = rows[0] ?? (await this.find(command.orderId));
+    this.eventBus.publish(this.toEvent(command, row));
+  }
+
+  private async find(orderId: string): Promise<ShipmentRow> {
+    const rows = await this.dataSource.query<ShipmentRow[]>(
+      `SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1`,
+      [orderId],
+    );
+    if (!rows[0]) throw new Error(`shipment for order ${orderId} conflicted but cannot be read`);
+    return rows[0];
+  }
+
+  // The command's sagaId is echoed, not the stored one: the outcome answers this command.
+  private toEvent(command: CreateShipmentCommand, row: ShipmentRow): ShipmentCreatedEvent | ShipmentFailedEvent {
+    switch (row.status) {
+      case 'CREATED':
+        return new ShipmentCreatedEvent(command.sagaId, command.orderId, row.id, row.tracking_number ?? '');
+      case 'REJECTED':
+        return new ShipmentFailedEvent(command.sagaId, command.orderId, row.reason ?? 'shipment was rejected');
+      case 'CANCELLED':
+      case 'VOIDED':
+        return new ShipmentFailedEvent(command.sagaId, command.orderId, 'shipment was cancelled');
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { CancelShipmentHandler } from './cancel-shipment.handler';
+import { CreateShipmentHandler } from './create-shipment.handler';
+
+export const CommandHandlers = [CreateShipmentHandler, CancelShipmentHandler];

@@ -1,0 +1,3 @@
+import { GetShipmentsHandler } from './get-shipments.handler';
+
+export const QueryHandlers = [GetShipmentsHandler];

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CommandHandlers } from './commands/handlers';
+import { ShipmentEntity } from './entities/shipment.entity';
+import { QueryHandlers } from './queries/handlers';
+import { ShippingController } from './shipping.controller';
+
+/**
+ * Shipments, one per order, and `GET /shipments`. Needs `CqrsModule.forRoot()` and a TypeORM connection in the
+ * host app, and `CreateShipmentsTables1764000000400` in its migrations.
+ */
+@Module({
+  // CqrsModule is deliberately not imported: see InventoryModule (a plain import can get its own EventBus).
+  imports: [TypeOrmModule.forFeature([ShipmentEntity])],
+  controllers: [ShippingController],
+  providers: [...CommandHandlers, ...QueryHandlers],
+})
+export class ShippingModule {}
