@@ -233,7 +233,7 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
 
     it('never oversells: 30 concurrent reservations of 1 unit against 10 in stock', async () => {
       const a = await addProduct(10);
-      const orders = Array.from({ length: 30 }, () => randomUUID());
+      const orders: string[] = Array.from({ length: 30 }, () => randomUUID());
       await Promise.all(orders.map((orderId) => commandBus.execute(new ReserveInventoryCommand(randomUUID(), orderId, [{ sku: a, quantity: 1 }]))));
       const [counts] = await dataSource.query<{ reserved: number; rejected: number }[]>(
         `SELECT count(*) FILTER (WHERE status = 'RESERVED')::int AS reserved, count(*) FILTER (WHERE status = 'REJECTED')::int AS rejected

@@ -21,6 +21,14 @@ export interface SagaModuleOptions {
   leaseMs?: number;
   /** This process's name in leases and history. Default: `<hostname>-<pid>-<random>`. */
   instanceId?: string;
+  /**
+   * What happens to instances in flight that started under an earlier version of their definition (its steps
+   * or messages changed). `continue`: they go on under the new one, steps matched by name (one whose current
+   * step no longer exists is held). `hold`: they wait, untouched, until an operator adopts the new definition
+   * (`SagaOrchestrator.adoptCurrentDefinition`). Either way they are logged at start-up and counted in
+   * `GET /sagas/definitions`. Default `continue`.
+   */
+  onDefinitionChange?: 'continue' | 'hold';
   /** Serve `GET /sagas` and `GET /sagas/:id`. Default true. */
   inspectionApi?: boolean;
 }

@@ -135,7 +135,8 @@ export class SagaStore {
       `WITH w AS (
          UPDATE saga_instance SET status = $3, step_index = $4, current_step = $5, steps = $6::jsonb, data = $7::jsonb,
            failure_reason = $8, due_at = $9::timestamptz, lease_owner = $10, lease_until = $11::timestamptz,
-           wake_at = $12::timestamptz, version = version + 1, history_seq = history_seq + $13, updated_at = $14::timestamptz
+           wake_at = $12::timestamptz, version = version + 1, history_seq = history_seq + $13, updated_at = $14::timestamptz,
+           definition_hash = $16
          WHERE id = $1 AND version = $2
          RETURNING id, history_seq
        ), h AS (${HISTORY_INSERT.replace('$HN', '$13').replace('$AT', '$14').replace('$HJ', '$15')})
@@ -143,7 +144,7 @@ export class SagaStore {
       [
         s.id, s.version, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps), JSON.stringify(s.data),
         s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n, s.updatedAt.toISOString(),
-        historyJson(t.history),
+        historyJson(t.history), s.definitionHash,
       ],
     )) as { n: number }[];
     if (rows[0].n !== 1) return false;
@@ -214,6 +215,27 @@ export class SagaStore {
       [id],
     )) as { seq: number; step: string | null; from_status: string | null; to_status: string; reason: string | null; at: Date | string }[];
     return rows.map((r) => ({ seq: r.seq, step: r.step, from: r.from_status, to: r.to_status, reason: r.reason, at: date(r.at) as Date }));
+  }
+
+  /** Takes in-flight instances of an old definition version out of the timeout job's sight. */
+  async hold(type: string, definitionHash: string): Promise<void> {
+    await this.db.query(
+      `WITH w AS (UPDATE saga_instance SET wake_at = NULL WHERE type = $1 AND definition_hash = $2 AND wake_at IS NOT NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM w`,
+      [type, definitionHash],
+    );
+  }
+
+  /** Stamps an instance with its definition's current hash and makes it due now. */
+  async restamp(id: string, definitionHash: string, now: Date): Promise<boolean> {
+    const rows = (await this.db.query(
+      `WITH w AS (
+         UPDATE saga_instance SET definition_hash = $2, wake_at = $3::timestamptz, version = version + 1
+         WHERE id = $1 AND status IN ('STARTED', 'RUNNING', 'COMPENSATING') RETURNING 1
+       ) SELECT count(*)::int AS n FROM w`,
+      [id, definitionHash, now.toISOString()],
+    )) as { n: number }[];
+    return rows[0].n === 1;
   }
 
   /** Sagas still in flight, by type and the definition hash they started under. */

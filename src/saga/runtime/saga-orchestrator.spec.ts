@@ -225,6 +225,19 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     expect((await sagas.store.load(s.id))?.steps[0].attempts).toBe(1);
   });
 
+  it('reports instances started under an older definition and, by default, lets them continue', async () => {
+    behaviour.set('old:one', 'silent');
+    const s = await start('old');
+    await dataSource.query(`UPDATE saga_instance SET definition_hash = 'older-version' WHERE id = $1`, [s.id]);
+    const stale = await sagas.reportDefinitionChanges();
+    expect(stale).toEqual([{ type: 'runtime-test', definitionHash: 'older-version', count: 1 }]);
+    // a restarted instance knows the saga only from its row
+    await sagas.adoptCurrentDefinition(s.id).then(() => dataSource.query(`UPDATE saga_instance SET definition_hash = 'older-version' WHERE id = $1`, [s.id]));
+    app.get(EventBus).publish(new OneDone(s.id, 'one'));
+    await waitUntil(async () => (await statusOf(s.id)) === 'COMPLETED');
+    expect((await sagas.store.load(s.id))?.definitionHash).not.toBe('older-version');
+  });
+
   it('two claimers never claim the same saga', async () => {
     for (let i = 0; i < 20; i++) behaviour.set(`claim${i}:one`, 'silent');
     const started = await Promise.all(Array.from({ length: 20 }, (_, i) => start(`claim${i}`)));

@@ -245,6 +245,9 @@ export class SagaOrchestrator {
         fresh = true;
         if (!state) return [];
       }
+      const aligned = this.alignToDefinition(saga, state);
+      if (!aligned) return [];
+      state = aligned;
       const now = this.clock.now();
       const t = decide(state, now);
       if (!t) {
@@ -262,6 +265,51 @@ export class SagaOrchestrator {
       state = undefined;
     }
     throw new Error(`saga ${sagaId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent updates`);
+  }
+
+  /**
+   * An instance started under another version of its definition: held (no transition) under `hold`, or when its
+   * current step no longer exists; otherwise its steps are matched to the current definition by name.
+   */
+  private alignToDefinition<TData>(saga: RegisteredSaga<TData>, state: SagaState<TData>): SagaState<TData> | null {
+    if (state.definitionHash === saga.hash) return state;
+    const current = state.steps[state.stepIndex]?.name;
+    const stepIndex = saga.definition.steps.findIndex((s) => s.name === current);
+    if (this.options.onDefinitionChange === 'hold' || stepIndex < 0) {
+      this.logger.warn(`saga ${state.id} started under another version of "${state.type}"; held for an operator`);
+      return null;
+    }
+    const byName = new Map(state.steps.map((s) => [s.name, s]));
+    const steps = saga.definition.steps.map((d) => byName.get(d.name) ?? { name: d.name, status: 'PENDING' as const, attempts: 0, compensationAttempts: 0 });
+    return { ...state, steps, stepIndex, definitionHash: saga.hash };
+  }
+
+  /**
+   * Lets an instance held after a definition change go on under the current definition: it is stamped with the
+   * current hash and handed to the timeout job at once.
+   */
+  async adoptCurrentDefinition(sagaId: string): Promise<boolean> {
+    const state = await this.store.load(sagaId);
+    if (!state || isTerminal(state.status)) return false;
+    const saga = this.registry.require(state.type);
+    if (!saga.definition.steps.some((s) => s.name === state.steps[state.stepIndex]?.name)) return false;
+    this.cache.delete(sagaId);
+    return this.store.restamp(sagaId, saga.hash, this.clock.now());
+  }
+
+  /** Logs in-flight instances whose definition changed and, under `hold`, takes them out of the job's sight. */
+  async reportDefinitionChanges(): Promise<{ type: string; definitionHash: string; count: number }[]> {
+    const stale = (await this.store.activeByDefinition()).filter((r) => {
+      const saga = this.registry.get(r.type);
+      return saga && saga.hash !== r.definitionHash;
+    });
+    for (const r of stale) {
+      const saga = this.registry.require(r.type);
+      const mode = this.options.onDefinitionChange;
+      this.logger.warn(`${r.count} "${r.type}" saga(s) in flight started under definition ${r.definitionHash}, now ${saga.hash}: ${mode === 'hold' ? 'held for an operator' : 'continuing, steps matched by name'}`);
+      if (mode === 'hold') await this.store.hold(r.type, r.definitionHash);
+    }
+    return stale;
   }
 
   private commandsFor<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>): ICommand[] {

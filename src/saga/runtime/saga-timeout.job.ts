@@ -27,7 +27,8 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
     @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.orchestrator.reportDefinitionChanges().catch((error: Error) => this.logger.warn(`definition check failed: ${error.message}`));
     if (!this.options.jobEnabled) return;
     const handle = setInterval(() => void this.runOnce(), this.options.jobIntervalMs);
     this.scheduler.addInterval(JOB_NAME, handle);
