@@ -8,9 +8,9 @@ export class ProductView {
   @ApiProperty({ example: 'Ceramic Mug' })
   readonly name: string;
 
-  @ApiProperty({ example: 1299, description: 'Unit price in integer cents' })
+  @ApiProperty({ type: 'integer', example: 1299, description: 'Unit price in integer cents' })
   readonly priceCents: number;
 
-  @ApiProperty({ example: 100, description: 'Units that can still be reserved' })
+  @ApiProperty({ type: 'integer', example: 100, description: 'Units that can still be reserved' })
   readonly available: number;
 }

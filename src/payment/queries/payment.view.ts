@@ -8,7 +8,7 @@ export class PaymentView {
   @ApiProperty({ format: 'uuid' })
   readonly orderId: string;
 
-  @ApiProperty({ example: 4997, description: 'Integer cents' })
+  @ApiProperty({ type: 'integer', example: 4997, description: 'Integer cents' })
   readonly amountCents: number;
 
   @ApiProperty({ enum: ['CHARGED', 'DECLINED', 'REFUNDED'] })

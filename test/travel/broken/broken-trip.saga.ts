@@ -1,0 +1,12 @@
+import { defineSaga, send } from '../../../src/saga';
+import type { TripData } from '../trip-data';
+import { tripSaga } from '../trip.saga';
+import { ReleaseHotelHoldCommand } from './release-hotel-hold.command';
+
+/** The trip saga with the hotel's compensation wired to a command that is never confirmed. */
+export const brokenTripSaga = defineSaga<TripData>({
+  type: 'broken-trip',
+  steps: tripSaga.steps.map((step) =>
+    step.name === 'reserveHotel' ? { ...step, compensation: send(ReleaseHotelHoldCommand, (c) => [c.sagaId, c.data.tripId, c.failureReason ?? 'trip cancelled']) } : step,
+  ),
+});

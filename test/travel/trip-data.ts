@@ -1,0 +1,13 @@
+/** What a trip saga carries: the request, and what the steps learned on the way (the flight's booking ref). */
+export interface TripData {
+  tripId: string;
+  traveller: string;
+  /** `SLOW`: the airline never answers; `FULL`: sold out. */
+  flightNo: string;
+  /** `ATLANTIS`: no hotel there. */
+  destination: string;
+  nights: number;
+  /** `TANK`: never available. */
+  carClass: string;
+  flightRef?: string;
+}
