@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandHandlers } from './commands/handlers';
 import { OrderEntity } from './entities/order.entity';
@@ -7,7 +6,8 @@ import { OrdersController } from './orders.controller';
 import { GetOrderHandler } from './queries/handlers/get-order.handler';
 
 @Module({
-  imports: [CqrsModule, TypeOrmModule.forFeature([OrderEntity])],
+  // CqrsModule.forRoot() is global in the app; importing plain CqrsModule here could give this module its own bus.
+  imports: [TypeOrmModule.forFeature([OrderEntity])],
   controllers: [OrdersController],
   providers: [...CommandHandlers, GetOrderHandler],
 })
