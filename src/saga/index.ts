@@ -3,13 +3,15 @@
  */
 export { SagaModule } from './saga.module';
 export type { SagaModuleOptions } from './saga-module-options.interface';
+export type { SagaModuleExtras } from './saga.module-definition';
+export type { SagaStore, SagaHistoryRow, SagaListFilter } from './persistence/saga-store';
 export { defineSaga, send } from './definition/saga-definition';
 export type { CommandSpec, CommandType, SagaDefinition, SagaStepDefinition, SagaContext, SagaReply, SagaFailureReply, ReplyType } from './definition/saga-definition';
 export type { RetryPolicy } from './definition/retry-policy';
 export { SagaStatus, StepStatus, isTerminal } from './domain/saga-status';
 export type { SagaState, StepState } from './domain/saga-state';
 export { SagaOrchestrator } from './runtime/saga-orchestrator';
-export type { StartSagaInput, StartSagaOptions } from './runtime/saga-orchestrator';
+export type { StartSagaInput, StartSagaOptions, StoredTransition, OperatorActionResult, AbortPlan } from './runtime/saga-orchestrator';
 export { SagaTimeoutJob } from './runtime/saga-timeout.job';
 export { SagaClock } from './runtime/saga-clock';
 export { SagaRegistry } from './runtime/saga-registry';

@@ -29,8 +29,6 @@ export interface SagaModuleOptions {
    * `GET /sagas/definitions`. Default `continue`.
    */
   onDefinitionChange?: 'continue' | 'hold';
-  /** Serve `GET /sagas` and `GET /sagas/:id`. Default true. */
-  inspectionApi?: boolean;
 }
 
 /** Options with every default applied. */

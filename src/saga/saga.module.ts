@@ -49,7 +49,7 @@ export class SagaModule extends ConfigurableSagaModule {
   }
 
   static override forRootAsync(options: typeof SAGA_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return SagaModule.withApi(super.forRootAsync(options), true);
+    return SagaModule.withApi(super.forRootAsync(options), options.inspectionApi);
   }
 
   /** Registers a feature's saga definitions. */

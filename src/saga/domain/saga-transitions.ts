@@ -156,6 +156,48 @@ export class SagaTransitions<TData> {
     return t;
   }
 
+  /**
+   * Operator retry of a `FAILED` saga: its failed compensation is dispatched again with a fresh attempt budget,
+   * and the compensations after it follow as usual.
+   */
+  retryCompensation(current: SagaState<TData>, reason: string, now: Date): Transition<TData> | null {
+    const index = current.stepIndex;
+    if (current.status !== SagaStatus.FAILED || current.steps[index]?.status !== StepStatus.COMPENSATING) return null;
+    const t = this.begin(current, now);
+    this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
+    t.state.steps[index].compensationAttempts = 0;
+    this.dispatchAttempt(t, index, true, now, reason);
+    return t;
+  }
+
+  /**
+   * Operator skip of a failed (or stuck) compensation: the step is recorded as compensated by hand, with the
+   * operator's reason, and the compensations before it run.
+   */
+  skipCompensation(current: SagaState<TData>, index: number, reason: string, now: Date): Transition<TData> | null {
+    const step = current.steps[index];
+    const stuck = current.status === SagaStatus.FAILED || current.status === SagaStatus.COMPENSATING;
+    if (!stuck || current.stepIndex !== index || step?.status !== StepStatus.COMPENSATING) return null;
+    const t = this.begin(current, now);
+    if (current.status === SagaStatus.FAILED) this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
+    this.setStep(t, index, StepStatus.COMPENSATED, reason, now, { awaitingRetry: undefined });
+    this.compensateNext(t, index - 1, now);
+    return t;
+  }
+
+  /** The compensations an abort would run now, in order (for a dry run). */
+  compensationPlan(current: SagaState<TData>): number[] {
+    if (current.status !== SagaStatus.RUNNING && current.status !== SagaStatus.STARTED) return [];
+    const plan: number[] = [];
+    for (let i = current.stepIndex; i >= 0; i--) {
+      const step = current.steps[i];
+      const def = this.stepDef(i);
+      const tookEffect = step.status === StepStatus.COMPLETED || step.status === StepStatus.EXECUTING;
+      if (tookEffect && def.compensation && !def.nonCompensable) plan.push(i);
+    }
+    return plan;
+  }
+
   // --- internals -------------------------------------------------------------------------------------------
 
   private isExecuting(current: SagaState<TData>, index: number): boolean {

@@ -15,7 +15,6 @@ export function resolveSagaOptions(options: SagaModuleOptions): ResolvedSagaModu
     jobBatchSize: options.jobBatchSize ?? 100,
     leaseMs: options.leaseMs ?? 15_000,
     instanceId: options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-    inspectionApi: options.inspectionApi ?? true,
     onDefinitionChange: options.onDefinitionChange ?? 'continue',
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus, EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
-import { catchError, defer, EMPTY, filter, firstValueFrom, from, map, merge, mergeMap, type Observable, type OperatorFunction, take, timer } from 'rxjs';
+import { catchError, defer, EMPTY, Subject, filter, firstValueFrom, from, map, merge, mergeMap, type Observable, type OperatorFunction, take, timer } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition';
 import type { SagaState, Transition } from '../domain/saga-state';
@@ -13,6 +13,26 @@ import { SagaClock } from './saga-clock';
 import { SagaEndedEvent } from './saga-ended.event';
 import { SagaRegistry, type RegisteredSaga } from './saga-registry';
 import { SagaStateCache } from './saga-state-cache';
+
+/** A transition that was stored, as `transitions$` reports it (metrics, logs). */
+export interface StoredTransition {
+  before: SagaState | null;
+  after: SagaState;
+  history: Transition['history'];
+  at: Date;
+}
+
+/** Outcome of an operator action. */
+export type OperatorActionResult =
+  | { ok: true; saga: SagaState }
+  | { ok: false; reason: 'not-found' | 'not-applicable'; message: string };
+
+/** What an abort would do, without doing it. */
+export interface AbortPlan {
+  sagaId: string;
+  status: string;
+  compensations: { step: string; command: string }[];
+}
 
 /** What starts a saga instance. */
 export interface StartSagaInput<TData> {
@@ -43,7 +63,10 @@ const MAX_CONFLICT_RETRIES = 8;
 export class SagaOrchestrator {
   private readonly logger = new Logger('Saga');
   private readonly cache = new SagaStateCache();
+  private readonly transitionsSubject = new Subject<StoredTransition>();
   readonly store: SagaStore;
+  /** Every stored transition, after it is stored (and before its commands are dispatched). */
+  readonly transitions$: Observable<StoredTransition> = this.transitionsSubject.asObservable();
 
   constructor(
     store: SagaStore,
@@ -79,6 +102,7 @@ export class SagaOrchestrator {
       return existing as SagaState<TData>;
     }
     this.remember(t.state as SagaState);
+    this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
     if (!options.manager) this.dispatch(this.commandsFor(saga, t));
     return t.state;
   }
@@ -245,6 +269,8 @@ export class SagaOrchestrator {
         fresh = true;
         if (!state) return [];
       }
+      // Definitions may share reply event classes: each stream sees the reply, only the saga's own type acts.
+      if (state.type !== saga.definition.type) return [];
       const aligned = this.alignToDefinition(saga, state);
       if (!aligned) return [];
       state = aligned;
@@ -255,8 +281,10 @@ export class SagaOrchestrator {
         state = undefined;
         continue;
       }
+      const before = state;
       if (await this.store.update(t as Transition, this.lease(now))) {
         this.remember(t.state as SagaState);
+        this.transitionsSubject.next({ before: before as SagaState, after: t.state as SagaState, history: t.history, at: now });
         if (isTerminal(t.state.status)) {
           this.eventBus.publish(new SagaEndedEvent(t.state.id, t.state.type, t.state.correlationId, t.state.status, t.state.failureReason));
         }
@@ -282,6 +310,64 @@ export class SagaOrchestrator {
     const byName = new Map(state.steps.map((s) => [s.name, s]));
     const steps = saga.definition.steps.map((d) => byName.get(d.name) ?? { name: d.name, status: 'PENDING' as const, attempts: 0, compensationAttempts: 0 });
     return { ...state, steps, stepIndex, definitionHash: saga.hash };
+  }
+
+  /**
+   * Operator retry: a `FAILED` saga resumes the compensation that exhausted its attempts (with a fresh budget);
+   * a saga held after a definition change is adopted by the current definition.
+   */
+  async retry(sagaId: string, actor: string): Promise<OperatorActionResult> {
+    return this.operatorAction(sagaId, async (saga, state) => {
+      if (state.definitionHash !== saga.hash && !isTerminal(state.status)) {
+        if (await this.adoptCurrentDefinition(sagaId)) return [];
+      }
+      return this.transition(saga, sagaId, (s, now) => saga.transitions.retryCompensation(s, `retry by ${actor}`, now));
+    });
+  }
+
+  /** Operator abort: stop forward progress now and compensate what was done, in reverse. */
+  async abort(sagaId: string, actor: string, reason?: string): Promise<OperatorActionResult> {
+    return this.operatorAction(sagaId, (saga) =>
+      this.transition(saga, sagaId, (s, now) => saga.transitions.abort(s, `aborted by ${actor}${reason ? `: ${reason}` : ''}`, now)),
+    );
+  }
+
+  /** What `abort` would compensate now, in order, without changing anything. */
+  async planAbort(sagaId: string): Promise<AbortPlan | null> {
+    const state = await this.store.load(sagaId);
+    if (!state) return null;
+    const saga = this.registry.require(state.type);
+    return {
+      sagaId,
+      status: state.status,
+      compensations: saga.transitions.compensationPlan(state).map((i) => ({
+        step: saga.definition.steps[i].name,
+        command: saga.definition.steps[i].compensation?.type.name ?? '',
+      })),
+    };
+  }
+
+  /** Operator skip: a compensation that cannot succeed is marked done by hand, with a mandatory reason. */
+  async skipCompensation(sagaId: string, stepName: string, actor: string, reason: string): Promise<OperatorActionResult> {
+    return this.operatorAction(sagaId, (saga) => {
+      const index = saga.definition.steps.findIndex((s) => s.name === stepName);
+      return this.transition(saga, sagaId, (s, now) => (index < 0 ? null : saga.transitions.skipCompensation(s, index, `skipped by ${actor}: ${reason}`, now)));
+    });
+  }
+
+  private async operatorAction(sagaId: string, act: (saga: RegisteredSaga, state: SagaState) => Promise<ICommand[]>): Promise<OperatorActionResult> {
+    this.cache.delete(sagaId);
+    const state = await this.store.load(sagaId);
+    if (!state) return { ok: false, reason: 'not-found', message: `saga ${sagaId} not found` };
+    const saga = this.registry.require(state.type);
+    const version = state.version;
+    const commands = await act(saga, state);
+    this.dispatch(commands);
+    const after = (await this.store.load(sagaId)) as SagaState;
+    if (after.version === version) {
+      return { ok: false, reason: 'not-applicable', message: `saga ${sagaId} is ${state.status} (step ${state.steps[state.stepIndex]?.name} ${state.steps[state.stepIndex]?.status}); the action does not apply` };
+    }
+    return { ok: true, saga: after };
   }
 
   /**

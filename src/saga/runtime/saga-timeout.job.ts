@@ -18,8 +18,8 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(SagaTimeoutJob.name);
   private running: Promise<number> | null = null;
   private stopped = false;
-  /** When the last pass finished (health checks read it). */
-  lastPassAt: Date | null = null;
+  /** The last finished pass (health checks and metrics read it). */
+  lastPass: { at: Date; claimed: number; durationMs: number; ok: boolean } | null = null;
 
   constructor(
     private readonly orchestrator: SagaOrchestrator,
@@ -47,14 +47,25 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
    */
   runOnce(): Promise<number> {
     if (this.running) return this.running;
-    this.running = this.pass().finally(() => {
+    const started = Date.now();
+    this.running = this.pass().then(({ claimed, ok }) => {
       this.running = null;
-      this.lastPassAt = new Date();
+      this.lastPass = { at: new Date(), claimed, durationMs: Date.now() - started, ok };
+      return claimed;
     });
     return this.running;
   }
 
-  private async pass(): Promise<number> {
+  /** Whether the job is expected to run in this process (health checks ignore a disabled job). */
+  get enabled(): boolean {
+    return this.options.jobEnabled;
+  }
+
+  get intervalMs(): number {
+    return this.options.jobIntervalMs;
+  }
+
+  private async pass(): Promise<{ claimed: number; ok: boolean }> {
     let total = 0;
     try {
       await this.orchestrator.renewLeases();
@@ -65,7 +76,8 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
       }
     } catch (error) {
       this.logger.warn(`timeout pass failed, retrying next interval: ${(error as Error).message}`);
+      return { claimed: total, ok: false };
     }
-    return total;
+    return { claimed: total, ok: true };
   }
 }

@@ -120,7 +120,7 @@ export class SagaTestKit {
           this.commandRule = (c) => {
             const id = sagaIdOf(c) ?? current();
             if (!isStepCommand(c) || !id) return 'run';
-            void this.orchestrator.reportStepFailure(id, step.name, 'injected failure');
+            this.orchestrator.reportStepFailure(id, step.name, 'injected failure').catch(() => undefined);
             return 'drop';
           };
         },
