@@ -31,7 +31,7 @@ describe('the README example', () => {
 });
 
 // It connects with `url: process.env.DATABASE_URL`, as a user's app would: it runs on the real PostgreSQL.
-describe.each(postgresKinds())('the README example runs, on %s', (kind) => {
+for (const kind of postgresKinds()) describe(`the README example runs, on ${kind}`, () => {
   let db: TestDatabase;
   let app: INestApplication;
   const saved = process.env.DATABASE_URL;
