@@ -8,6 +8,7 @@ import { InventoryModule } from './inventory';
 import { OrderFulfillmentModule } from './order-fulfillment';
 import { OrdersModule } from './orders';
 import { PaymentModule } from './payment';
+import { ReliabilityModule } from './reliability';
 import { SagaModule } from './saga';
 import { ShippingModule } from './shipping';
 
@@ -35,6 +36,7 @@ export class AppModule {
         OrdersModule,
         OrderFulfillmentModule,
         HealthModule,
+        ReliabilityModule.forRoot(),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

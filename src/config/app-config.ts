@@ -12,6 +12,7 @@ export interface AppConfig {
   seedStock: number;
   /** Bearer token for operator actions; unset disables them. */
   adminToken?: string;
+  log: LogConfig;
   saga: {
     stepTimeoutMs: number;
     maxAttempts: number;
@@ -24,7 +25,32 @@ export interface AppConfig {
   };
 }
 
-export class ConfigError extends Error {}
+/** Pino levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface LogConfig {
+  /**
+   * Unset: `info`, or `warn` under `NODE_ENV=test` (decided by the logging module, since suites build their
+   * config from defaults and would otherwise print a line per request).
+   */
+  level?: LogLevel;
+  /** `json` (one object per line) when `NODE_ENV=production`, `pretty` otherwise. */
+  format: LogFormat;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    /** The environment variable at fault. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -33,7 +59,7 @@ function int(env: Env, name: string, fallback: number, min: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+    throw new ConfigError(name, `${name} must be an integer >= ${min}, got "${raw}"`);
   }
   return value;
 }
@@ -43,14 +69,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  throw new ConfigError(name, `${name} must be true or false, got "${raw}"`);
 }
 
 function url(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError(`${name} must be a postgres:// URL`);
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError(name, `${name} must be a postgres:// URL`);
   return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T | undefined): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(name, `${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return value as T;
 }
 
 /** Reads and validates the environment; throws {@link ConfigError} naming the first bad variable. */
@@ -62,6 +96,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1),
     seedStock: int(env, 'SEED_STOCK', 100, 0),
     adminToken: env.ADMIN_TOKEN || undefined,
+    log: {
+      level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, undefined),
+      format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, env.NODE_ENV === 'production' ? 'json' : 'pretty') as LogFormat,
+    },
     saga: {
       stepTimeoutMs: int(env, 'SAGA_STEP_TIMEOUT_MS', 10_000, 1),
       maxAttempts: int(env, 'SAGA_MAX_ATTEMPTS', 3, 1),

@@ -29,10 +29,17 @@ export interface SagaModuleOptions {
    * `GET /sagas/definitions`. Default `continue`.
    */
   onDefinitionChange?: 'continue' | 'hold';
+  /**
+   * Bearer token that unlocks the operator actions (`POST /sagas/:id/retry`, `/abort`,
+   * `/steps/:step/skip`), compared in constant time. Unset: the actions answer 403, so a host that never sets
+   * it exposes no way to change a saga over HTTP. Only read when the inspection API is served.
+   */
+  adminToken?: string;
 }
 
 /** Options with every default applied. */
-export type ResolvedSagaModuleOptions = Required<Omit<SagaModuleOptions, 'connectionName' | 'retry'>> & {
+export type ResolvedSagaModuleOptions = Required<Omit<SagaModuleOptions, 'connectionName' | 'retry' | 'adminToken'>> & {
   connectionName?: string;
+  adminToken?: string;
   retry: RetryPolicy;
 };

@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module, type Provider } from '@nestjs/commo
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { SagaOperatorController } from './api/saga-operator.controller';
 import { SagasController } from './api/sagas.controller';
 import type { SagaDefinition } from './definition/saga-definition';
 import { SagaHistoryEntity } from './persistence/saga-history.entity';
@@ -71,7 +72,7 @@ export class SagaModule extends ConfigurableSagaModule {
   }
 
   private static withApi(module: DynamicModule, api: boolean | undefined): DynamicModule {
-    return { ...module, global: true, controllers: api === false ? [] : [SagasController] };
+    return { ...module, global: true, controllers: api === false ? [] : [SagasController, SagaOperatorController] };
   }
 }
 

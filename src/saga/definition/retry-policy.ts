@@ -6,9 +6,23 @@ export interface RetryPolicy {
   backoffBaseMs: number;
   /** Upper bound of the wait between attempts. Default 30 s. */
   backoffMaxMs: number;
+  /**
+   * Errors a handler may throw that no retry can cure (a validation error, say): the step fails at once and the
+   * saga compensates. Any other thrown error is retried after the backoff, without waiting for the deadline.
+   * Default: none.
+   */
+  nonRetryableErrors: readonly ErrorClass[];
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 30_000 };
+/** A class of errors, matched with `instanceof`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorClass = abstract new (...args: any[]) => Error;
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 30_000, nonRetryableErrors: [] };
+
+export function isRetryable(policy: RetryPolicy, error: unknown): boolean {
+  return !policy.nonRetryableErrors.some((type) => error instanceof type);
+}
 
 /** Wait before attempt `attempt + 1`, after `attempt` attempts have timed out (exponential, capped). */
 export function backoffDelayMs(policy: RetryPolicy, attempt: number): number {

@@ -25,7 +25,7 @@ const definition = defineSaga<Data>({
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
-const rules = new SagaTransitions(definition, { timeoutMs: 1_000, retry: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 150 } });
+const rules = new SagaTransitions(definition, { timeoutMs: 1_000, retry: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 150, nonRetryableErrors: [] } });
 
 /** Applies a transition as the store would: the version moves on. */
 function stored(t: Transition<Data> | null): SagaState<Data> {
@@ -153,7 +153,7 @@ describe('SagaTransitions', () => {
     });
 
     it('retries at once when the backoff is zero', () => {
-      const eager = new SagaTransitions(definition, { timeoutMs: 1_000, retry: { maxAttempts: 2, backoffBaseMs: 0, backoffMaxMs: 0 } });
+      const eager = new SagaTransitions(definition, { timeoutMs: 1_000, retry: { maxAttempts: 2, backoffBaseMs: 0, backoffMaxMs: 0, nonRetryableErrors: [] } });
       const s = stored(eager.start({ id: 's', correlationId: 'o', data: { n: 0 }, definitionHash: 'h' }, T0));
       expect(eager.deadlinePassed(s, at(1_000))?.actions).toEqual([{ kind: 'execute', stepIndex: 1, attempt: 2 }]);
     });
@@ -169,6 +169,27 @@ describe('SagaTransitions', () => {
       expect(s.dueAt).toBeNull();
       expect(s.steps[0].compensationAttempts).toBe(3);
       expect(s.failureReason).toContain('open compensation timed out after 3 attempts');
+    });
+  });
+
+  describe("when a step's handler throws", () => {
+    it('retries a retryable error after the backoff, without waiting for the deadline', () => {
+      const t = rules.attemptFailed(started(), 1, false, 'connection reset', true, at(10));
+      expect(t?.state.steps[1]).toMatchObject({ status: 'EXECUTING', awaitingRetry: true, error: 'attempt 1 failed: connection reset; retry in 100 ms' });
+      expect(t?.state.dueAt).toEqual(at(110));
+      expect(t?.actions).toEqual([]);
+    });
+
+    it('fails the step at once on a non-retryable error, and compensates it in case it took effect', () => {
+      const t = rules.attemptFailed(started(), 1, false, 'card number invalid', false, at(10));
+      expect(t?.state.status).toBe('COMPENSATING');
+      expect(t?.state.failureReason).toBe('a failed: card number invalid (not retryable)');
+      expect(t?.actions).toEqual([{ kind: 'compensate', stepIndex: 1, attempt: 1 }]);
+    });
+
+    it('ignores an error from a step that is not the current action', () => {
+      expect(rules.attemptFailed(started(), 2, false, 'late', true, at(10))).toBeNull();
+      expect(rules.attemptFailed(started(), 1, true, 'late', true, at(10))).toBeNull();
     });
   });
 

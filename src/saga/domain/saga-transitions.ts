@@ -104,23 +104,26 @@ export class SagaTransitions<TData> {
       return t;
     }
     const timeout = this.stepTimeoutMs(index);
-    if (attempts < policy.maxAttempts) {
-      const wait = backoffDelayMs(policy, attempts);
-      const reason = `${what} ${attempts} timed out after ${timeout} ms`;
-      if (wait <= 0) {
-        this.dispatchAttempt(t, index, compensating, now, `${reason}; retry: ${what} ${attempts + 1} of ${policy.maxAttempts}`);
-      } else {
-        this.setStep(t, index, step.status, `${reason}; retry in ${wait} ms`, now, { awaitingRetry: true });
-        t.state.dueAt = new Date(now.getTime() + wait);
-      }
-      return t;
-    }
-    const reason = `${step.name} ${compensating ? 'compensation ' : ''}timed out after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
-    if (compensating) {
-      this.giveUp(t, index, reason, now);
-    } else {
-      this.failAndCompensate(t, index, reason, true, now);
-    }
+    const exhausted = `${step.name} ${compensating ? 'compensation ' : ''}timed out after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    this.endAttempt(t, index, compensating, `${what} ${attempts} timed out after ${timeout} ms`, exhausted, true, now);
+    return t;
+  }
+
+  /**
+   * The handler of the current action threw. A retryable error is retried after the backoff (without waiting for
+   * the deadline) until the attempts run out; a non-retryable one ends the step (or compensation) at once. The
+   * handler may have committed before it threw, so a failed step counts as possibly done and is compensated.
+   */
+  attemptFailed(current: SagaState<TData>, index: number, compensating: boolean, error: string, retryable: boolean, now: Date): Transition<TData> | null {
+    const step = current.steps[index];
+    const status = compensating ? SagaStatus.COMPENSATING : SagaStatus.RUNNING;
+    const stepStatus = compensating ? StepStatus.COMPENSATING : StepStatus.EXECUTING;
+    if (current.status !== status || current.stepIndex !== index || step?.status !== stepStatus || step.awaitingRetry) return null;
+    const t = this.begin(current, now);
+    const attempts = compensating ? step.compensationAttempts : step.attempts;
+    const what = compensating ? 'compensation' : 'attempt';
+    const final = retryable ? `${step.name} ${compensating ? 'compensation ' : ''}failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${error}` : `${error} (not retryable)`;
+    this.endAttempt(t, index, compensating, `${what} ${attempts} failed: ${error}`, final, retryable, now);
     return t;
   }
 
@@ -285,6 +288,26 @@ export class SagaTransitions<TData> {
     }
     t.state.dueAt = null;
     this.setSagaStatus(t, SagaStatus.COMPENSATED, t.state.failureReason);
+  }
+
+  /** An attempt ended without an answer: retry after the backoff, or give up once attempts are spent. */
+  private endAttempt(t: Transition<TData>, index: number, compensating: boolean, why: string, finalReason: string, retryable: boolean, now: Date): void {
+    const step = t.state.steps[index];
+    const policy = this.retryPolicy(index);
+    const attempts = compensating ? step.compensationAttempts : step.attempts;
+    const what = compensating ? 'compensation' : 'attempt';
+    if (retryable && attempts < policy.maxAttempts) {
+      const wait = backoffDelayMs(policy, attempts);
+      if (wait <= 0) {
+        this.dispatchAttempt(t, index, compensating, now, `${why}; retry: ${what} ${attempts + 1} of ${policy.maxAttempts}`);
+      } else {
+        this.setStep(t, index, step.status, `${why}; retry in ${wait} ms`, now, { awaitingRetry: true });
+        t.state.dueAt = new Date(now.getTime() + wait);
+      }
+      return;
+    }
+    if (compensating) this.giveUp(t, index, finalReason, now);
+    else this.failAndCompensate(t, index, finalReason, true, now);
   }
 
   private giveUp(t: Transition<TData>, index: number, reason: string, now: Date): void {

@@ -16,5 +16,7 @@ export function resolveSagaOptions(options: SagaModuleOptions): ResolvedSagaModu
     leaseMs: options.leaseMs ?? 15_000,
     instanceId: options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     onDefinitionChange: options.onDefinitionChange ?? 'continue',
+    // An empty string is no token: it must not unlock the actions with an empty Bearer value.
+    adminToken: options.adminToken || undefined,
   };
 }

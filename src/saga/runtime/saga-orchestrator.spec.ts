@@ -11,7 +11,9 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../t
 import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '..';
 import { SagaStore } from '../persistence/saga-store';
 
-type Behaviour = 'ok' | 'fail' | 'silent';
+type Behaviour = 'ok' | 'fail' | 'silent' | 'throw' | 'fatal';
+
+class FatalError extends Error {}
 const behaviour = new Map<string, Behaviour>();
 const executed: string[] = [];
 
@@ -51,6 +53,7 @@ const testSaga = defineSaga<Data>({
       },
       compensation: send(UndoCommand, (c) => [c.sagaId, 'one']),
       compensatedBy: [OneUndone],
+      retry: { nonRetryableErrors: [FatalError] },
     },
     {
       name: 'two',
@@ -69,6 +72,8 @@ class DoHandler implements ICommandHandler<DoCommand> {
     executed.push(`${c.key}:${c.step}`);
     const b = behaviour.get(`${c.key}:${c.step}`) ?? 'ok';
     if (b === 'silent') return;
+    if (b === 'throw') throw new Error('database hiccup');
+    if (b === 'fatal') throw new FatalError('bad request to the provider');
     if (b === 'fail') return this.events.publish(new TwoFailed(c.sagaId, 'said no'));
     this.events.publish(c.step === 'one' ? new OneDone(c.sagaId, 'one') : new TwoDone(c.sagaId, 'two'));
   }
@@ -199,6 +204,24 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const state = await sagas.store.load(s.id);
     expect(state?.steps[0]).toMatchObject({ status: 'COMPENSATED', attempts: 2, outcomeUnknown: true });
     expect(state?.failureReason).toBe('one failed: one timed out after 2 attempts');
+  });
+
+  it('retries a step whose handler throws after the backoff, not the deadline, and fails it on a non-retryable error', async () => {
+    behaviour.set('flaky:one', 'throw');
+    const flaky = await start('flaky');
+    await waitUntil(async () => (await sagas.store.load(flaky.id))?.steps[0].awaitingRetry === true);
+    behaviour.delete('flaky:one');
+    clock.advance(100); // the backoff, far less than the 1 s deadline
+    await job.runOnce();
+    await waitUntil(async () => (await statusOf(flaky.id)) === 'COMPLETED');
+    expect((await sagas.store.load(flaky.id))?.steps[0].attempts).toBe(2);
+
+    behaviour.set('fatal:one', 'fatal');
+    const fatal = await start('fatal');
+    await waitUntil(async () => (await statusOf(fatal.id)) === 'COMPENSATED');
+    const state = await sagas.store.load(fatal.id);
+    expect(state?.failureReason).toBe('one failed: bad request to the provider (not retryable)');
+    expect(state?.steps[0]).toMatchObject({ attempts: 1, status: 'COMPENSATED' });
   });
 
   it('a failed non-compensable last step leaves earlier steps compensated', async () => {

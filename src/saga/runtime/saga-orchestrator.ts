@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CommandBus, EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
-import { catchError, defer, EMPTY, Subject, filter, firstValueFrom, from, map, merge, mergeMap, type Observable, type OperatorFunction, take, timer } from 'rxjs';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CommandBus, EventBus, type ICommand, type IEvent, UnhandledExceptionBus } from '@nestjs/cqrs';
+import { catchError, defer, EMPTY, Subject, type Subscription, filter, firstValueFrom, from, map, merge, mergeMap, type Observable, type OperatorFunction, take, timer } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition';
+import { isRetryable } from '../definition/retry-policy';
 import type { SagaState, Transition } from '../domain/saga-state';
 import { isTerminal } from '../domain/saga-status';
 import { SagaStore, type Lease } from '../persistence/saga-store';
@@ -60,8 +61,9 @@ const MAX_CONFLICT_RETRIES = 8;
  * that says what to do next.
  */
 @Injectable()
-export class SagaOrchestrator {
+export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Saga');
+  private errorSubscription?: Subscription;
   private readonly cache = new SagaStateCache();
   private readonly transitionsSubject = new Subject<StoredTransition>();
   readonly store: SagaStore;
@@ -74,9 +76,50 @@ export class SagaOrchestrator {
     private readonly clock: SagaClock,
     private readonly commandBus: CommandBus,
     private readonly eventBus: EventBus,
+    private readonly unhandledExceptions: UnhandledExceptionBus,
     @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
   ) {
     this.store = store;
+  }
+
+  /**
+   * `@nestjs/cqrs` catches what a command dispatched from a `@Saga()` stream throws and reports it here: that is
+   * how a step's handler error reaches its saga (retry after backoff, or fail at once if not retryable).
+   */
+  onModuleInit(): void {
+    this.errorSubscription = this.unhandledExceptions.subscribe(({ cause, exception }) => {
+      if (cause && typeof (cause as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(cause as ICommand, exception);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.errorSubscription?.unsubscribe();
+  }
+
+  /**
+   * A command of a saga's current action threw. Retryable errors are retried after the backoff; errors listed in
+   * the step's `nonRetryableErrors` end the step at once. Errors of commands that are not the current action
+   * (late, duplicate) are only logged.
+   */
+  async onCommandError(command: ICommand, error: unknown): Promise<void> {
+    const sagaId = (command as { sagaId: string }).sagaId;
+    const message = (error as Error)?.message ?? String(error);
+    try {
+      const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
+      const saga = state && this.registry.get(state.type);
+      if (!state || !saga) return;
+      const index = state.stepIndex;
+      const step = saga.definition.steps[index];
+      const compensating = state.status === 'COMPENSATING';
+      const spec = compensating ? step?.compensation : step?.command;
+      if (!spec || command.constructor !== spec.type) return;
+      const retryable = isRetryable(saga.transitions.retryPolicy(index), error);
+      this.logger.warn(`saga ${sagaId}: ${command.constructor.name} threw (${retryable ? 'will retry' : 'not retryable'}): ${message}`);
+      const commands = await this.transition(saga, sagaId, (s, now) => saga.transitions.attemptFailed(s, index, compensating, message, retryable, now));
+      this.dispatch(commands);
+    } catch (failure) {
+      this.logger.error(`saga ${sagaId}: could not record the failure of ${command.constructor.name}: ${(failure as Error).message}`);
+    }
   }
 
   get instanceId(): string {
@@ -229,7 +272,8 @@ export class SagaOrchestrator {
   dispatch(commands: ICommand[]): void {
     for (const command of commands) {
       this.commandBus.execute(command).catch((error: unknown) => {
-        this.logger.error(`${command.constructor.name} failed: ${(error as Error).message}`);
+        if (typeof (command as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(command, error);
+        else this.logger.error(`${command.constructor.name} failed: ${(error as Error).message}`);
       });
     }
   }

@@ -1,0 +1,85 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { CommandBus, type ICommand } from '@nestjs/cqrs';
+import type { Subscription } from 'rxjs';
+import { isTerminal, SagaOrchestrator } from '../saga';
+
+/** Fields every log line written while a saga's command runs carries. */
+export interface SagaLogFields {
+  sagaId: string;
+  correlationId?: string;
+  step?: string;
+  command: string;
+}
+
+/**
+ * One store for the process: pino's `mixin` reads it, and pino's root logger is itself a process-wide singleton
+ * in nestjs-pino, so a per-app store could not be reached from it.
+ */
+const storage = new AsyncLocalStorage<SagaLogFields>();
+
+/** The saga fields of the code running now, for pino's `mixin` (empty outside a saga's work). */
+export function currentSagaLogFields(): Partial<SagaLogFields> {
+  return storage.getStore() ?? {};
+}
+
+/** Sagas remembered for their correlation id and step; the oldest are dropped beyond this. */
+const MAX_TRACKED = 10_000;
+
+/**
+ * Puts the saga a command belongs to into the async context of its handler, so that every log line the
+ * handler writes (and everything it awaits) names `sagaId`, `correlationId` and `step`. Commands are
+ * recognised by a string `sagaId` field, the saga module's convention. `CommandBus.execute` is wrapped on the
+ * app's instance: the runtime and `@Saga()` streams both dispatch through it, and no handler changes.
+ * Correlation id and step come from the orchestrator's stored transitions, which are emitted before the
+ * transition's commands leave, so the step is the one the command performs or compensates.
+ */
+@Injectable()
+export class SagaLogContext implements OnModuleInit, OnApplicationShutdown {
+  private readonly sagas = new Map<string, { correlationId: string; step?: string }>();
+  private subscription?: Subscription;
+  private restore?: () => void;
+
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly orchestrator: SagaOrchestrator,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.orchestrator.transitions$.subscribe(({ after }) => {
+      this.sagas.delete(after.id);
+      if (isTerminal(after.status)) return;
+      this.sagas.set(after.id, { correlationId: after.correlationId, step: after.steps[after.stepIndex]?.name });
+      if (this.sagas.size > MAX_TRACKED) this.sagas.delete(this.sagas.keys().next().value as string);
+    });
+    const bus = this.commandBus;
+    const execute = bus.execute;
+    const wrapped = ((command: ICommand, ...rest: unknown[]) => {
+      const fields = this.fieldsOf(command);
+      const run = () => (execute as (...args: unknown[]) => Promise<unknown>).call(bus, command, ...rest);
+      return fields ? storage.run(fields, run) : run();
+    }) as typeof bus.execute;
+    bus.execute = wrapped;
+    this.restore = () => {
+      if (bus.execute === wrapped) bus.execute = execute;
+    };
+  }
+
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+    this.restore?.();
+    this.sagas.clear();
+  }
+
+  /** Runs `work` as part of a saga's work (for code that is not a command handler). */
+  run<T>(fields: SagaLogFields, work: () => T): T {
+    return storage.run(fields, work);
+  }
+
+  private fieldsOf(command: ICommand): SagaLogFields | undefined {
+    const sagaId = (command as { sagaId?: unknown }).sagaId;
+    if (typeof sagaId !== 'string') return undefined;
+    const known = this.sagas.get(sagaId);
+    return { sagaId, ...(known ? { correlationId: known.correlationId, ...(known.step ? { step: known.step } : {}) } : {}), command: command.constructor.name };
+  }
+}

@@ -1,0 +1,37 @@
+import { html, type SafeHtml } from './html';
+
+export interface PageOptions {
+  title: string;
+  nav: 'sagas' | 'definitions' | null;
+  body: SafeHtml;
+  /** Refresh the `#live` region this often (ms); absent: no live refresh. */
+  refreshMs?: number;
+}
+
+/** The page shell: header with navigation and the operator token form, assets served by the app. */
+export function renderPage({ title, nav, body, refreshMs }: PageOptions): string {
+  const link = (href: string, label: string, key: PageOptions['nav']) => html`<a href="${href}" class="${nav === key ? 'active' : ''}">${label}</a>`;
+  return `<!doctype html>\n${html`<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${title} · Sagaworks inspector</title>
+  <link rel="stylesheet" href="/ui/assets/inspector.css">
+  <script src="/ui/assets/inspector.js" defer></script>
+</head>
+<body>
+  <header class="top">
+    <a class="brand" href="/ui">Sagaworks <span>inspector</span></a>
+    <nav>${link('/ui', 'Sagas', 'sagas')}${link('/ui/definitions', 'Definitions', 'definitions')}<a href="/docs">API docs</a><a href="/metrics">Metrics</a><a href="/health">Health</a></nav>
+    <form id="token-form" autocomplete="off">
+      <span class="when-empty">Operator actions:</span>
+      <input class="when-empty" type="password" name="token" placeholder="admin token" aria-label="admin token">
+      <input class="when-empty" type="text" name="operator" placeholder="your name" aria-label="your name" maxlength="64">
+      <button class="when-empty secondary" type="submit">Use token</button>
+      <span class="when-set">acting as <b data-operator-name>operator</b> · token kept for this tab · <a href="#" data-forget-token>forget</a></span>
+    </form>
+  </header>
+  <main ${refreshMs ? html`data-refresh-ms="${refreshMs}"` : ''}>${body}</main>
+</body>
+</html>`}`;
+}

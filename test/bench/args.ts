@@ -1,0 +1,117 @@
+import type { BenchDatabase } from './bench-app';
+
+export interface BenchArgs {
+  n: number;
+  concurrency: number[];
+  databases: BenchDatabase[];
+  http: boolean;
+  quick: boolean;
+  scale: boolean;
+  heap: boolean;
+  /** Sagas between the two heap measurements. */
+  heapN: number;
+  /** Sagas run (and not measured) before the first measurement on each database. */
+  warmup: number;
+  poolSize?: number;
+  scenarios: ('happy' | 'mix')[];
+}
+
+export const USAGE = `npm run bench -- [options]      (or: node dist/test/bench/bench.js [options])
+  --n <N>                 sagas per run (default 2000; --quick: 100)
+  --concurrency <list>    sagas in flight, comma separated (default 1,16,64)
+  --db postgres|pglite|both   (default both; PostgreSQL from DATABASE_URL, else a fresh database on ${'postgres://postgres@127.0.0.1:5432'})
+  --scenario happy|mix|both   (default both; mix = 20% compensations)
+  --http                  drive POST /orders over loopback instead of the command bus
+  --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
+  --warmup <N>            unmeasured sagas per database first (default 200; --quick: 20)
+  --quick                 small N for a CI smoke run
+  --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
+  --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
+
+function value(argv: string[], i: number, flag: string): string {
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
+  return v;
+}
+
+function positiveInt(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+export function parseArgs(argv: string[]): BenchArgs {
+  let n: number | undefined;
+  let warmup: number | undefined;
+  let concurrency = [1, 16, 64];
+  let databases: BenchDatabase[] = ['postgres', 'pglite'];
+  let scenarios: BenchArgs['scenarios'] = ['happy', 'mix'];
+  let poolSize: number | undefined;
+  let heapN = 10_000;
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const take = (): string => {
+      if (inline !== undefined) return inline;
+      return value(argv, i++, flag);
+    };
+    switch (flag) {
+      case '--n':
+        n = positiveInt(take(), flag);
+        break;
+      case '--warmup':
+        warmup = Number(take());
+        if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be an integer >= 0`);
+        break;
+      case '--concurrency':
+        concurrency = take().split(',').map((c) => positiveInt(c.trim(), flag));
+        break;
+      case '--db': {
+        const db = take();
+        if (db === 'both') databases = ['postgres', 'pglite'];
+        else if (db === 'postgres' || db === 'pglite') databases = [db];
+        else throw new Error(`--db must be postgres, pglite or both, got "${db}"`);
+        break;
+      }
+      case '--scenario': {
+        const s = take();
+        if (s === 'both') scenarios = ['happy', 'mix'];
+        else if (s === 'happy' || s === 'mix') scenarios = [s];
+        else throw new Error(`--scenario must be happy, mix or both, got "${s}"`);
+        break;
+      }
+      case '--pool':
+        poolSize = positiveInt(take(), flag);
+        break;
+      case '--heap-n':
+        heapN = positiveInt(take(), flag);
+        break;
+      case '--http':
+      case '--quick':
+      case '--scale':
+      case '--heap':
+        flags.add(flag);
+        break;
+      case '--help':
+      case '-h':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  const quick = flags.has('--quick');
+  return {
+    n: n ?? (quick ? 100 : 2000),
+    warmup: warmup ?? (quick ? 20 : 200),
+    concurrency,
+    databases,
+    scenarios,
+    http: flags.has('--http'),
+    quick,
+    scale: flags.has('--scale'),
+    heap: flags.has('--heap'),
+    heapN,
+    poolSize,
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * `npm run bench`: the real app's saga path, measured. Prints ONE JSON document on stdout; everything else
+ * (including any log line) goes to stderr. See `--help` and the README's Performance section.
+ */
+import 'reflect-metadata';
+import { loadavg, cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs, USAGE, type BenchArgs } from './args';
+import { startBenchApp, type BenchApp, type BenchDatabase } from './bench-app';
+import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenario } from './load';
+import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
+import { captureClaimQuery, captureStoreQuery, explain, insertSyntheticSagas, SCALE_DUE, SCALE_TOTAL } from './scale';
+import type { SqlCounts } from './sql-counter';
+
+// stdout carries the JSON document only.
+for (const level of ['log', 'info', 'warn', 'debug'] as const) console[level] = console.error.bind(console);
+
+const ANCHORS = {
+  source: 'issue #6 and shared/STACK-NOTES.md: same 4-step order saga, PostgreSQL 15 defaults, N=2000, this kind of 2-core machine',
+  dbosTransact53: { sagasPerSecondAt16: 63, p99Ms: 338, mixSagasPerSecondAt16: '53-56' },
+  handRolledPg: { sagasPerSecondAt16: 470, p99Ms: 47, commitsPerSaga: 5, statementsPerSaga: 17 },
+  bareNestCqrsInMemory: { sagasPerSecond: 44_000 },
+};
+
+const METHOD = {
+  sagasPerSecond: 'N / wall time from the first placement to the last SagaEndedEvent, with at most `concurrency` sagas in flight (each worker places one saga, waits for its end, places the next).',
+  latency: 'per saga: from just before PlaceOrderCommand is sent on the CommandBus (or POST /orders starts, with --http) to the SagaEndedEvent the runtime publishes right after storing the terminal transition; nearest-rank percentiles.',
+  sqlStatements: "every QueryRunner.query() the app makes, counted in a hook on the DataSource's TypeORM logger (logQuery runs for every statement, START TRANSACTION and COMMIT included, on PostgreSQL and PGlite alike) / N. Each is one client-server round trip.",
+  wireStatements: 'PostgreSQL only: every pg.Client#query call of the app (a patch on pg.Client.prototype.query; the bench\'s own connections excluded) / N; the cross-check that nothing bypasses TypeORM.',
+  commits: 'explicit COMMIT statements plus statements run outside an explicit transaction (each an implicit transaction that commits), tracked per TypeORM query runner / N. writeCommits counts only those that wrote (a transaction containing INSERT/UPDATE/DELETE, or such a statement on its own): the commits that flush WAL.',
+  pgXactCommits: "PostgreSQL only: delta of pg_stat_database.xact_commit for the bench database (read from a connection to another database, so the reader is not counted), after asking every pool connection to publish its counters with pg_stat_force_next_flush(); minus those flush statements and the timeout job's statements; / N. Includes read-only transactions; autovacuum may add a few.",
+  background: 'the timeout job (SagaTimeoutJob: renewLeases + claimDue, once per SAGA_JOB_INTERVAL_MS) keeps running as in production; its statements are recognised by their SQL and reported apart as backgroundStatements, never in the per-saga figures.',
+  cpu: 'nodeCpuMsPerSaga: process.cpuUsage() (user+system, all threads incl. PGlite) delta / N. pgBackendCpuMsPerSaga: utime+stime from /proc/<pid>/stat of the server backends connected to the bench database (pg_stat_activity) / N.',
+  memory: 'rssMb: process.memoryUsage().rss after the run; peakRssMb: process.resourceUsage().maxRSS so far (whole process, both databases, PGlite WASM memory included).',
+  scenarios: 'happy: tok_visa, 1 unit of one of SKU-001..005 (round robin). mix: the same with 20% compensations: i % 10 == 3 pays with tok_declined (release stock, cancel order), i % 10 == 8 ships to AQ (cancel shipment is not needed; refund, release, cancel).',
+  warmup: 'each database first runs `warmup` unmeasured sagas (mix scenario, 16 in flight): JIT, pool connections, plan caches.',
+};
+
+const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
+const load = (): number[] => loadavg().map((x) => round(x));
+
+interface RunRow {
+  database: BenchDatabase;
+  mode: 'in-process' | 'http';
+  scenario: Scenario;
+  concurrency: number;
+  n: number;
+  sagasPerSecond: number;
+  wallMs: number;
+  latencyMs: ReturnType<typeof latencySummary>;
+  outcomes: Record<string, number>;
+  outcomesAsExpected: boolean;
+  errors?: string[];
+  perSaga: {
+    sqlStatements: number;
+    wireStatements: number | null;
+    commits: number;
+    writeCommits: number;
+    explicitCommits: number;
+    pgXactCommits: number | null;
+    statementsByKind: Record<string, number>;
+  };
+  backgroundStatements: number;
+  nodeCpuMsPerSaga: number;
+  pgBackendCpuMsPerSaga: number | null;
+  rssMb: number;
+  peakRssMb: number;
+  loadavg: number[];
+}
+
+function perSaga(counts: SqlCounts, n: number, pgXact: number | null): RunRow['perSaga'] {
+  const per = (x: number): number => round(x / n, 3);
+  return {
+    sqlStatements: per(counts.statements),
+    wireStatements: counts.wireStatements === null ? null : per(counts.wireStatements),
+    commits: per(counts.explicitCommits + counts.implicitCommits),
+    writeCommits: per(counts.writeCommits),
+    explicitCommits: per(counts.explicitCommits),
+    pgXactCommits: pgXact === null ? null : per(pgXact),
+    statementsByKind: Object.fromEntries(Object.entries(counts.byKind).sort(([, a], [, b]) => b - a).map(([k, v]) => [k, per(v)])),
+  };
+}
+
+async function gc(): Promise<void> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error('--heap needs global.gc: run `nest build && node --expose-gc dist/test/bench/bench.js --heap`');
+  for (let i = 0; i < 4; i++) {
+    collect();
+    await sleep(20);
+  }
+}
+
+function cacheSize(app: BenchApp): number {
+  // The runtime keeps its cache private; the bench only reads its size.
+  return (app.orchestrator as unknown as { cache: { size: number } }).cache.size;
+}
+
+function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}
+
+async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: BenchPostgres | null, args: BenchArgs): Promise<RunRow[]> {
+  const reader = pgTarget ? await XactReader.open(pgTarget.url, pgTarget.database) : null;
+  if (reader) app.counter.exclude(reader.pgClient);
+  const watcher = new SagaEndWatcher(app.eventBus);
+  const target = { commandBus: app.commandBus, baseUrl: app.baseUrl, watcher };
+  const rows: RunRow[] = [];
+  let offset = 0;
+  try {
+    if (args.warmup > 0) {
+      await runLoad(target, args.warmup, 16, 'mix', offset);
+      offset += args.warmup;
+    }
+    for (const scenario of args.scenarios) {
+      for (const concurrency of args.concurrency) {
+        await sleep(50);
+        const flush = async (): Promise<number> => (reader && app.pool ? app.counter.uncounted(() => reader.flush(app.pool!)) : 0);
+        await flush();
+        const before = reader ? await reader.snapshot() : null;
+        app.counter.take();
+        const cpu0 = process.cpuUsage();
+        const result = await runLoad(target, args.n, concurrency, scenario, offset);
+        const cpu = process.cpuUsage(cpu0);
+        const counts = app.counter.take();
+        offset += args.n;
+        const flushed = await flush();
+        const after = reader ? await reader.snapshot() : null;
+        const pgXact = before && after ? after.xactCommit - before.xactCommit - flushed - counts.backgroundStatements : null;
+        const backendCpu = before && after ? backendCpuDelta(before, after) : null;
+        const expected = expectedOutcomes(args.n, scenario);
+        const row: RunRow = {
+          database,
+          mode: app.baseUrl ? 'http' : 'in-process',
+          scenario,
+          concurrency,
+          n: args.n,
+          sagasPerSecond: round((args.n * 1000) / result.wallMs, 1),
+          wallMs: round(result.wallMs, 1),
+          latencyMs: latencySummary(result.latenciesMs),
+          outcomes: result.outcomes,
+          outcomesAsExpected: JSON.stringify(Object.entries(result.outcomes).sort()) === JSON.stringify(Object.entries(expected).sort()),
+          ...(result.errors.length ? { errors: result.errors } : {}),
+          perSaga: perSaga(counts, args.n, pgXact),
+          backgroundStatements: counts.backgroundStatements,
+          nodeCpuMsPerSaga: round((cpu.user + cpu.system) / 1000 / args.n, 3),
+          pgBackendCpuMsPerSaga: backendCpu === null ? null : round((backendCpu * 1000) / args.n, 3),
+          rssMb: mb(process.memoryUsage().rss),
+          peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+          loadavg: load(),
+        };
+        rows.push(row);
+        process.stderr.write(
+          `[bench] ${database} ${row.mode} ${scenario} c=${concurrency}: ${row.sagasPerSecond}/s p50 ${row.latencyMs.p50} p99 ${row.latencyMs.p99} ms, ` +
+            `${row.perSaga.sqlStatements} stmts, ${row.perSaga.commits} commits (${row.perSaga.writeCommits} writing, pg ${row.perSaga.pgXactCommits}) /saga, load ${row.loadavg[0]}\n`,
+        );
+      }
+    }
+  } finally {
+    watcher.close();
+    await reader?.close();
+  }
+  return rows;
+}
+
+async function scale(app: BenchApp): Promise<Record<string, unknown>> {
+  const batch = app.config.saga.jobBatchSize;
+  const t0 = performance.now();
+  await insertSyntheticSagas(app.dataSource, SCALE_TOTAL, SCALE_DUE);
+  const insertMs = performance.now() - t0;
+  const now = new Date();
+  const lease = { owner: 'bench-scale', until: new Date(now.getTime() + app.config.saga.leaseMs) };
+  const claimQuery = await captureClaimQuery(now, batch, lease);
+  // renewLeases runs at the start of every job pass too: its plan matters as much as the claim's.
+  const renewQuery = await captureStoreQuery((store) => store.renewLeases(lease, new Date(now.getTime() + app.config.saga.leaseMs / 2)));
+  const claimPlanBeforeAnalyze = await explain(app.dataSource, claimQuery);
+  await app.dataSource.query('ANALYZE saga_instance');
+  const claimPlan = await explain(app.dataSource, claimQuery);
+  const renewPlan = await explain(app.dataSource, renewQuery);
+  const passes: { claimed: number; ms: number }[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    const claimed = await app.orchestrator.store.claimDue(new Date(), batch, lease);
+    passes.push({ claimed: claimed.length, ms: round(performance.now() - start) });
+  }
+  const renewPasses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    await app.orchestrator.store.renewLeases({ owner: 'nobody-holds-these', until: lease.until }, new Date(Date.now() + 60_000));
+    renewPasses.push(round(performance.now() - start));
+  }
+  const ms = passes.map((p) => p.ms).sort((a, b) => a - b);
+  return {
+    rows: SCALE_TOTAL,
+    due: SCALE_DUE,
+    batchSize: batch,
+    insertMs: round(insertMs, 0),
+    claimDue: {
+      passes,
+      firstMs: passes[0].ms,
+      medianMs: ms[Math.floor(ms.length / 2)],
+      under50ms: passes.every((p) => p.ms < 50),
+      allClaimedTheDue: passes.every((p) => p.claimed === Math.min(SCALE_DUE, batch)),
+    },
+    claimPlan: { nodeTypes: claimPlan.nodeTypes, scans: claimPlan.scans, indexScanOnWakeIdx: claimPlan.scans.some((s) => /^Index( Only)? Scan on saga_instance using saga_instance_wake_idx/.test(s)), seqScan: claimPlan.nodeTypes.includes('Seq Scan') },
+    claimPlanBeforeAnalyze: { nodeTypes: claimPlanBeforeAnalyze.nodeTypes, scans: claimPlanBeforeAnalyze.scans },
+    renewLeases: { ms: renewPasses, plan: { nodeTypes: renewPlan.nodeTypes, scans: renewPlan.scans } },
+    loadavg: load(),
+  };
+}
+
+async function heap(app: BenchApp, args: BenchArgs): Promise<Record<string, unknown>> {
+  const watcher = new SagaEndWatcher(app.eventBus);
+  const target = { commandBus: app.commandBus, baseUrl: app.baseUrl, watcher };
+  try {
+    await runLoad(target, Math.max(args.warmup, 500), 16, 'mix', 0);
+    await sleep(1_500);
+    await gc();
+    const before = { heapUsedMb: mb(process.memoryUsage().heapUsed), cacheSize: cacheSize(app), activeResources: activeResources() };
+    const result = await runLoad(target, args.heapN, 16, 'mix', 1_000_000);
+    // Let a timeout-job pass and any trailing replies finish before measuring.
+    await sleep(1_500);
+    await gc();
+    const after = { heapUsedMb: mb(process.memoryUsage().heapUsed), cacheSize: cacheSize(app), activeResources: activeResources() };
+    return {
+      sagas: args.heapN,
+      outcomes: result.outcomes,
+      before,
+      after,
+      growthMb: round(after.heapUsedMb - before.heapUsedMb, 2),
+      growthBytesPerSaga: round(((after.heapUsedMb - before.heapUsedMb) * 1024 * 1024) / args.heapN, 1),
+      rssMb: mb(process.memoryUsage().rss),
+      method: 'heapUsed after 4x global.gc() (node --expose-gc), after a warm-up of max(warmup, 500) sagas and again after `sagas` more (mix scenario, 16 in flight) and a 1.5 s pause; plus the runtime cache size and process.getActiveResourcesInfo() (timers, sockets) at both points.',
+    };
+  } finally {
+    watcher.close();
+  }
+}
+
+function targets(rows: RunRow[]): Record<string, unknown>[] {
+  const find = (db: BenchDatabase, scenario: Scenario, c: number): RunRow | undefined => rows.find((r) => r.database === db && r.scenario === scenario && r.concurrency === c);
+  const out: Record<string, unknown>[] = [];
+  const pgHappy = find('postgres', 'happy', 16);
+  const pgMix = find('postgres', 'mix', 16);
+  const liteHappy = rows.filter((r) => r.database === 'pglite' && r.scenario === 'happy').sort((a, b) => b.sagasPerSecond - a.sagasPerSecond)[0];
+  const check = (name: string, measured: number | undefined, limit: number, atLeast: boolean, row?: RunRow): void => {
+    if (measured === undefined) {
+      out.push({ target: name, measured: null, met: null, note: 'not measured in this run' });
+      return;
+    }
+    out.push({ target: name, measured, limit, met: atLeast ? measured >= limit : measured <= limit, ratio: round(measured / limit, 2), ...(row ? { at: `${row.database} ${row.scenario} c=${row.concurrency}` } : {}) });
+  };
+  check('PostgreSQL happy path at 16 in flight: >= 300 sagas/s', pgHappy?.sagasPerSecond, 300, true, pgHappy);
+  check('PostgreSQL happy path at 16 in flight: p99 < 100 ms', pgHappy?.latencyMs.p99, 100, false, pgHappy);
+  check('PostgreSQL 20% compensation mix at 16: >= 200 sagas/s', pgMix?.sagasPerSecond, 200, true, pgMix);
+  check('PostgreSQL happy saga: <= 10 commits (all transactions, read-only included)', pgHappy?.perSaga.commits, 10, false, pgHappy);
+  check('PostgreSQL happy saga: <= 25 SQL statements', pgHappy?.perSaga.sqlStatements, 25, false, pgHappy);
+  check('PGlite happy path: >= 50 sagas/s (best concurrency)', liteHappy?.sagasPerSecond, 50, true, liteHappy);
+  if (pgHappy) {
+    out.push({ target: 'vs DBOS Transact (63 sagas/s at 16)', ratio: round(pgHappy.sagasPerSecond / ANCHORS.dbosTransact53.sagasPerSecondAt16, 2) });
+    out.push({ target: 'vs hand-rolled pg (470 sagas/s at 16)', ratio: round(pgHappy.sagasPerSecond / ANCHORS.handRolledPg.sagasPerSecondAt16, 2) });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit((error as Error).message === USAGE ? 0 : 2);
+  }
+  const mode = args.scale ? 'scale' : args.heap ? 'heap' : 'throughput';
+  const report: Record<string, unknown> = {
+    benchmark: 'sagaworks order-fulfillment saga (reserve stock, charge, ship, confirm; compensations in reverse)',
+    mode,
+    startedAt: new Date().toISOString(),
+    node: process.version,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgAtStart: load() },
+    args: { ...args, driver: args.http ? 'POST /orders over loopback (fetch)' : 'PlaceOrderCommand on the CommandBus (in-process)' },
+  };
+  if (mode === 'throughput') Object.assign(report, { method: METHOD, anchors: ANCHORS });
+  const results: RunRow[] = [];
+  const perDatabase: Record<string, unknown> = {};
+  const skipped: Record<string, string> = {};
+  for (const database of args.databases) {
+    let pgTarget: BenchPostgres | null = null;
+    if (database === 'postgres') {
+      const found = await benchPostgres();
+      if ('unavailable' in found) {
+        skipped.postgres = found.unavailable;
+        continue;
+      }
+      pgTarget = found;
+    }
+    let app: BenchApp | null = null;
+    try {
+      app = await startBenchApp({
+        database,
+        url: pgTarget?.url,
+        http: args.http && mode === 'throughput',
+        poolSize: args.poolSize,
+        saga: mode === 'scale' ? { jobEnabled: false } : {},
+      });
+      process.stderr.write(`[bench] ${database}: app started (pool ${database === 'postgres' ? app.config.dbPoolSize : 'one PGlite session'})\n`);
+      if (mode === 'throughput') results.push(...(await throughput(app, database, pgTarget, args)));
+      else if (mode === 'scale') perDatabase[database] = await scale(app);
+      else perDatabase[database] = await heap(app, args);
+      if (pgTarget) perDatabase[`${database}Server`] = { database: pgTarget.database, createdByBench: pgTarget.created, poolSize: app.config.dbPoolSize };
+    } finally {
+      await app?.close();
+      await pgTarget?.drop();
+    }
+  }
+  if (mode === 'throughput') Object.assign(report, { results, targets: targets(results) });
+  Object.assign(report, perDatabase, Object.keys(skipped).length ? { skipped } : {}, {
+    peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+    loadavgAtEnd: load(),
+    finishedAt: new Date().toISOString(),
+  });
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
