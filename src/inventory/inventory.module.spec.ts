@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { CommandBus, CqrsModule, EventBus, type IEvent, QueryBus } from '@nestjs/cqrs';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { CreateInventoryTables1764000000200 } from '../../migrations/1764000000200-create-inventory-tables';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test/support/test-database';
-import { buildDataSourceOptions } from '../database/data-source-options';
+import { startModuleTestApp, type ModuleTestApp } from '../../test/support/module-test-app';
+import { databaseKinds } from '../../test/support/test-database';
 import { InventorySeeder } from './inventory.seeder';
 import {
   GetProductsQuery,
@@ -32,38 +30,24 @@ interface ReservationRow {
 }
 
 describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
-  let db: TestDatabase;
+  let t: ModuleTestApp;
   let app: INestApplication;
   let commandBus: CommandBus;
   let queryBus: QueryBus;
   let dataSource: DataSource;
-  const events: IEvent[] = [];
+  let events: IEvent[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({
-            ...(await buildDataSourceOptions(db.target, { migrations: [CreateInventoryTables1764000000200], migrationsRun: true })),
-            autoLoadEntities: true,
-          }),
-        }),
-        InventoryModule.forRoot({ seedStock: 10 }),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    commandBus = app.get(CommandBus);
-    queryBus = app.get(QueryBus);
-    dataSource = app.get<DataSource>(getDataSourceToken());
-    app.get(EventBus).subscribe((e: IEvent) => events.push(e));
+    t = await startModuleTestApp(kind, { migrations: [CreateInventoryTables1764000000200], module: InventoryModule.forRoot({ seedStock: 10 }) });
+    app = t.app;
+    commandBus = t.commandBus;
+    queryBus = t.queryBus;
+    dataSource = t.dataSource;
+    events = t.events;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   beforeEach(() => {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { CommandBus, CqrsModule, EventBus, type IEvent, QueryBus } from '@nestjs/cqrs';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { CreatePaymentsTables1764000000300 } from '../../migrations/1764000000300-create-payments-tables';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test/support/test-database';
-import { buildDataSourceOptions } from '../database/data-source-options';
+import { startModuleTestApp, type ModuleTestApp } from '../../test/support/module-test-app';
+import { databaseKinds } from '../../test/support/test-database';
 import { PaymentProvider } from './provider/payment-provider';
 import {
   GetPaymentsQuery,
@@ -28,38 +26,24 @@ interface PaymentRow {
 }
 
 describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
-  let db: TestDatabase;
+  let t: ModuleTestApp;
   let app: INestApplication;
   let commandBus: CommandBus;
   let dataSource: DataSource;
   let provider: PaymentProvider;
-  const events: IEvent[] = [];
+  let events: IEvent[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({
-            ...(await buildDataSourceOptions(db.target, { migrations: [CreatePaymentsTables1764000000300], migrationsRun: true })),
-            autoLoadEntities: true,
-          }),
-        }),
-        PaymentModule,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    commandBus = app.get(CommandBus);
-    dataSource = app.get<DataSource>(getDataSourceToken());
+    t = await startModuleTestApp(kind, { migrations: [CreatePaymentsTables1764000000300], module: PaymentModule });
+    app = t.app;
+    commandBus = t.commandBus;
+    dataSource = t.dataSource;
     provider = app.get(PaymentProvider);
-    app.get(EventBus).subscribe((e: IEvent) => events.push(e));
+    events = t.events;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   beforeEach(() => {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { CommandBus, CqrsModule, EventBus, type IEvent, QueryBus } from '@nestjs/cqrs';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { CreateShipmentsTables1764000000400 } from '../../migrations/1764000000400-create-shipments-tables';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test/support/test-database';
-import { buildDataSourceOptions } from '../database/data-source-options';
+import { startModuleTestApp, type ModuleTestApp } from '../../test/support/module-test-app';
+import { databaseKinds } from '../../test/support/test-database';
 import {
   CancelShipmentCommand,
   CreateShipmentCommand,
@@ -33,36 +31,22 @@ const ANTARCTICA: ShippingAddress = { line1: 'McMurdo Station', city: 'Ross Isla
 const TRACKING = /^TRK-[0-9A-F]{10}$/;
 
 describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
-  let db: TestDatabase;
+  let t: ModuleTestApp;
   let app: INestApplication;
   let commandBus: CommandBus;
   let dataSource: DataSource;
-  const events: IEvent[] = [];
+  let events: IEvent[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({
-            ...(await buildDataSourceOptions(db.target, { migrations: [CreateShipmentsTables1764000000400], migrationsRun: true })),
-            autoLoadEntities: true,
-          }),
-        }),
-        ShippingModule,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    commandBus = app.get(CommandBus);
-    dataSource = app.get<DataSource>(getDataSourceToken());
-    app.get(EventBus).subscribe((e: IEvent) => events.push(e));
+    t = await startModuleTestApp(kind, { migrations: [CreateShipmentsTables1764000000400], module: ShippingModule });
+    app = t.app;
+    commandBus = t.commandBus;
+    dataSource = t.dataSource;
+    events = t.events;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await t?.close();
   });
 
   beforeEach(() => {
