@@ -2,15 +2,18 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory';
+import { ObservabilityModule } from './observability/observability.module';
 import { OrderFulfillmentModule } from './order-fulfillment';
 import { OrdersModule } from './orders';
 import { PaymentModule } from './payment';
 import { ReliabilityModule } from './reliability';
 import { SagaModule } from './saga';
 import { ShippingModule } from './shipping';
+import { InspectorModule } from './ui/inspector.module';
 
 /** The monolith: four domain modules, the order saga, and the saga machinery, on one database. */
 @Module({})
@@ -19,6 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AppConfigModule.forRoot(config),
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot({ url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir, poolSize: config.dbPoolSize }),
@@ -29,6 +33,7 @@ export class AppModule {
           jobIntervalMs: config.saga.jobIntervalMs,
           jobBatchSize: config.saga.jobBatchSize,
           leaseMs: config.saga.leaseMs,
+          adminToken: config.adminToken,
         }),
         InventoryModule.forRoot({ seedStock: config.seedStock }),
         PaymentModule,
@@ -36,6 +41,8 @@ export class AppModule {
         OrdersModule,
         OrderFulfillmentModule,
         HealthModule,
+        ObservabilityModule,
+        InspectorModule,
         ReliabilityModule.forRoot(),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],

@@ -1,25 +1,32 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { ConfigError, loadAppConfig } from './config/app-config';
+import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config';
 import { configureApp } from './http/configure-app';
 
-async function bootstrap(): Promise<void> {
-  let config;
+/** Validates the environment first: a bad value ends the process with one line naming the variable, exit 1. */
+function configOrExit(): AppConfig {
   try {
-    config = loadAppConfig();
+    return loadAppConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`Invalid configuration: ${error.message}`);
+      process.stderr.write(`Invalid configuration: ${error.message}\n`);
       process.exit(1);
     }
     throw error;
   }
-  const app = configureApp(await NestFactory.create(AppModule.forRoot(config)));
+}
+
+async function bootstrap(): Promise<void> {
+  const config = configOrExit();
+  // Buffered until pino takes over, so even the start-up lines come out in the configured format.
+  const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true }));
+  app.useLogger(app.get(PinoLogger));
   await app.listen(config.port);
   const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite at ${config.pgliteDataDir}`;
-  Logger.log(`Sagaworks listening on http://localhost:${config.port} (database: ${db}; API docs at /docs)`, 'Bootstrap');
+  Logger.log(`Sagaworks listening on http://localhost:${config.port} (database: ${db}; inspector at /ui, API docs at /docs)`, 'Bootstrap');
 }
 
 void bootstrap();

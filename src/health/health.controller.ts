@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, type HealthCheckResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { Response } from 'express';
 import { TimeoutJobHealthIndicator } from './timeout-job.health';
 
 /** A ping slower than this counts as down: a database that slow cannot serve sagas either. */
@@ -9,6 +10,10 @@ const DB_PING_TIMEOUT_MS = 1000;
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+  /** The last database failure logged, so a probe every few seconds logs an outage once, not on every call. */
+  private loggedDbFailure: string | null = null;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
@@ -21,16 +26,16 @@ export class HealthController {
   @HealthCheck()
   @ApiOkResponse({ description: 'Ready: the database answers and the timeout job is not stalled' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says which check failed' })
-  check(): Promise<HealthCheckResult> {
-    return this.ready();
+  check(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.ready(res);
   }
 
   /** Liveness: the process answers. Touches nothing else, so a database outage never gets the app restarted. */
   @Get('live')
   @HealthCheck()
   @ApiOkResponse({ description: 'The process is up' })
-  live(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]);
+  live(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.answer(res, () => this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]));
   }
 
   /** Readiness: the database answers a ping in time and the timeout job is still passing. */
@@ -38,7 +43,43 @@ export class HealthController {
   @HealthCheck()
   @ApiOkResponse({ description: 'The database answers and the timeout job is not stalled' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says which check failed' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: DB_PING_TIMEOUT_MS }), () => this.timeoutJob.check('timeoutJob')]);
+  ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    return this.answer(res, () =>
+      this.health.check([() => this.database(), () => this.timeoutJob.check('timeoutJob')]),
+    );
+  }
+
+  /**
+   * The driver's error names hosts and ports: it goes to the log, and the answer says only that the ping failed
+   * (health answers are public, like every other error answer of the app).
+   */
+  private async database(): Promise<HealthIndicatorResult<'database'>> {
+    const result = await this.db.pingCheck('database', { timeout: DB_PING_TIMEOUT_MS });
+    const { status, message, responseTime } = result.database as { status: string; message?: string; responseTime?: number };
+    if (status === 'up') {
+      if (this.loggedDbFailure) this.logger.log('database answers again');
+      this.loggedDbFailure = null;
+      return result;
+    }
+    const detail = String(message ?? 'no detail');
+    if (detail !== this.loggedDbFailure) this.logger.warn(`database ping failed: ${detail}`);
+    this.loggedDbFailure = detail;
+    const timedOut = /time(d)? ?out/i.test(detail);
+    return this.indicators.check('database').down({ message: timedOut ? `no answer within ${DB_PING_TIMEOUT_MS} ms` : 'the database cannot be reached', responseTime });
+  }
+
+  /**
+   * Terminus reports "down" by throwing a 503 whose body is the full result. It is answered here, as is, so the
+   * app's error filter (which reshapes errors to `{ statusCode, error, message }`) does not turn it into
+   * something a probe or an operator cannot read.
+   */
+  private async answer(res: Response, check: () => Promise<HealthCheckResult>): Promise<HealthCheckResult> {
+    try {
+      return await check();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }

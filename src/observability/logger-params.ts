@@ -23,7 +23,13 @@ export function effectiveLogLevel(log: LogConfig, nodeEnv = process.env.NODE_ENV
 async function prettyStream(): Promise<DestinationStream | undefined> {
   try {
     const { default: pretty } = await import('pino-pretty');
-    return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    return pretty({
+      colorize: process.stdout.isTTY === true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      // One line per entry: the context leads the message; request and saga fields follow.
+      messageFormat: '{if context}[{context}] {end}{msg}',
+      ignore: 'pid,hostname,context',
+    });
   } catch {
     process.stderr.write('LOG_FORMAT=pretty but pino-pretty is not installed; logging JSON\n');
     return undefined;

@@ -93,6 +93,10 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     collectDefaultMetrics({ register: this.registry });
+    // Every known type starts at 0, so rate() and alerts see a series before the first saga of a kind ends.
+    for (const saga of this.sagas.all()) {
+      for (const counter of [this.started, this.completed, this.compensated, this.failed]) counter.inc({ type: saga.definition.type }, 0);
+    }
     this.subscription = this.orchestrator.transitions$.subscribe((t) => {
       try {
         this.observe(t);
@@ -124,28 +128,28 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
       if (after.status === SagaStatus.FAILED) this.failed.inc({ type });
       this.sagaDuration.observe({ type, status: after.status }, seconds(after.createdAt, at));
     }
+    // The history, not a before/after diff: one transition can pass a step through several statuses (a step
+    // that timed out is FAILED and, in the same transition, COMPENSATING).
     const definition = this.sagas.get(type)?.definition;
-    after.steps.forEach((step, i) => {
-      const previous = before?.steps[i]?.status;
-      if (previous === step.status) return;
-      const labels = (outcome: string) => ({ type, step: step.name, outcome });
-      const performed = !!definition?.steps[i]?.command;
-      if ((step.status === StepStatus.COMPLETED || step.status === StepStatus.FAILED) && performed && step.startedAt && step.finishedAt) {
-        this.stepDuration.observe(labels(step.status.toLowerCase()), seconds(step.startedAt, step.finishedAt));
-      } else if (step.status === StepStatus.COMPENSATING) {
+    for (const entry of history) {
+      if (!entry.step) continue;
+      const labels = (outcome: string) => ({ type, step: entry.step as string, outcome });
+      const performed = !!definition?.steps.find((s) => s.name === entry.step)?.command;
+      const startedAt = after.steps.find((s) => s.name === entry.step)?.startedAt;
+      if ((entry.to === StepStatus.COMPLETED || entry.to === StepStatus.FAILED) && entry.from === StepStatus.EXECUTING && performed && startedAt) {
+        this.stepDuration.observe(labels(entry.to.toLowerCase()), seconds(startedAt, at));
+      } else if (entry.to === StepStatus.COMPENSATING && entry.from !== StepStatus.COMPENSATING) {
         const starts = this.compensationStarts.get(after.id) ?? new Map<string, Date>();
-        starts.set(step.name, at);
+        starts.set(entry.step, at);
         this.compensationStarts.set(after.id, starts);
         if (this.compensationStarts.size > MAX_TRACKED) this.compensationStarts.delete(this.compensationStarts.keys().next().value as string);
-      } else if (step.status === StepStatus.COMPENSATED) {
-        const start = this.compensationStarts.get(after.id)?.get(step.name);
+      } else if (entry.to === StepStatus.COMPENSATED) {
+        const start = this.compensationStarts.get(after.id)?.get(entry.step);
         if (start) this.stepDuration.observe(labels('compensated'), seconds(start, at));
       }
-    });
-    if (isTerminal(after.status) && after.status !== SagaStatus.FAILED) this.compensationStarts.delete(after.id);
-    for (const entry of history) {
-      if (entry.step && isRetry(entry.reason)) this.retries.inc({ type, step: entry.step });
+      if (isRetry(entry.reason)) this.retries.inc({ type, step: entry.step });
     }
+    if (isTerminal(after.status) && after.status !== SagaStatus.FAILED) this.compensationStarts.delete(after.id);
   }
 
   /**

@@ -2,13 +2,16 @@ import { html, type SafeHtml } from './html';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-/** `2025-03-01 14:03:07.123Z`: one fixed, sortable form, UTC like the API. */
-export function formatTime(value: Date | string | null | undefined): SafeHtml {
+/**
+ * `2025-03-01 14:03:07.123Z`: one fixed, sortable form, UTC like the API; `short` drops the date (kept in the
+ * tooltip) where columns are tight.
+ */
+export function formatTime(value: Date | string | null | undefined, short = false): SafeHtml {
   if (!value) return html`<span class="muted">—</span>`;
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return html`${String(value)}`;
   const text = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}Z`;
-  return html`<time datetime="${d.toISOString()}">${text}</time>`;
+  return html`<time datetime="${d.toISOString()}" title="${text}">${short ? text.slice(11) : text}</time>`;
 }
 
 /** `1.2 s`, `340 ms`, `3 min 4 s`. */

@@ -24,7 +24,7 @@ header.top nav a.active { color: #fff; font-weight: 600; }
 main { padding: 20px 24px 40px; max-width: 1400px; margin: 0 auto; }
 h1 { font-size: 20px; margin: 4px 0 14px; display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
 h2 { font-size: 15px; margin: 0 0 10px; }
-.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; margin-bottom: 16px; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; margin-bottom: 16px; overflow-x: auto; }
 .muted { color: var(--muted); }
 .counts { display: flex; gap: 10px; flex-wrap: wrap; margin-bottom: 14px; }
 .count { display: flex; flex-direction: column; min-width: 118px; padding: 10px 14px; border-radius: 10px; background: var(--panel); border: 1px solid var(--line); color: var(--ink); }
@@ -54,8 +54,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 8px 18px; }
 .facts div { display: flex; flex-direction: column; }
 .facts dt { font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .4px; }
-.facts dd { margin: 0; word-break: break-all; }
-.grid2 { display: grid; grid-template-columns: minmax(0, 3fr) minmax(300px, 1.3fr); gap: 16px; align-items: start; }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.grid2 { display: grid; grid-template-columns: minmax(0, 1fr) 320px; gap: 16px; align-items: start; }
 @media (max-width: 1000px) { .grid2 { grid-template-columns: 1fr; } }
 .diagram { overflow-x: auto; }
 svg.flow { max-width: 100%; height: auto; font-family: inherit; }
@@ -105,6 +105,6 @@ ol.timeline .reason { color: var(--ink); font-size: 13px; }
 #action-result.ok { background: var(--ok-bg); color: var(--ok); }
 #action-result.error { background: var(--bad-bg); color: var(--bad); }
 #action-result.pending, #action-result.plan { background: var(--run-bg); color: var(--ink); }
-.live-toggle { font-size: 12px; color: var(--muted); display: inline-flex; gap: 4px; align-items: center; }
+.live-toggle, form.filters label.live-toggle { font-size: 12px; color: var(--muted); display: inline-flex; flex-direction: row; gap: 4px; align-items: center; }
 .empty { padding: 24px; text-align: center; color: var(--muted); }
 `;

@@ -1,4 +1,4 @@
-import { type SagaDefinition, type SagaHistoryRow, type SagaState, SagaStatus, StepStatus } from '../saga';
+import { isTerminal, type SagaDefinition, type SagaHistoryRow, type SagaState, SagaStatus, StepStatus } from '../saga';
 import { html, type SafeHtml } from './html';
 import { badge, formatDeadline, formatDuration, formatTime, shortId } from './format';
 import { renderPage } from './inspector-layout';
@@ -25,25 +25,27 @@ function facts({ saga, now }: SagaDetailModel): SafeHtml {
     ${fact('Started', formatTime(saga.createdAt))}
     ${fact('Updated', formatTime(saga.updatedAt))}
     ${fact('Version', String(saga.version))}
-    ${fact('Lease', saga.leaseOwner ? html`<span class="mono">${saga.leaseOwner}</span> until ${formatTime(saga.leaseUntil)}` : '—')}
+    ${isTerminal(saga.status) ? '' : fact('Lease', saga.leaseOwner ? html`<span class="mono">${saga.leaseOwner}</span> until ${formatTime(saga.leaseUntil)}` : '—')}
     ${saga.failureReason ? fact('Failure reason', html`<span class="error-text">${saga.failureReason}</span>`) : ''}
   </dl>`;
 }
 
 function stepsTable({ saga, now }: SagaDetailModel): SafeHtml {
   return html`<table class="steps">
-    <thead><tr><th>#</th><th>Step</th><th>Status</th><th>Attempts</th><th>Compensation attempts</th><th>Started</th><th>Finished</th><th>Took</th><th>Deadline</th><th>Error</th></tr></thead>
+    <thead><tr><th>#</th><th>Step</th><th>Status</th><th>Attempts</th><th>Undo attempts</th><th>Started</th><th>Finished</th><th>Took</th><th>Deadline</th><th>Error</th></tr></thead>
     <tbody>${saga.steps.map((step, i) => {
       const current = i === saga.stepIndex && saga.dueAt;
-      const took = step.startedAt && step.finishedAt ? formatDuration(new Date(step.finishedAt).getTime() - new Date(step.startedAt).getTime()) : '';
+      // Once compensated, finishedAt is when the undo finished: the forward duration is gone.
+      const forwardEnded = step.status === StepStatus.COMPLETED || step.status === StepStatus.FAILED;
+      const took = forwardEnded && step.startedAt && step.finishedAt ? formatDuration(new Date(step.finishedAt).getTime() - new Date(step.startedAt).getTime()) : '';
       return html`<tr data-step="${step.name}" data-status="${step.status}">
         <td class="num">${i + 1}</td>
         <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}</td>
         <td>${badge(step.status)}</td>
         <td class="num">${step.attempts}</td>
         <td class="num">${step.compensationAttempts}</td>
-        <td>${formatTime(step.startedAt)}</td>
-        <td>${formatTime(step.finishedAt)}</td>
+        <td>${formatTime(step.startedAt, true)}</td>
+        <td>${formatTime(step.finishedAt, true)}</td>
         <td class="num">${took}</td>
         <td>${current ? formatDeadline(saga.dueAt, now) : ''}</td>
         <td class="error-text">${step.error ?? ''}</td>

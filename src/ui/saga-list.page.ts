@@ -12,7 +12,7 @@ export interface SagaListFilter {
 
 export interface SagaListModel {
   filter: SagaListFilter;
-  /** Instances per status, over every type. */
+  /** Instances per status, of the filtered type (or every type). */
   counts: Record<string, number>;
   /** Registered saga types, for the type filter. */
   types: string[];
@@ -34,7 +34,8 @@ function countCards(model: SagaListModel): SafeHtml {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const card = (label: string, n: number, status: SagaStatus | undefined) =>
     html`<a class="count ${filter.status === status ? 'selected' : ''}" href="${query({ ...filter, status, limit: undefined })}" data-count="${status ?? 'ALL'}"><b>${n}</b><small>${label}</small></a>`;
-  return html`<div class="counts">${card('ALL', total, undefined)}${STATUSES.map((s) => card(s, counts[s] ?? 0, s))}</div>`;
+  return html`<div class="counts">${card('ALL', total, undefined)}${STATUSES.map((s) => card(s, counts[s] ?? 0, s))}</div>
+`;
 }
 
 function filterForm(model: SagaListModel): SafeHtml {

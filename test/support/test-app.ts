@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -12,6 +12,10 @@ import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test
 export interface TestAppOptions {
   saga?: Partial<AppConfig['saga']>;
   seedStock?: number;
+  /** Other top-level config fields (say `adminToken`, `log`). */
+  config?: Partial<Omit<AppConfig, 'saga'>>;
+  /** Provider overrides, say `(b) => b.overrideProvider(LOG_DESTINATION).useValue(stream)`. */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
 /** The real app (every module, `configureApp()`), on a database of its own. */
@@ -34,9 +38,11 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     databaseUrl: db.target.url,
     pgliteDataDir: 'memory://',
     seedStock: options.seedStock ?? 100,
+    ...options.config,
     saga: { ...base.saga, stepTimeoutMs: 5_000, jobIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 200, ...options.saga },
   };
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  const moduleRef = await (options.override ? options.override(builder) : builder).compile();
   const app = configureApp(moduleRef.createNestApplication({ logger: ['error'] }));
   await app.init();
   return {

@@ -53,7 +53,7 @@ export class SagaOperatorController {
   ): Promise<SagaView> {
     // The runtime records "retry by <actor>"; a reason, when given, rides along so the history says why.
     const actor = operatorActor(operator);
-    return this.answer(await this.orchestrator.retry(id, body.reason ? `${actor}: ${body.reason}` : actor));
+    return this.answer(await this.orchestrator.retry(id, actor, body.reason));
   }
 
   @Post(':id/abort')

@@ -246,8 +246,10 @@ export class SagaStore {
     return rows.map((r) => ({ type: r.type, definitionHash: r.definition_hash, count: r.n }));
   }
 
-  async countByStatus(): Promise<Record<string, number>> {
-    const rows = (await this.db.query(`SELECT status, count(*)::int AS n FROM saga_instance GROUP BY status`)) as { status: string; n: number }[];
+  async countByStatus(type?: string): Promise<Record<string, number>> {
+    const rows = (await (type
+      ? this.db.query(`SELECT status, count(*)::int AS n FROM saga_instance WHERE type = $1 GROUP BY status`, [type])
+      : this.db.query(`SELECT status, count(*)::int AS n FROM saga_instance GROUP BY status`))) as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 }

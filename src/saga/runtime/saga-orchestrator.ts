@@ -360,12 +360,12 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
    * Operator retry: a `FAILED` saga resumes the compensation that exhausted its attempts (with a fresh budget);
    * a saga held after a definition change is adopted by the current definition.
    */
-  async retry(sagaId: string, actor: string): Promise<OperatorActionResult> {
+  async retry(sagaId: string, actor: string, reason?: string): Promise<OperatorActionResult> {
     return this.operatorAction(sagaId, async (saga, state) => {
       if (state.definitionHash !== saga.hash && !isTerminal(state.status)) {
         if (await this.adoptCurrentDefinition(sagaId)) return [];
       }
-      return this.transition(saga, sagaId, (s, now) => saga.transitions.retryCompensation(s, `retry by ${actor}`, now));
+      return this.transition(saga, sagaId, (s, now) => saga.transitions.retryCompensation(s, `retry by ${actor}${reason ? `: ${reason}` : ''}`, now));
     });
   }
 

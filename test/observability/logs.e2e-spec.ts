@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { LOG_DESTINATION } from '../../src/observability/log-destination';
+import { SagaLogContext } from '../../src/observability/saga-log-context';
+import { orderRequest, type TestApp, startTestApp, waitFor } from '../support/test-app';
+import { databaseKinds } from '../support/test-database';
+
+interface LogLine {
+  level: number;
+  msg: string;
+  context?: string;
+  sagaId?: string;
+  correlationId?: string;
+  step?: string;
+  command?: string;
+  req?: { method: string; url: string; headers?: Record<string, string> };
+}
+
+/**
+ * Every JSON line the app logs. One capture for the file: nestjs-pino keeps one root logger per process, built by
+ * the first app, so the apps of both databases write here.
+ */
+const lines: LogLine[] = [];
+const capture = { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine)) };
+
+describe.each(databaseKinds())('structured logs, on %s', (kind) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, {
+      config: { log: { level: 'info', format: 'json' } },
+      // the payment never answers and is not retried during the test
+      saga: { stepTimeoutMs: 60_000 },
+      override: (b) => b.overrideProvider(LOG_DESTINATION).useValue(capture),
+    });
+    t.app.useLogger(t.app.get(PinoLogger));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("puts sagaId, correlationId and step on a handler's log line", async () => {
+    const res = await t.http().post('/orders').set('Authorization', 'Bearer not-logged').send(orderRequest({ paymentToken: 'tok_timeout' })).expect(201);
+    const { id: orderId, sagaId } = res.body as { id: string; sagaId: string };
+    const warned = await waitFor(
+      async () => lines.find((l) => l.msg?.includes(`payment provider did not answer for order ${orderId}`)),
+      (l) => !!l,
+    );
+    expect(warned).toMatchObject({ level: 40, context: 'ProcessPaymentHandler', sagaId, correlationId: orderId, step: 'processPayment', command: 'ProcessPaymentCommand' });
+
+    const request = lines.find((l) => l.req?.method === 'POST' && l.req.url === '/orders' && l.msg === 'request completed');
+    expect(request).toMatchObject({ level: 30 });
+    // the request's own line is not part of any saga's work, and secrets stay out of the log
+    expect(request?.sagaId).toBeUndefined();
+    expect(request?.req?.headers?.authorization).toBe('[redacted]');
+    expect(JSON.stringify(lines)).not.toContain('not-logged');
+  });
+
+  it('leaves saga fields off lines written outside a saga, and sets them for code run in one', async () => {
+    const logger = new Logger('OutsideTest');
+    logger.log(`outside-${kind}`);
+    t.app.get(SagaLogContext).run({ sagaId: 'sagaid-x', command: 'Manual' }, () => logger.log(`inside-${kind}`));
+    const outside = lines.find((l) => l.msg === `outside-${kind}`);
+    const inside = lines.find((l) => l.msg === `inside-${kind}`);
+    expect(outside).toMatchObject({ context: 'OutsideTest', level: 30 });
+    expect(outside?.sagaId).toBeUndefined();
+    expect(inside).toMatchObject({ context: 'OutsideTest', sagaId: 'sagaid-x', command: 'Manual' });
+  });
+
+  it('keeps health probes, scrapes and inspector refreshes out of the request log', async () => {
+    const before = lines.length;
+    await t.http().get('/health/live').expect(200);
+    await t.http().get('/metrics').expect(200);
+    await t.http().get('/products').expect(200);
+    await waitFor(async () => lines.slice(before).some((l) => l.req?.url === '/products'), Boolean);
+    expect(lines.slice(before).filter((l) => l.req?.url === '/health/live' || l.req?.url === '/metrics')).toEqual([]);
+  });
+});
