@@ -14,17 +14,24 @@ export interface BenchArgs {
   warmup: number;
   poolSize?: number;
   scenarios: ('happy' | 'mix')[];
+  /** Experiment: named prepared statements for every parameterised query (PostgreSQL). */
+  autoPrepare: boolean;
+  /** Experiment: saga transitions of one event-loop turn stored by one statement. */
+  batchTransitions: boolean;
 }
 
-export const USAGE = `npm run bench -- [options]      (or: node dist/test/bench/bench.js [options])
+export const USAGE = `npm run -s bench -- [options] > result.json      (or: node dist/test/bench/bench.js [options])
+  stdout: one JSON document (-s keeps npm's banner out of it); progress on stderr
   --n <N>                 sagas per run (default 2000; --quick: 100)
   --concurrency <list>    sagas in flight, comma separated (default 1,16,64)
-  --db postgres|pglite|both   (default both; PostgreSQL from DATABASE_URL, else a fresh database on ${'postgres://postgres@127.0.0.1:5432'})
+  --db postgres|pglite|both   (default both; PostgreSQL from DATABASE_URL, else a fresh database on postgres://postgres@127.0.0.1:5432, dropped after)
   --scenario happy|mix|both   (default both; mix = 20% compensations)
   --http                  drive POST /orders over loopback instead of the command bus
   --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
   --warmup <N>            unmeasured sagas per database first (default 200; --quick: 20)
   --quick                 small N for a CI smoke run
+  --auto-prepare          experiment: every parameterised query as a named prepared statement (PostgreSQL)
+  --batch-transitions     experiment: saga transitions of one event-loop turn stored by one UPDATE (prototype)
   --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
   --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
 
@@ -91,6 +98,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--quick':
       case '--scale':
       case '--heap':
+      case '--auto-prepare':
+      case '--batch-transitions':
         flags.add(flag);
         break;
       case '--help':
@@ -113,5 +122,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     heap: flags.has('--heap'),
     heapN,
     poolSize,
+    autoPrepare: flags.has('--auto-prepare'),
+    batchTransitions: flags.has('--batch-transitions'),
   };
 }

@@ -7,6 +7,8 @@ import { loadavg, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, USAGE, type BenchArgs } from './args';
+import { enableAutoPrepare } from './auto-prepare';
+import { enableBatchedTransitions, type BatchStats } from './batch-transitions';
 import { startBenchApp, type BenchApp, type BenchDatabase } from './bench-app';
 import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenario } from './load';
 import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
@@ -24,6 +26,7 @@ const ANCHORS = {
 };
 
 const METHOD = {
+  experiments: '--auto-prepare and --batch-transitions patch the pg client or SagaStore.prototype.update inside the bench process only, to measure proposed changes; a run without them measures the app as it is.',
   sagasPerSecond: 'N / wall time from the first placement to the last SagaEndedEvent, with at most `concurrency` sagas in flight (each worker places one saga, waits for its end, places the next).',
   latency: 'per saga: from just before PlaceOrderCommand is sent on the CommandBus (or POST /orders starts, with --http) to the SagaEndedEvent the runtime publishes right after storing the terminal transition; nearest-rank percentiles.',
   sqlStatements: "every QueryRunner.query() the app makes, counted in a hook on the DataSource's TypeORM logger (logQuery runs for every statement, START TRANSACTION and COMMIT included, on PostgreSQL and PGlite alike) / N. Each is one client-server round trip.",
@@ -34,7 +37,8 @@ const METHOD = {
   cpu: 'nodeCpuMsPerSaga: process.cpuUsage() (user+system, all threads incl. PGlite) delta / N. pgBackendCpuMsPerSaga: utime+stime from /proc/<pid>/stat of the server backends connected to the bench database (pg_stat_activity) / N.',
   memory: 'rssMb: process.memoryUsage().rss after the run; peakRssMb: process.resourceUsage().maxRSS so far (whole process, both databases, PGlite WASM memory included).',
   scenarios: 'happy: tok_visa, 1 unit of one of SKU-001..005 (round robin). mix: the same with 20% compensations: i % 10 == 3 pays with tok_declined (release stock, cancel order), i % 10 == 8 ships to AQ (cancel shipment is not needed; refund, release, cancel).',
-  warmup: 'each database first runs `warmup` unmeasured sagas (mix scenario, 16 in flight): JIT, pool connections, plan caches.',
+  warmup: 'each database first runs `warmup` unmeasured sagas (mix scenario, 16 in flight): JIT, pool connections, the backends\' catalog caches.',
+  cpuBoundCeiling: 'PostgreSQL only: cores x 1000 / (nodeCpuMsPerSaga + pgBackendCpuMsPerSaga): the rate at which this process and its backends alone would saturate every core of an otherwise idle machine. An estimate for comparing runs on a shared machine (kernel time of the loopback is partly in those figures), not a measurement.',
 };
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -65,6 +69,7 @@ interface RunRow {
   backgroundStatements: number;
   nodeCpuMsPerSaga: number;
   pgBackendCpuMsPerSaga: number | null;
+  cpuBoundCeiling: number | null;
   rssMb: number;
   peakRssMb: number;
   loadavg: number[];
@@ -126,12 +131,12 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
         const result = await runLoad(target, args.n, concurrency, scenario, offset);
         const cpu = process.cpuUsage(cpu0);
         const counts = app.counter.take();
+        const expected = expectedOutcomes(args.n, scenario, offset);
         offset += args.n;
         const flushed = await flush();
         const after = reader ? await reader.snapshot() : null;
         const pgXact = before && after ? after.xactCommit - before.xactCommit - flushed - counts.backgroundStatements : null;
         const backendCpu = before && after ? backendCpuDelta(before, after) : null;
-        const expected = expectedOutcomes(args.n, scenario);
         const row: RunRow = {
           database,
           mode: app.baseUrl ? 'http' : 'in-process',
@@ -148,6 +153,7 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           backgroundStatements: counts.backgroundStatements,
           nodeCpuMsPerSaga: round((cpu.user + cpu.system) / 1000 / args.n, 3),
           pgBackendCpuMsPerSaga: backendCpu === null ? null : round((backendCpu * 1000) / args.n, 3),
+          cpuBoundCeiling: backendCpu === null ? null : round((cpus().length * 1000) / ((cpu.user + cpu.system) / 1000 / args.n + (backendCpu * 1000) / args.n), 0),
           rssMb: mb(process.memoryUsage().rss),
           peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
           loadavg: load(),
@@ -219,19 +225,19 @@ async function heap(app: BenchApp, args: BenchArgs): Promise<Record<string, unkn
     await runLoad(target, Math.max(args.warmup, 500), 16, 'mix', 0);
     await sleep(1_500);
     await gc();
-    const before = { heapUsedMb: mb(process.memoryUsage().heapUsed), cacheSize: cacheSize(app), activeResources: activeResources() };
+    const before = { heapUsedBytes: process.memoryUsage().heapUsed, cacheSize: cacheSize(app), activeResources: activeResources() };
     const result = await runLoad(target, args.heapN, 16, 'mix', 1_000_000);
     // Let a timeout-job pass and any trailing replies finish before measuring.
     await sleep(1_500);
     await gc();
-    const after = { heapUsedMb: mb(process.memoryUsage().heapUsed), cacheSize: cacheSize(app), activeResources: activeResources() };
+    const after = { heapUsedBytes: process.memoryUsage().heapUsed, cacheSize: cacheSize(app), activeResources: activeResources() };
     return {
       sagas: args.heapN,
       outcomes: result.outcomes,
       before,
       after,
-      growthMb: round(after.heapUsedMb - before.heapUsedMb, 2),
-      growthBytesPerSaga: round(((after.heapUsedMb - before.heapUsedMb) * 1024 * 1024) / args.heapN, 1),
+      growthMb: round((after.heapUsedBytes - before.heapUsedBytes) / 1024 / 1024, 3),
+      growthBytesPerSaga: round((after.heapUsedBytes - before.heapUsedBytes) / args.heapN, 1),
       rssMb: mb(process.memoryUsage().rss),
       method: 'heapUsed after 4x global.gc() (node --expose-gc), after a warm-up of max(warmup, 500) sagas and again after `sagas` more (mix scenario, 16 in flight) and a 1.5 s pause; plus the runtime cache size and process.getActiveResourcesInfo() (timers, sockets) at both points.',
     };
@@ -274,6 +280,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit((error as Error).message === USAGE ? 0 : 2);
   }
+  if (args.autoPrepare) enableAutoPrepare();
+  const batchStats: BatchStats | null = args.batchTransitions ? enableBatchedTransitions() : null;
   const mode = args.scale ? 'scale' : args.heap ? 'heap' : 'throughput';
   const report: Record<string, unknown> = {
     benchmark: 'sagaworks order-fulfillment saga (reserve stock, charge, ship, confirm; compensations in reverse)',
@@ -317,6 +325,7 @@ async function main(): Promise<void> {
     }
   }
   if (mode === 'throughput') Object.assign(report, { results, targets: targets(results) });
+  if (batchStats) report.batchedTransitions = { ...batchStats, perStatement: round(batchStats.transitions / Math.max(1, batchStats.statements)) };
   Object.assign(report, perDatabase, Object.keys(skipped).length ? { skipped } : {}, {
     peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
     loadavgAtEnd: load(),

@@ -18,10 +18,10 @@ export function orderInput(i: number, scenario: Scenario): PlaceOrderInput {
   };
 }
 
-export function expectedOutcomes(n: number, scenario: Scenario): Record<string, number> {
+export function expectedOutcomes(n: number, scenario: Scenario, offset = 0): Record<string, number> {
   if (scenario === 'happy') return { COMPLETED: n };
   let compensated = 0;
-  for (let i = 0; i < n; i++) if (i % 10 === 3 || i % 10 === 8) compensated++;
+  for (let i = offset; i < offset + n; i++) if (i % 10 === 3 || i % 10 === 8) compensated++;
   return { COMPLETED: n - compensated, COMPENSATED: compensated };
 }
 

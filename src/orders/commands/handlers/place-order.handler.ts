@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, UnprocessableEntityException } from '@nestjs/common';
 import { CommandHandler, EventBus, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { GetProductsQuery, type ProductView } from '../../../inventory';
 import { SagaOrchestrator } from '../../../saga';
 import { OrderPlacedEvent } from '../../events/order-placed.event';
@@ -26,13 +26,15 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
   ) {}
 
   async execute({ input, idempotencyKey }: PlaceOrderCommand): Promise<PlaceOrderResult> {
-    const lines = await this.priceLines(input.items);
-    const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     const orderId = randomUUID();
     const sagaId = randomUUID();
 
     const result = await this.dataSource.transaction(async (manager) => {
+      // Priced inside the transaction: one transaction per order, not a read-only one before it. Nothing is
+      // written before the catalog check, and a bad SKU rolls back an empty transaction.
+      const lines = await this.priceLines(input.items, manager);
+      const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
       const inserted = (await manager.query(
         `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
          VALUES ($1, $2, 'PENDING', $3, $4::jsonb, $5::jsonb, $6, $7, $8)
@@ -64,9 +66,9 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
   }
 
   /** Prices each line from the catalog; an unknown SKU is the caller's error (400), found before anything is written. */
-  private async priceLines(items: PlaceOrderCommand['input']['items']): Promise<OrderLine[]> {
+  private async priceLines(items: PlaceOrderCommand['input']['items'], manager: EntityManager): Promise<OrderLine[]> {
     const skus = [...new Set(items.map((i) => i.sku))];
-    const products: ProductView[] = await this.queryBus.execute(new GetProductsQuery(skus));
+    const products: ProductView[] = await this.queryBus.execute(new GetProductsQuery(skus, manager));
     const bySku = new Map(products.map((p) => [p.sku, p]));
     const unknown = items.flatMap((item, i) => (bySku.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`]));
     if (unknown.length > 0) throw new BadRequestException(unknown);
