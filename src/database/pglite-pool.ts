@@ -121,7 +121,9 @@ export class PglitePool extends EventEmitter {
 
   private releaseClient(): void {
     const next = this.waiters.shift();
-    if (next) next();
+    // Hand over on the next turn, not in this microtask chain: back-to-back borrowers would otherwise form one
+    // unbroken promise chain that starves timers and I/O (the timeout job, HTTP) for as long as load lasts.
+    if (next) setImmediate(next);
     else this.busy = false;
   }
 }

@@ -85,6 +85,28 @@ const HISTORY_INSERT = `
   SELECT w.id, w.history_seq - $HN + h.i, h.step, h.from_status, h.to_status, h.reason, $AT::timestamptz
   FROM w, jsonb_to_recordset($HJ::jsonb) AS h(i int, step text, from_status text, to_status text, reason text)`;
 
+/** Inserts an instance and its first history lines in one statement. */
+const INSERT_SQL = `WITH w AS (
+         INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, failure_reason,
+           due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::timestamptz, $11, $12::timestamptz, $13::timestamptz,
+           1, $14, $15, $16::timestamptz, $16::timestamptz)
+         ON CONFLICT DO NOTHING
+         RETURNING id, history_seq
+       ), h AS (${HISTORY_INSERT.replace('$HN', '$14').replace('$AT', '$16').replace('$HJ', '$17')})
+       SELECT count(*)::int AS n FROM w`;
+
+/** Stores a transition, conditional on the version it was computed from, and appends its history. */
+const UPDATE_SQL = `WITH w AS (
+         UPDATE saga_instance SET status = $3, step_index = $4, current_step = $5, steps = $6::jsonb, data = $7::jsonb,
+           failure_reason = $8, due_at = $9::timestamptz, lease_owner = $10, lease_until = $11::timestamptz,
+           wake_at = $12::timestamptz, version = version + 1, history_seq = history_seq + $13, updated_at = $14::timestamptz,
+           definition_hash = $16
+         WHERE id = $1 AND version = $2
+         RETURNING id, history_seq
+       ), h AS (${HISTORY_INSERT.replace('$HN', '$13').replace('$AT', '$14').replace('$HJ', '$15')})
+       SELECT count(*)::int AS n FROM w`;
+
 /**
  * Every read and write of saga rows. Each write is ONE statement that changes the row and appends its history
  * (data-modifying CTEs), conditional on the version the transition was computed from: a duplicate or stale
@@ -107,15 +129,7 @@ export class SagaStore {
     const s = t.state;
     const n = t.history.length;
     const rows = (await runner.query(
-      `WITH w AS (
-         INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, failure_reason,
-           due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::timestamptz, $11, $12::timestamptz, $13::timestamptz,
-           1, $14, $15, $16::timestamptz, $16::timestamptz)
-         ON CONFLICT DO NOTHING
-         RETURNING id, history_seq
-       ), h AS (${HISTORY_INSERT.replace('$HN', '$14').replace('$AT', '$16').replace('$HJ', '$17')})
-       SELECT count(*)::int AS n FROM w`,
+      INSERT_SQL,
       [
         s.id, s.type, s.correlationId, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps),
         JSON.stringify(s.data), s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n,
@@ -132,15 +146,7 @@ export class SagaStore {
     const s = t.state;
     const n = t.history.length;
     const rows = (await runner.query(
-      `WITH w AS (
-         UPDATE saga_instance SET status = $3, step_index = $4, current_step = $5, steps = $6::jsonb, data = $7::jsonb,
-           failure_reason = $8, due_at = $9::timestamptz, lease_owner = $10, lease_until = $11::timestamptz,
-           wake_at = $12::timestamptz, version = version + 1, history_seq = history_seq + $13, updated_at = $14::timestamptz,
-           definition_hash = $16
-         WHERE id = $1 AND version = $2
-         RETURNING id, history_seq
-       ), h AS (${HISTORY_INSERT.replace('$HN', '$13').replace('$AT', '$14').replace('$HJ', '$15')})
-       SELECT count(*)::int AS n FROM w`,
+      UPDATE_SQL,
       [
         s.id, s.version, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps), JSON.stringify(s.data),
         s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n, s.updatedAt.toISOString(),
