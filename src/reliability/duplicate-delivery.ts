@@ -67,7 +67,8 @@ export function installDuplicateDelivery(
     const concurrent = ++seq % 2 === 0;
     stats.commands++;
     const again = () => execute(command, context);
-    const second = concurrent ? Promise.resolve().then(again) : first.then(again, again);
+    // Promise.resolve: a handler whose `execute` is not async returns a plain value.
+    const second = concurrent ? Promise.resolve().then(again) : Promise.resolve(first).then(again, again);
     second.catch((error: unknown) => onDuplicateError(`duplicate ${command.constructor.name}`, error));
     return first;
   };

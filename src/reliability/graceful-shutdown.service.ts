@@ -84,7 +84,7 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy, BeforeAp
 
   async onModuleDestroy(): Promise<void> {
     this.drainingSince = Date.now();
-    await this.job.onApplicationShutdown();
+    await this.job.stop();
     this.logger.log(`timeout job stopped; ${this.inFlight.size} command(s) in flight`);
     const bound = Math.max(0, this.options.graceMs - (Date.now() - this.drainingSince));
     const result = await this.inFlight.drain(this.options.quietMs, bound);

@@ -44,7 +44,8 @@ export class InFlightCommands {
         this.lastChange = Date.now();
       };
       // Observed through a second branch that swallows nothing: the caller still gets (and must handle) `result`.
-      result.then(done, done);
+      // Promise.resolve: a handler whose `execute` is not async returns a plain value.
+      Promise.resolve(result).then(done, done);
       return result;
     };
     bus.execute = wrapped;

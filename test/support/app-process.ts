@@ -168,6 +168,22 @@ export interface AppProcess {
   kill(signal?: NodeJS.Signals): Promise<AppExit>;
 }
 
+let logDirReady = false;
+
+/** Each app's output goes to test/artifacts/reliability/<name>-<pid>.log (gitignored); old runs' logs go away. */
+function prepareLogDir(): void {
+  if (logDirReady) return;
+  logDirReady = true;
+  mkdirSync(LOG_DIR, { recursive: true });
+  for (const name of readdirSync(LOG_DIR)) {
+    try {
+      if (Date.now() - statSync(join(LOG_DIR, name)).mtimeMs > 6 * 60 * 60_000) rmSync(join(LOG_DIR, name), { force: true });
+    } catch {
+      // removed by a parallel worker
+    }
+  }
+}
+
 const running = new Set<AppProcess>();
 let exitHookInstalled = false;
 
@@ -186,7 +202,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', NODE_ENV: 'test', ...options.env, PORT: String(port) })) {
     if (v !== undefined) env[k] = v;
   }
-  mkdirSync(LOG_DIR, { recursive: true });
+  prepareLogDir();
   const child = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const spawnedAt = Date.now();
   const log: WriteStream = createWriteStream(join(LOG_DIR, `${options.name}-${child.pid}.log`));
@@ -254,8 +270,9 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   while (Date.now() < readyDeadline) {
     if (exitInfo) throw new Error(`${options.name} exited during start-up (${JSON.stringify(exitInfo)}):\n${text.slice(-4000)}`);
     try {
-      await fetch(`${proc.url}/health`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${proc.url}/health`, { signal: AbortSignal.timeout(2_000) });
       proc.readyAt = Date.now();
+      await res.arrayBuffer();
       return proc;
     } catch {
       await sleep(50);

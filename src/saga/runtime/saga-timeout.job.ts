@@ -35,10 +35,15 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
     void this.runOnce();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops claiming work and waits for the pass in progress. Idempotent; graceful shutdown calls it early. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
     await this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
   }
 
   /**

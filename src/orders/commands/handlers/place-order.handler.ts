@@ -25,9 +25,8 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
     private readonly sagas: SagaOrchestrator,
   ) {}
 
-  async execute({ input, idempotencyKey }: PlaceOrderCommand): Promise<PlaceOrderResult> {
+  async execute({ input, idempotencyKey, orderId }: PlaceOrderCommand): Promise<PlaceOrderResult> {
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-    const orderId = randomUUID();
     const sagaId = randomUUID();
 
     const result = await this.dataSource.transaction(async (manager) => {
@@ -38,12 +37,16 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
       const inserted = (await manager.query(
         `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
          VALUES ($1, $2, 'PENDING', $3, $4::jsonb, $5::jsonb, $6, $7, $8)
-         ON CONFLICT (idempotency_key) DO NOTHING
+         ON CONFLICT DO NOTHING
          RETURNING *`,
         [orderId, input.customerId, totalCents, JSON.stringify(lines), JSON.stringify(input.shippingAddress), sagaId, idempotencyKey ?? null, requestHash],
       )) as OrderRow[];
       if (inserted.length === 0) {
-        const [existing] = (await manager.query(`SELECT * FROM orders WHERE idempotency_key = $1`, [idempotencyKey])) as OrderRow[];
+        // The same command again (same order id), or another request with the same idempotency key.
+        const [existing] = (await manager.query(`SELECT * FROM orders WHERE id = $1 OR idempotency_key = $2 ORDER BY (id = $1) DESC LIMIT 1`, [
+          orderId,
+          idempotencyKey ?? null,
+        ])) as OrderRow[];
         if (existing.request_hash !== requestHash) {
           throw new UnprocessableEntityException('Idempotency-Key was already used with a different request body');
         }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Command } from '@nestjs/cqrs';
 import type { OrderShippingAddress } from '../../order-fulfillment.contract';
 import type { OrderView } from '../../order.view';
@@ -15,11 +16,15 @@ export interface PlaceOrderResult {
   replayed: boolean;
 }
 
-/** Stores a new order and starts its fulfillment saga, atomically. */
+/**
+ * Stores a new order and starts its fulfillment saga, atomically. The order id is fixed when the command is
+ * made, so the same command delivered twice is one order, with or without an idempotency key.
+ */
 export class PlaceOrderCommand extends Command<PlaceOrderResult> {
   constructor(
     public readonly input: PlaceOrderInput,
     public readonly idempotencyKey?: string,
+    public readonly orderId: string = randomUUID(),
   ) {
     super();
   }
