@@ -8,6 +8,8 @@ export interface AppConfig {
   databaseUrl?: string;
   pgliteDataDir: string;
   dbPoolSize: number;
+  /** Send the hot statements as named prepared statements (PostgreSQL only). */
+  dbPreparedStatements: boolean;
   /** Units of each catalog product seeded on first start. */
   seedStock: number;
   /** Bearer token for operator actions; unset disables them. */
@@ -94,6 +96,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     databaseUrl: url(env, 'DATABASE_URL'),
     pgliteDataDir: env.PGLITE_DATA_DIR || './.data/pglite',
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1),
+    dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedStock: int(env, 'SEED_STOCK', 100, 0),
     adminToken: env.ADMIN_TOKEN || undefined,
     log: {

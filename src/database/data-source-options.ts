@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { PreparedStatementClient } from '../saga';
 import { pgliteDriver } from './pglite-pool';
 
 /** Where the database lives: a PostgreSQL URL, or a PGlite data directory (`memory://` for throwaway ones). */
@@ -11,6 +12,8 @@ export interface DatabaseTarget {
   pgliteDataDir: string;
   /** Connections in the `pg` pool (ignored by PGlite, which is one session). */
   poolSize: number;
+  /** Named prepared statements for the statements marked with `prepared()` (default true; PostgreSQL only). */
+  preparedStatements?: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -45,6 +48,7 @@ export async function buildDataSourceOptions(
       url: target.url,
       poolSize: target.poolSize,
       applicationName: 'sagaworks',
+      ...(target.preparedStatements === false ? {} : { extra: { Client: PreparedStatementClient } }),
     };
   }
   if (!target.pgliteDataDir.startsWith('memory://')) mkdirSync(target.pgliteDataDir, { recursive: true });

@@ -18,6 +18,7 @@ export { SagaRegistry } from './runtime/saga-registry';
 export { SagaEndedEvent } from './runtime/saga-ended.event';
 export { SagaInstanceEntity } from './persistence/saga-instance.entity';
 export { SagaHistoryEntity } from './persistence/saga-history.entity';
+export { PreparedStatementClient, prepared, PREPARED_MARK } from './persistence/prepared-statement';
 export { sagaMigrations } from './persistence/migrations';
 export type { SagaView } from './api/saga.view';
 export { SagaDefinitionError, checkDefinition } from './runtime/saga-contract-check';

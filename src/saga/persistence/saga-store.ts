@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { HistoryEntry, SagaState, Transition } from '../domain/saga-state';
 import type { SagaStatus } from '../domain/saga-status';
+import { prepared } from './prepared-statement';
 
 /** Something that runs SQL: the DataSource, or a transaction's EntityManager. */
 export type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
@@ -46,6 +47,14 @@ interface SagaRow {
   updated_at: Date | string;
 }
 
+// A column list rather than *: a prepared statement's result shape is fixed when it is first parsed, so a
+// column added by a later migration must not change what these return.
+const COLUMNS = `id, type, correlation_id, status, step_index, steps, data, failure_reason, due_at, lease_owner, lease_until,
+  version, history_seq, definition_hash, created_at, updated_at`;
+const S_COLUMNS = COLUMNS.replace(/(\w+)/g, 's.$1');
+const LOAD_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE id = $1`);
+const BY_CORRELATION_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE type = $1 AND correlation_id = $2`);
+
 const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -86,7 +95,7 @@ const HISTORY_INSERT = `
   FROM w, jsonb_to_recordset($HJ::jsonb) AS h(i int, step text, from_status text, to_status text, reason text)`;
 
 /** Inserts an instance and its first history lines in one statement. */
-const INSERT_SQL = `WITH w AS (
+const INSERT_SQL = prepared(`WITH w AS (
          INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, failure_reason,
            due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::timestamptz, $11, $12::timestamptz, $13::timestamptz,
@@ -94,10 +103,10 @@ const INSERT_SQL = `WITH w AS (
          ON CONFLICT DO NOTHING
          RETURNING id, history_seq
        ), h AS (${HISTORY_INSERT.replace('$HN', '$14').replace('$AT', '$16').replace('$HJ', '$17')})
-       SELECT count(*)::int AS n FROM w`;
+       SELECT count(*)::int AS n FROM w`);
 
 /** Stores a transition, conditional on the version it was computed from, and appends its history. */
-const UPDATE_SQL = `WITH w AS (
+const UPDATE_SQL = prepared(`WITH w AS (
          UPDATE saga_instance SET status = $3, step_index = $4, current_step = $5, steps = $6::jsonb, data = $7::jsonb,
            failure_reason = $8, due_at = $9::timestamptz, lease_owner = $10, lease_until = $11::timestamptz,
            wake_at = $12::timestamptz, version = version + 1, history_seq = history_seq + $13, updated_at = $14::timestamptz,
@@ -105,7 +114,7 @@ const UPDATE_SQL = `WITH w AS (
          WHERE id = $1 AND version = $2
          RETURNING id, history_seq
        ), h AS (${HISTORY_INSERT.replace('$HN', '$13').replace('$AT', '$14').replace('$HJ', '$15')})
-       SELECT count(*)::int AS n FROM w`;
+       SELECT count(*)::int AS n FROM w`);
 
 /**
  * Every read and write of saga rows. Each write is ONE statement that changes the row and appends its history
@@ -159,12 +168,12 @@ export class SagaStore {
   }
 
   async load(id: string, runner: SqlRunner = this.db): Promise<SagaState | null> {
-    const rows = (await runner.query(`SELECT * FROM saga_instance WHERE id = $1`, [id])) as SagaRow[];
+    const rows = (await runner.query(LOAD_SQL, [id])) as SagaRow[];
     return rows[0] ? toState(rows[0]) : null;
   }
 
   async findByCorrelation(type: string, correlationId: string, runner: SqlRunner = this.db): Promise<SagaState | null> {
-    const rows = (await runner.query(`SELECT * FROM saga_instance WHERE type = $1 AND correlation_id = $2`, [type, correlationId])) as SagaRow[];
+    const rows = (await runner.query(BY_CORRELATION_SQL, [type, correlationId])) as SagaRow[];
     return rows[0] ? toState(rows[0]) : null;
   }
 
@@ -184,7 +193,7 @@ export class SagaStore {
        ), w AS (
          UPDATE saga_instance s SET lease_owner = $3, lease_until = $4::timestamptz, wake_at = LEAST(s.due_at, $4::timestamptz)
          FROM due WHERE s.id = due.id
-         RETURNING s.*
+         RETURNING ${S_COLUMNS}
        )
        SELECT * FROM w`,
       [now.toISOString(), limit, lease.owner, lease.until.toISOString()],
@@ -210,7 +219,7 @@ export class SagaStore {
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.type) where.push(`type = $${params.push(filter.type)}`);
     if (filter.correlationId) where.push(`correlation_id = $${params.push(filter.correlationId)}`);
-    const sql = `SELECT * FROM saga_instance ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${COLUMNS} FROM saga_instance ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY created_at DESC, id LIMIT $${params.push(filter.limit)}`;
     return ((await this.db.query(sql, params)) as SagaRow[]).map(toState);
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { InventoryReleasedEvent } from '../../events/inventory-released.event';
 import { ReleaseInventoryCommand } from '../impl/release-inventory.command';
+import { prepared } from '../../../database/prepared-statement';
 
 /*
  * One statement, atomic without a transaction:
@@ -14,7 +15,7 @@ import { ReleaseInventoryCommand } from '../impl/release-inventory.command';
  *   the latest committed counts. `restocked` computes from those, not from `p`, whose snapshot may predate the
  *   reservation this release undoes (see the reserve handler: CHECKs run on the stale first attempt).
  */
-const RELEASE_SQL = `
+const RELEASE_SQL = prepared(`
 WITH released AS (
   INSERT INTO inventory_reservations AS r (order_id, saga_id, items, status, reason)
   VALUES ($1::uuid, $2::uuid, '[]'::jsonb, 'RELEASED', 'released before any reservation')
@@ -40,7 +41,7 @@ restocked AS (
   WHERE p.sku = l.sku
   RETURNING p.sku
 )
-SELECT (SELECT count(*)::int FROM restocked) AS restocked`;
+SELECT (SELECT count(*)::int FROM restocked) AS restocked`);
 
 /** Returns an order's reserved stock, once; leaves a tombstone when there is nothing to return yet. */
 @CommandHandler(ReleaseInventoryCommand)

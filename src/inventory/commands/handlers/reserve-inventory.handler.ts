@@ -5,6 +5,7 @@ import type { ReservationStatus } from '../../entities/reservation.entity';
 import { InventoryReservationFailedEvent } from '../../events/inventory-reservation-failed.event';
 import { InventoryReservedEvent } from '../../events/inventory-reserved.event';
 import { ReserveInventoryCommand, type ReservationItem } from '../impl/reserve-inventory.command';
+import { prepared } from '../../../database/prepared-statement';
 
 const INT4_MAX = 2_147_483_647;
 
@@ -45,7 +46,7 @@ function normalize(items: ReadonlyArray<ReservationItem>): NormalizedRequest {
  * The CHECK (available >= 0) stays the backstop: if a verdict were ever wrong, the whole statement aborts rather
  * than commit a partial reservation.
  */
-const RESERVE_SQL = `
+const RESERVE_SQL = prepared(`
 WITH req AS (
   SELECT r.sku, r.quantity FROM unnest($3::text[], $4::int[]) AS r(sku, quantity)
 ),
@@ -76,7 +77,7 @@ taken AS (
   WHERE p.sku = l.sku AND EXISTS (SELECT 1 FROM claim WHERE claim.status = 'RESERVED')
   RETURNING p.sku
 )
-SELECT c.status, c.reason, (SELECT count(*)::int FROM taken) AS taken FROM claim c`;
+SELECT c.status, c.reason, (SELECT count(*)::int FROM taken) AS taken FROM claim c`);
 
 /**
  * Reserves an order's items all or nothing, never overselling under concurrency. A repeat, or a reservation
@@ -106,7 +107,7 @@ export class ReserveInventoryHandler implements ICommandHandler<ReserveInventory
   /** The row an earlier command (or a release tombstone) left; it exists, since our insert conflicted with it. */
   private async stored(orderId: string): Promise<OutcomeRow> {
     const rows = await this.dataSource.query<OutcomeRow[]>(
-      `SELECT status, reason FROM inventory_reservations WHERE order_id = $1`,
+      prepared(`SELECT status, reason FROM inventory_reservations WHERE order_id = $1`),
       [orderId],
     );
     if (!rows[0]) throw new Error(`reservation for order ${orderId} conflicted but cannot be read`);

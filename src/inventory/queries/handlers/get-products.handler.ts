@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { GetProductsQuery } from '../impl/get-products.query';
 import type { ProductView } from '../product.view';
+import { prepared } from '../../../database/prepared-statement';
 
 interface ProductRow {
   sku: string;
@@ -18,9 +19,9 @@ export class GetProductsHandler implements IQueryHandler<GetProductsQuery> {
   async execute({ skus, within }: GetProductsQuery): Promise<ProductView[]> {
     // COLLATE "C": the same order on every database, whatever its locale.
     const rows = await (within ?? this.dataSource).query<ProductRow[]>(
-      `SELECT sku, name, price_cents, available FROM inventory_products
+      prepared(`SELECT sku, name, price_cents, available FROM inventory_products
        WHERE $1::text[] IS NULL OR sku = ANY($1::text[])
-       ORDER BY sku COLLATE "C"`,
+       ORDER BY sku COLLATE "C"`),
       [skus ? [...skus] : null],
     );
     return rows.map((r) => ({ sku: r.sku, name: r.name, priceCents: r.price_cents, available: r.available }));

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { OrderCancelledEvent } from '../../events/order-cancelled.event';
 import { CancelOrderCommand } from '../impl/cancel-order.command';
+import { prepared } from '../../../database/prepared-statement';
 
 /**
  * -> CANCELLED with the saga's reason; the last compensation of the order saga. Idempotent: the first reason
@@ -17,10 +18,10 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand> {
 
   async execute({ sagaId, orderId, reason }: CancelOrderCommand): Promise<void> {
     await this.dataSource.query(
-      `WITH w AS (
+      prepared(`WITH w AS (
          UPDATE orders SET status = 'CANCELLED', failure_reason = $2, updated_at = now()
          WHERE id = $1 AND status <> 'CANCELLED' RETURNING 1
-       ) SELECT count(*)::int AS n FROM w`,
+       ) SELECT count(*)::int AS n FROM w`),
       [orderId, reason],
     );
     this.eventBus.publish(new OrderCancelledEvent(sagaId, orderId, reason));

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { OrderConfirmedEvent } from '../../events/order-confirmed.event';
 import { ConfirmOrderCommand } from '../impl/confirm-order.command';
+import { prepared } from '../../../database/prepared-statement';
 
 /** PENDING -> CONFIRMED. Idempotent: a confirmed order is confirmed again (same event); a cancelled one stays so. */
 @CommandHandler(ConfirmOrderCommand)
@@ -17,10 +18,10 @@ export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrderCommand>
 
   async execute({ sagaId, orderId }: ConfirmOrderCommand): Promise<void> {
     const rows = (await this.dataSource.query(
-      `WITH w AS (
+      prepared(`WITH w AS (
          UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING status
        )
-       SELECT status FROM w UNION ALL SELECT status FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM w)`,
+       SELECT status FROM w UNION ALL SELECT status FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM w)`),
       [orderId],
     )) as { status: string }[];
     if (rows[0]?.status === 'CONFIRMED') {

@@ -10,6 +10,7 @@ import { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData, type OrderLine } fro
 import { fromOrderRow, type OrderRow } from '../../order-rows';
 import { toOrderView } from '../../order.view';
 import { PlaceOrderCommand, type PlaceOrderResult } from '../impl/place-order.command';
+import { prepared } from '../../../database/prepared-statement';
 
 /**
  * Stores the order and its fulfillment saga in ONE transaction: the saga row is the order's outbox, so no crash
@@ -35,10 +36,11 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
       const lines = await this.priceLines(input.items, manager);
       const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
       const inserted = (await manager.query(
-        `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
+        prepared(`INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
          VALUES ($1, $2, 'PENDING', $3, $4::jsonb, $5::jsonb, $6, $7, $8)
          ON CONFLICT DO NOTHING
-         RETURNING *`,
+         RETURNING id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash,
+           failure_reason, created_at, updated_at`),
         [orderId, input.customerId, totalCents, JSON.stringify(lines), JSON.stringify(input.shippingAddress), sagaId, idempotencyKey ?? null, requestHash],
       )) as OrderRow[];
       if (inserted.length === 0) {

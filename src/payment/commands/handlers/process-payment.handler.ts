@@ -7,8 +7,10 @@ import { PaymentChargedEvent } from '../../events/payment-charged.event';
 import { PaymentDeclinedEvent } from '../../events/payment-declined.event';
 import { PaymentProvider } from '../../provider/payment-provider';
 import { ProcessPaymentCommand } from '../impl/process-payment.command';
+import { prepared } from '../../../database/prepared-statement';
 
 const INT4_MAX = 2_147_483_647;
+const FIND_SQL = prepared(`SELECT id, status, reason FROM payments WHERE order_id = $1`);
 
 interface PaymentRow {
   id: string;
@@ -49,10 +51,10 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
     }
 
     const inserted = await this.dataSource.query<PaymentRow[]>(
-      `INSERT INTO payments (order_id, saga_id, amount_cents, status, reason)
+      prepared(`INSERT INTO payments (order_id, saga_id, amount_cents, status, reason)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (order_id) DO NOTHING
-       RETURNING id, status, reason`,
+       RETURNING id, status, reason`),
       [
         command.orderId,
         command.sagaId,
@@ -76,7 +78,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
   }
 
   private async find(orderId: string): Promise<PaymentRow | undefined> {
-    const rows = await this.dataSource.query<PaymentRow[]>(`SELECT id, status, reason FROM payments WHERE order_id = $1`, [orderId]);
+    const rows = await this.dataSource.query<PaymentRow[]>(FIND_SQL, [orderId]);
     return rows[0];
   }
 

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { PaymentRefundedEvent } from '../../events/payment-refunded.event';
 import { PaymentProvider } from '../../provider/payment-provider';
 import { RefundPaymentCommand } from '../impl/refund-payment.command';
+import { prepared } from '../../../database/prepared-statement';
 
 /**
  * Refunds an order's charge once; leaves a VOIDED tombstone when there is no payment yet, so a late charge does
@@ -24,11 +25,11 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPaymentComman
     // ON CONFLICT is the arbiter against a charge being written concurrently: it waits for that insert and then
     // refunds the committed row.
     await this.dataSource.query(
-      `INSERT INTO payments AS p (order_id, saga_id, amount_cents, status, reason)
+      prepared(`INSERT INTO payments AS p (order_id, saga_id, amount_cents, status, reason)
        VALUES ($1, $2, 0, 'VOIDED', 'cancelled before any charge')
        ON CONFLICT (order_id) DO UPDATE SET status = 'REFUNDED', updated_at = now()
          WHERE p.status = 'CHARGED'
-       RETURNING p.status`,
+       RETURNING p.status`),
       [command.orderId, command.sagaId],
     );
     this.eventBus.publish(new PaymentRefundedEvent(command.sagaId, command.orderId));

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ShipmentCancelledEvent } from '../../events/shipment-cancelled.event';
 import { CancelShipmentCommand } from '../impl/cancel-shipment.command';
+import { prepared } from '../../../database/prepared-statement';
 
 /**
  * Cancels an order's shipment once; leaves a VOIDED tombstone when there is none yet, so a late creation books
@@ -19,11 +20,11 @@ export class CancelShipmentHandler implements ICommandHandler<CancelShipmentComm
     // ON CONFLICT is the arbiter against a creation being written concurrently: it waits for that insert and
     // then cancels the committed row.
     await this.dataSource.query(
-      `INSERT INTO shipments AS s (order_id, saga_id, status, address, reason)
+      prepared(`INSERT INTO shipments AS s (order_id, saga_id, status, address, reason)
        VALUES ($1, $2, 'VOIDED', '{}'::jsonb, 'cancelled before any shipment')
        ON CONFLICT (order_id) DO UPDATE SET status = 'CANCELLED', updated_at = now()
          WHERE s.status = 'CREATED'
-       RETURNING s.status`,
+       RETURNING s.status`),
       [command.orderId, command.sagaId],
     );
     this.eventBus.publish(new ShipmentCancelledEvent(command.sagaId, command.orderId));

@@ -7,6 +7,7 @@ import { ShipmentCreatedEvent } from '../../events/shipment-created.event';
 import { ShipmentFailedEvent } from '../../events/shipment-failed.event';
 import type { ShippingAddress } from '../../shipping-address';
 import { CreateShipmentCommand } from '../impl/create-shipment.command';
+import { prepared } from '../../../database/prepared-statement';
 
 /** Countries the carrier does not serve (Antarctica is the documented test case). */
 const UNSERVED_COUNTRIES = new Set(['AQ']);
@@ -30,7 +31,7 @@ function rejection(address: ShippingAddress | undefined): string | null {
 // Insert-or-read in one round trip: the second branch returns the row an earlier command left. If that row was
 // committed after this statement's snapshot (a concurrent repeat) neither branch returns it, and the caller
 // reads it again.
-const CREATE_SQL = `
+const CREATE_SQL = prepared(`
 WITH ins AS (
   INSERT INTO shipments (order_id, saga_id, status, tracking_number, address, reason)
   VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, $6)
@@ -39,7 +40,7 @@ WITH ins AS (
 )
 SELECT id, status, tracking_number, reason FROM ins
 UNION ALL
-SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM ins)`;
+SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM ins)`);
 
 /** Books an order's shipment once; a repeat, or a creation arriving after a cancellation, books nothing. */
 @CommandHandler(CreateShipmentCommand)
@@ -60,7 +61,7 @@ export class CreateShipmentHandler implements ICommandHandler<CreateShipmentComm
 
   private async find(orderId: string): Promise<ShipmentRow> {
     const rows = await this.dataSource.query<ShipmentRow[]>(
-      `SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1`,
+      prepared(`SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1`),
       [orderId],
     );
     if (!rows[0]) throw new Error(`shipment for order ${orderId} conflicted but cannot be read`);
