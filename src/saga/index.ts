@@ -4,7 +4,7 @@
 export { SagaModule } from './saga.module';
 export type { SagaModuleOptions } from './saga-module-options.interface';
 export type { SagaModuleExtras } from './saga.module-definition';
-export type { SagaStore, SagaHistoryRow, SagaListFilter } from './persistence/saga-store';
+export type { SagaStore, SagaHistoryRow, SagaListFilter, CompanionWrite } from './persistence/saga-store';
 export { defineSaga, send } from './definition/saga-definition';
 export type { CommandSpec, CommandType, SagaDefinition, SagaStepDefinition, SagaContext, SagaReply, SagaFailureReply, ReplyType } from './definition/saga-definition';
 export type { RetryPolicy } from './definition/retry-policy';

@@ -14,10 +14,6 @@ export interface BenchArgs {
   warmup: number;
   poolSize?: number;
   scenarios: ('happy' | 'mix')[];
-  /** Experiment: named prepared statements for every parameterised query (PostgreSQL). */
-  autoPrepare: boolean;
-  /** Experiment: saga transitions of one event-loop turn stored by one statement. */
-  batchTransitions: boolean;
 }
 
 export const USAGE = `npm run -s bench -- [options] > result.json      (or: node dist/test/bench/bench.js [options])
@@ -30,8 +26,6 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
   --warmup <N>            unmeasured sagas per database first (default 200; --quick: 20)
   --quick                 small N for a CI smoke run
-  --auto-prepare          experiment: every parameterised query as a named prepared statement (PostgreSQL)
-  --batch-transitions     experiment: saga transitions of one event-loop turn stored by one UPDATE (prototype)
   --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
   --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
 
@@ -98,8 +92,6 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--quick':
       case '--scale':
       case '--heap':
-      case '--auto-prepare':
-      case '--batch-transitions':
         flags.add(flag);
         break;
       case '--help':
@@ -122,7 +114,5 @@ export function parseArgs(argv: string[]): BenchArgs {
     heap: flags.has('--heap'),
     heapN,
     poolSize,
-    autoPrepare: flags.has('--auto-prepare'),
-    batchTransitions: flags.has('--batch-transitions'),
   };
 }

@@ -7,8 +7,6 @@ import { loadavg, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, USAGE, type BenchArgs } from './args';
-import { enableAutoPrepare } from './auto-prepare';
-import { enableBatchedTransitions, type BatchStats } from './batch-transitions';
 import { startBenchApp, type BenchApp, type BenchDatabase } from './bench-app';
 import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenario } from './load';
 import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
@@ -26,7 +24,6 @@ const ANCHORS = {
 };
 
 const METHOD = {
-  experiments: '--auto-prepare and --batch-transitions patch the pg client or SagaStore.prototype.update inside the bench process only, to measure proposed changes; a run without them measures the app as it is.',
   sagasPerSecond: 'N / wall time from the first placement to the last SagaEndedEvent, with at most `concurrency` sagas in flight (each worker places one saga, waits for its end, places the next).',
   latency: 'per saga: from just before PlaceOrderCommand is sent on the CommandBus (or POST /orders starts, with --http) to the SagaEndedEvent the runtime publishes right after storing the terminal transition; nearest-rank percentiles.',
   sqlStatements: "every QueryRunner.query() the app makes, counted in a hook on the DataSource's TypeORM logger (logQuery runs for every statement, START TRANSACTION and COMMIT included, on PostgreSQL and PGlite alike) / N. Each is one client-server round trip.",
@@ -280,8 +277,6 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit((error as Error).message === USAGE ? 0 : 2);
   }
-  if (args.autoPrepare) enableAutoPrepare();
-  const batchStats: BatchStats | null = args.batchTransitions ? enableBatchedTransitions() : null;
   const mode = args.scale ? 'scale' : args.heap ? 'heap' : 'throughput';
   const report: Record<string, unknown> = {
     benchmark: 'sagaworks order-fulfillment saga (reserve stock, charge, ship, confirm; compensations in reverse)',
@@ -325,7 +320,6 @@ async function main(): Promise<void> {
     }
   }
   if (mode === 'throughput') Object.assign(report, { results, targets: targets(results) });
-  if (batchStats) report.batchedTransitions = { ...batchStats, perStatement: round(batchStats.transitions / Math.max(1, batchStats.statements)) };
   Object.assign(report, perDatabase, Object.keys(skipped).length ? { skipped } : {}, {
     peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
     loadavgAtEnd: load(),

@@ -105,6 +105,40 @@ const INSERT_SQL = prepared(`WITH w AS (
        ), h AS (${HISTORY_INSERT.replace('$HN', '$14').replace('$AT', '$16').replace('$HJ', '$17')})
        SELECT count(*)::int AS n FROM w`);
 
+/** A caller's own write that must commit if and only if a saga starts; see {@link SagaStore.insertWith}. */
+export interface CompanionWrite {
+  /** One data-modifying statement with RETURNING, its parameters numbered from $1. */
+  sql: string;
+  params: unknown[];
+}
+
+const withSqlCache = new Map<string, string>();
+
+/**
+ * The companion's statement and the saga's insert as one statement: the saga row is inserted only if the
+ * companion returned a row, and without ON CONFLICT, so a saga that cannot be stored fails the companion too.
+ */
+function insertWithSql(companionSql: string, offset: number): string {
+  let sql = withSqlCache.get(companionSql);
+  if (!sql) {
+    const p = (i: number): string => `$${i + offset}`;
+    sql = prepared(`WITH c AS (${companionSql}
+       ), w AS (
+         INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, failure_reason,
+           due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
+         SELECT ${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::jsonb, ${p(8)}::jsonb,
+           ${p(9)}::text, ${p(10)}::timestamptz, ${p(11)}::text, ${p(12)}::timestamptz, ${p(13)}::timestamptz, 1, ${p(14)}::int,
+           ${p(15)}::text, ${p(16)}::timestamptz, ${p(16)}::timestamptz
+         WHERE EXISTS (SELECT 1 FROM c)
+         RETURNING id, history_seq
+       ), h AS (${HISTORY_INSERT.replace('$HN', `${p(14)}::int`).replace('$AT', p(16)).replace('$HJ', p(17))})
+       SELECT * FROM c`);
+    // Companion texts are constants of their callers; the cap guards against one built per call by mistake.
+    if (withSqlCache.size < 100) withSqlCache.set(companionSql, sql);
+  }
+  return sql;
+}
+
 /** Stores a transition, conditional on the version it was computed from, and appends its history. */
 const UPDATE_SQL = prepared(`WITH w AS (
          UPDATE saga_instance SET status = $3, step_index = $4, current_step = $5, steps = $6::jsonb, data = $7::jsonb,
@@ -117,12 +151,47 @@ const UPDATE_SQL = prepared(`WITH w AS (
        SELECT count(*)::int AS n FROM w`);
 
 /**
+ * Stores the transitions of several sagas in one statement through `saga_store_transitions` (see its
+ * migration): each row updates only at the version its transition was computed from, with its history, and the
+ * ids returned are the rows that moved.
+ */
+const BATCH_UPDATE_SQL = prepared(`SELECT saga_store_transitions AS id FROM saga_store_transitions($1::jsonb)`);
+
+/** Transitions per statement at most; more wait for the next one. */
+const MAX_BATCH = 64;
+
+interface PendingUpdate {
+  t: Transition;
+  lease: Lease;
+  resolve: (stored: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+function batchRow({ t, lease }: PendingUpdate): object {
+  const s = t.state;
+  return {
+    id: s.id, version: s.version, status: s.status, step_index: s.stepIndex, current_step: s.steps[s.stepIndex]?.name ?? null,
+    steps: s.steps, data: s.data, failure_reason: s.failureReason, due_at: iso(s.dueAt), lease_owner: lease.owner,
+    lease_until: iso(lease.until), wake_at: iso(wakeAt(s, lease)), n: t.history.length, updated_at: s.updatedAt.toISOString(),
+    definition_hash: s.definitionHash,
+    history: t.history.map((e, i) => ({ i: i + 1, step: e.step, from_status: e.from, to_status: e.to, reason: e.reason })),
+  };
+}
+
+/** What the state of a stored transition becomes: the row's new version, history length and lease. */
+function applyStored(t: Transition, lease: Lease): void {
+  const s = t.state;
+  Object.assign(s, { version: s.version + 1, historySeq: s.historySeq + t.history.length, leaseOwner: lease.owner, leaseUntil: lease.until });
+}
+
+/**
  * Every read and write of saga rows. Each write is ONE statement that changes the row and appends its history
  * (data-modifying CTEs), conditional on the version the transition was computed from: a duplicate or stale
  * input matches no row and changes nothing.
  */
 export class SagaStore {
   private readonly resolve: () => SqlRunner;
+  private pending: PendingUpdate[] = [];
 
   /** @param db the DataSource, or a function returning it (resolved at first use, after the app has connected) */
   constructor(db: SqlRunner | (() => SqlRunner)) {
@@ -150,8 +219,37 @@ export class SagaStore {
     return true;
   }
 
-  /** Stores a transition computed from version `t.state.version`; false if the row moved on meanwhile. */
-  async update(t: Transition, lease: Lease, runner: SqlRunner = this.db): Promise<boolean> {
+  /**
+   * Runs the caller's `companion` write and inserts the saga in the same statement: one round trip and one commit
+   * for both, and never one without the other. Returns the companion's rows; none means the companion wrote
+   * nothing (say, its ON CONFLICT DO NOTHING fired) and no saga was inserted.
+   */
+  async insertWith<R>(t: Transition, lease: Lease, companion: CompanionWrite): Promise<R[]> {
+    const s = t.state;
+    const n = t.history.length;
+    const rows = (await this.db.query(insertWithSql(companion.sql, companion.params.length), [
+      ...companion.params,
+      s.id, s.type, s.correlationId, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps),
+      JSON.stringify(s.data), s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n,
+      s.definitionHash, s.updatedAt.toISOString(), historyJson(t.history),
+    ])) as R[];
+    if (rows.length > 0) Object.assign(s, { version: 1, historySeq: n, leaseOwner: lease.owner, leaseUntil: lease.until });
+    return rows;
+  }
+
+  /**
+   * Stores a transition computed from version `t.state.version`; false if the row moved on meanwhile.
+   *
+   * Outside a caller's transaction, the transitions requested in one turn of the event loop (replies of several
+   * sagas arriving together) go to the database as one statement: one round trip and one commit instead of one
+   * each. Inside a transaction (`runner`) the transition is stored at once, by the caller's connection.
+   */
+  update(t: Transition, lease: Lease, runner?: SqlRunner): Promise<boolean> {
+    if (runner) return this.updateOne(t, lease, runner);
+    return new Promise((resolve, reject) => this.enqueue([{ t, lease, resolve, reject }]));
+  }
+
+  private async updateOne(t: Transition, lease: Lease, runner: SqlRunner): Promise<boolean> {
     const s = t.state;
     const n = t.history.length;
     const rows = (await runner.query(
@@ -163,8 +261,55 @@ export class SagaStore {
       ],
     )) as { n: number }[];
     if (rows[0].n !== 1) return false;
-    Object.assign(s, { version: s.version + 1, historySeq: s.historySeq + n, leaseOwner: lease.owner, leaseUntil: lease.until });
+    applyStored(t, lease);
     return true;
+  }
+
+  private enqueue(items: PendingUpdate[]): void {
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push(...items);
+  }
+
+  private flush(): void {
+    const queued = this.pending;
+    this.pending = [];
+    // One row per saga per statement, in arrival order: a second transition of a saga (a duplicate reply, computed
+    // from the same version) waits for the next statement, where its version check decides.
+    const batch: PendingUpdate[] = [];
+    const later: PendingUpdate[] = [];
+    const ids = new Set<string>();
+    for (const p of queued) {
+      if (batch.length < MAX_BATCH && !ids.has(p.t.state.id)) {
+        ids.add(p.t.state.id);
+        batch.push(p);
+      } else {
+        later.push(p);
+      }
+    }
+    if (later.length) this.enqueue(later);
+    void this.write(batch);
+  }
+
+  private async write(batch: PendingUpdate[]): Promise<void> {
+    if (batch.length === 1) {
+      const [p] = batch;
+      await this.updateOne(p.t, p.lease, this.db).then(p.resolve, p.reject);
+      return;
+    }
+    let stored: Set<string>;
+    try {
+      const rows = (await this.db.query(BATCH_UPDATE_SQL, [JSON.stringify(batch.map(batchRow))])) as { id: string }[];
+      stored = new Set(rows.map((r) => r.id));
+    } catch {
+      // One bad row must not fail the others' transitions: store each alone, so the error reaches only its own.
+      await Promise.all(batch.map((p) => this.updateOne(p.t, p.lease, this.db).then(p.resolve, p.reject)));
+      return;
+    }
+    for (const p of batch) {
+      const ok = stored.has(p.t.state.id);
+      if (ok) applyStored(p.t, p.lease);
+      p.resolve(ok);
+    }
   }
 
   async load(id: string, runner: SqlRunner = this.db): Promise<SagaState | null> {

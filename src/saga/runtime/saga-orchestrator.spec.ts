@@ -10,6 +10,7 @@ import { buildDataSourceOptions } from '../../database/data-source-options';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../test/support/test-database';
 import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '..';
 import { SagaStore } from '../persistence/saga-store';
+import type { SagaStatus } from '../domain/saga-status';
 
 type Behaviour = 'ok' | 'fail' | 'silent' | 'throw' | 'fatal';
 
@@ -278,5 +279,83 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const claimedB = b.map((s) => s.id).filter((id) => ids.includes(id));
     expect(claimedA.filter((id) => claimedB.includes(id))).toEqual([]);
     expect(claimedA.length + claimedB.length).toBe(20);
+  });
+
+  it('startWith stores the companion row and the saga in one statement, or neither', async () => {
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS companion_rows (id text PRIMARY KEY, note text NOT NULL)`);
+    const companion = (id: string, note: string) => ({
+      sql: `INSERT INTO companion_rows (id, note) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, note`,
+      params: [id, note],
+    });
+    behaviour.set('with-a:one', 'silent');
+    const first = await sagas.startWith<Data, { id: string; note: string }>(testSaga, { correlationId: 'with-a', data: { key: 'with-a', folded: [] } }, companion('row-a', 'first'));
+    expect(first.rows).toEqual([{ id: 'row-a', note: 'first' }]);
+    expect(first.saga?.version).toBe(1);
+    expect((await sagas.store.load(first.saga!.id))?.correlationId).toBe('with-a');
+    await waitUntil(async () => executed.includes('with-a:one'));
+
+    // The companion wrote nothing (its row exists): no saga either.
+    const again = await sagas.startWith<Data>(testSaga, { correlationId: 'with-b', data: { key: 'with-b', folded: [] } }, companion('row-a', 'second'));
+    expect(again).toEqual({ saga: null, rows: [] });
+    expect(await sagas.store.findByCorrelation('runtime-test', 'with-b')).toBeNull();
+
+    // The saga cannot be stored (its correlation id is taken): the companion's row is not written either.
+    await expect(sagas.startWith<Data>(testSaga, { correlationId: 'with-a', data: { key: 'with-a', folded: [] } }, companion('row-c', 'third'))).rejects.toThrow();
+    expect(await dataSource.query(`SELECT id FROM companion_rows WHERE id = 'row-c'`)).toEqual([]);
+  });
+
+  it('stores the transitions of one turn in one statement, each still conditional on its own version', async () => {
+    for (let i = 0; i < 6; i++) behaviour.set(`batch${i}:one`, 'silent');
+    const started = await Promise.all(Array.from({ length: 6 }, (_, i) => start(`batch${i}`)));
+    const statements: string[] = [];
+    const store = new SagaStore({ query: (sql: string, params?: unknown[]) => (statements.push(sql), dataSource.query(sql, params)) });
+    const states = await Promise.all(started.map((s) => store.load(s.id)));
+    const transitionOf = (state: NonNullable<(typeof states)[number]>, reason: string) => ({
+      state: { ...state, failureReason: reason, updatedAt: new Date() },
+      history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason }],
+      actions: [],
+    });
+    const lease = { owner: 'batch-test', until: new Date(Date.now() + 60_000) };
+    // The fifth saga moved on since it was read: its transition must not be stored; the sixth is sent twice.
+    await dataSource.query(`UPDATE saga_instance SET version = version + 1 WHERE id = $1`, [states[4]!.id]);
+    statements.length = 0;
+    const results = await Promise.all([
+      ...states.map((st) => store.update(transitionOf(st!, 'batched'), lease)),
+      store.update(transitionOf(states[5]!, 'duplicate'), lease),
+    ]);
+    expect(results).toEqual([true, true, true, true, false, true, false]);
+    expect(statements.filter((sql) => sql.includes('saga_store_transitions'))).toHaveLength(1);
+    for (const [i, st] of states.entries()) {
+      const stored = await store.load(st!.id);
+      const history = await store.history(st!.id);
+      if (i === 4) {
+        expect(stored?.failureReason).toBeNull();
+        expect(history.some((h) => h.reason === 'batched')).toBe(false);
+      } else {
+        expect(stored).toMatchObject({ failureReason: 'batched', version: st!.version + 1, leaseOwner: 'batch-test' });
+        expect(history.at(-1)).toMatchObject({ seq: st!.historySeq + 1, reason: 'batched' });
+        expect(history.some((h) => h.reason === 'duplicate')).toBe(false);
+      }
+    }
+  });
+
+  it('a failing row in a batch fails only its own transition', async () => {
+    for (let i = 0; i < 3; i++) behaviour.set(`poison${i}:one`, 'silent');
+    const started = await Promise.all(Array.from({ length: 3 }, (_, i) => start(`poison${i}`)));
+    const store = new SagaStore(dataSource);
+    const states = await Promise.all(started.map((s) => store.load(s.id)));
+    const lease = { owner: 'poison-test', until: new Date(Date.now() + 60_000) };
+    const results = await Promise.allSettled(
+      states.map((st, i) =>
+        store.update(
+          // an invalid status violates the table's CHECK: that statement fails
+          { state: { ...st!, status: (i === 1 ? 'NOT-A-STATUS' : st!.status) as SagaStatus, updatedAt: new Date() }, history: [{ step: null, from: null, to: 'x', reason: 'poison' }], actions: [] },
+          lease,
+        ),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.load(states[1]!.id))?.version).toBe(states[1]!.version);
+    expect((await store.load(states[0]!.id))?.version).toBe(states[0]!.version + 1);
   });
 });

@@ -7,7 +7,7 @@ import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../
 import { isRetryable } from '../definition/retry-policy';
 import type { SagaState, Transition } from '../domain/saga-state';
 import { isTerminal } from '../domain/saga-status';
-import { SagaStore, type Lease } from '../persistence/saga-store';
+import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-store';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options';
 import { SagaClock } from './saga-clock';
@@ -148,6 +148,34 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
     if (!options.manager) this.dispatch(this.commandsFor(saga, t));
     return t.state;
+  }
+
+  /**
+   * Starts an instance of `definition` together with a write of the caller's, in ONE statement: the saga row is
+   * the caller's outbox without a transaction around them (one round trip and one commit instead of five
+   * statements). `companion` is a data-modifying statement with RETURNING, parameters from $1, kept as a
+   * constant text (it becomes part of a prepared statement). The saga is stored only if the companion returned a
+   * row; if the saga cannot be stored (its correlation id is taken), the statement fails and the companion's
+   * write is undone with it.
+   *
+   * Resolves with the companion's rows and the started saga (`null` when the companion wrote nothing). The first
+   * command is dispatched unless `dispatch` is false (for a caller whose own event kicks the saga off).
+   */
+  async startWith<TData, R = Record<string, unknown>>(
+    definition: SagaDefinition<TData> | string,
+    input: StartSagaInput<TData>,
+    companion: CompanionWrite,
+    options: { dispatch?: boolean } = {},
+  ): Promise<{ saga: SagaState<TData> | null; rows: R[] }> {
+    const saga = this.registry.require<TData>(typeof definition === 'string' ? definition : definition.type);
+    const now = this.clock.now();
+    const t = saga.transitions.start({ id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash }, now);
+    const rows = await this.store.insertWith<R>(t as Transition, this.lease(now), companion);
+    if (rows.length === 0) return { saga: null, rows };
+    this.remember(t.state as SagaState);
+    this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
+    if (options.dispatch !== false) this.dispatch(this.commandsFor(saga, t));
+    return { saga: t.state, rows };
   }
 
   /**
