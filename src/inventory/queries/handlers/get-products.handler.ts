@@ -16,9 +16,9 @@ interface ProductRow {
 export class GetProductsHandler implements IQueryHandler<GetProductsQuery> {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async execute({ skus, within }: GetProductsQuery): Promise<ProductView[]> {
+  async execute({ skus }: GetProductsQuery): Promise<ProductView[]> {
     // COLLATE "C": the same order on every database, whatever its locale.
-    const rows = await (within ?? this.dataSource).query<ProductRow[]>(
+    const rows = await this.dataSource.query<ProductRow[]>(
       prepared(`SELECT sku, name, price_cents, available FROM inventory_products
        WHERE $1::text[] IS NULL OR sku = ANY($1::text[])
        ORDER BY sku COLLATE "C"`),
