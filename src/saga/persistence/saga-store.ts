@@ -286,8 +286,10 @@ export class SagaStore {
         later.push(p);
       }
     }
-    if (later.length) this.enqueue(later);
-    void this.write(batch);
+    // The rest go once this statement has answered, so two transitions of one saga are stored in arrival order.
+    void this.write(batch).finally(() => {
+      if (later.length) this.enqueue(later);
+    });
   }
 
   private async write(batch: PendingUpdate[]): Promise<void> {
