@@ -79,8 +79,8 @@ function toState(row: SagaRow): SagaState {
   };
 }
 
-function historyJson(entries: HistoryEntry[]): string {
-  return JSON.stringify(entries.map((e, i) => ({ i: i + 1, step: e.step, from_status: e.from, to_status: e.to, reason: e.reason })));
+function historyRows(entries: HistoryEntry[]): object[] {
+  return entries.map((e, i) => ({ i: i + 1, step: e.step, from_status: e.from, to_status: e.to, reason: e.reason }));
 }
 
 /** When the timeout job must look at a saga: its deadline, or its lease's end if that comes first. */
@@ -89,6 +89,34 @@ function wakeAt(state: SagaState, lease: Lease): Date | null {
   return state.dueAt.getTime() < lease.until.getTime() ? state.dueAt : lease.until;
 }
 
+/** The column values a transition stores, derived once for every statement that writes it. */
+function transitionRow(t: Transition, lease: Lease) {
+  const s = t.state;
+  return {
+    id: s.id, type: s.type, correlation_id: s.correlationId, version: s.version, status: s.status, step_index: s.stepIndex,
+    current_step: s.steps[s.stepIndex]?.name ?? null, steps: s.steps, data: s.data, failure_reason: s.failureReason,
+    due_at: iso(s.dueAt), lease_owner: lease.owner, lease_until: iso(lease.until), wake_at: iso(wakeAt(s, lease)),
+    n: t.history.length, updated_at: s.updatedAt.toISOString(), definition_hash: s.definitionHash, history: historyRows(t.history),
+  };
+}
+
+/** The parameters $1..$17 of an instance's insert (INSERT_SQL, and the saga half of insertWithSql). */
+function insertParams(t: Transition, lease: Lease): unknown[] {
+  const r = transitionRow(t, lease);
+  return [
+    r.id, r.type, r.correlation_id, r.status, r.step_index, r.current_step, JSON.stringify(r.steps), JSON.stringify(r.data),
+    r.failure_reason, r.due_at, r.lease_owner, r.lease_until, r.wake_at, r.n, r.definition_hash, r.updated_at, JSON.stringify(r.history),
+  ];
+}
+
+/** What the state of an inserted instance becomes: version 1, its history length and lease. */
+function applyInserted(t: Transition, lease: Lease): void {
+  Object.assign(t.state, { version: 1, historySeq: t.history.length, leaseOwner: lease.owner, leaseUntil: lease.until });
+}
+
+const INSERT_INSTANCE = `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data,
+  failure_reason, due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)`;
+
 const HISTORY_INSERT = `
   INSERT INTO saga_history (saga_id, seq, step, from_status, to_status, reason, at)
   SELECT w.id, w.history_seq - $HN + h.i, h.step, h.from_status, h.to_status, h.reason, $AT::timestamptz
@@ -96,8 +124,7 @@ const HISTORY_INSERT = `
 
 /** Inserts an instance and its first history lines in one statement. */
 const INSERT_SQL = prepared(`WITH w AS (
-         INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, failure_reason,
-           due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
+         ${INSERT_INSTANCE}
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::timestamptz, $11, $12::timestamptz, $13::timestamptz,
            1, $14, $15, $16::timestamptz, $16::timestamptz)
          ON CONFLICT DO NOTHING
@@ -124,8 +151,7 @@ function insertWithSql(companionSql: string, offset: number): string {
     const p = (i: number): string => `$${i + offset}`;
     sql = prepared(`WITH c AS (${companionSql}
        ), w AS (
-         INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, failure_reason,
-           due_at, lease_owner, lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
+         ${INSERT_INSTANCE}
          SELECT ${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::jsonb, ${p(8)}::jsonb,
            ${p(9)}::text, ${p(10)}::timestamptz, ${p(11)}::text, ${p(12)}::timestamptz, ${p(13)}::timestamptz, 1, ${p(14)}::int,
            ${p(15)}::text, ${p(16)}::timestamptz, ${p(16)}::timestamptz
@@ -167,17 +193,6 @@ interface PendingUpdate {
   reject: (error: unknown) => void;
 }
 
-function batchRow({ t, lease }: PendingUpdate): object {
-  const s = t.state;
-  return {
-    id: s.id, version: s.version, status: s.status, step_index: s.stepIndex, current_step: s.steps[s.stepIndex]?.name ?? null,
-    steps: s.steps, data: s.data, failure_reason: s.failureReason, due_at: iso(s.dueAt), lease_owner: lease.owner,
-    lease_until: iso(lease.until), wake_at: iso(wakeAt(s, lease)), n: t.history.length, updated_at: s.updatedAt.toISOString(),
-    definition_hash: s.definitionHash,
-    history: t.history.map((e, i) => ({ i: i + 1, step: e.step, from_status: e.from, to_status: e.to, reason: e.reason })),
-  };
-}
-
 /** What the state of a stored transition becomes: the row's new version, history length and lease. */
 function applyStored(t: Transition, lease: Lease): void {
   const s = t.state;
@@ -204,18 +219,9 @@ export class SagaStore {
 
   /** Inserts a new instance; false when one with the same id or (type, correlation id) exists. */
   async insert(t: Transition, lease: Lease, runner: SqlRunner = this.db): Promise<boolean> {
-    const s = t.state;
-    const n = t.history.length;
-    const rows = (await runner.query(
-      INSERT_SQL,
-      [
-        s.id, s.type, s.correlationId, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps),
-        JSON.stringify(s.data), s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n,
-        s.definitionHash, s.updatedAt.toISOString(), historyJson(t.history),
-      ],
-    )) as { n: number }[];
+    const rows = (await runner.query(INSERT_SQL, insertParams(t, lease))) as { n: number }[];
     if (rows[0].n !== 1) return false;
-    Object.assign(s, { version: 1, historySeq: n, leaseOwner: lease.owner, leaseUntil: lease.until });
+    applyInserted(t, lease);
     return true;
   }
 
@@ -225,15 +231,9 @@ export class SagaStore {
    * nothing (say, its ON CONFLICT DO NOTHING fired) and no saga was inserted.
    */
   async insertWith<R>(t: Transition, lease: Lease, companion: CompanionWrite): Promise<R[]> {
-    const s = t.state;
-    const n = t.history.length;
-    const rows = (await this.db.query(insertWithSql(companion.sql, companion.params.length), [
-      ...companion.params,
-      s.id, s.type, s.correlationId, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps),
-      JSON.stringify(s.data), s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n,
-      s.definitionHash, s.updatedAt.toISOString(), historyJson(t.history),
-    ])) as R[];
-    if (rows.length > 0) Object.assign(s, { version: 1, historySeq: n, leaseOwner: lease.owner, leaseUntil: lease.until });
+    const sql = insertWithSql(companion.sql, companion.params.length);
+    const rows = (await this.db.query(sql, [...companion.params, ...insertParams(t, lease)])) as R[];
+    if (rows.length > 0) applyInserted(t, lease);
     return rows;
   }
 
@@ -250,16 +250,11 @@ export class SagaStore {
   }
 
   private async updateOne(t: Transition, lease: Lease, runner: SqlRunner): Promise<boolean> {
-    const s = t.state;
-    const n = t.history.length;
-    const rows = (await runner.query(
-      UPDATE_SQL,
-      [
-        s.id, s.version, s.status, s.stepIndex, s.steps[s.stepIndex]?.name ?? null, JSON.stringify(s.steps), JSON.stringify(s.data),
-        s.failureReason, iso(s.dueAt), lease.owner, iso(lease.until), iso(wakeAt(s, lease)), n, s.updatedAt.toISOString(),
-        historyJson(t.history), s.definitionHash,
-      ],
-    )) as { n: number }[];
+    const r = transitionRow(t, lease);
+    const rows = (await runner.query(UPDATE_SQL, [
+      r.id, r.version, r.status, r.step_index, r.current_step, JSON.stringify(r.steps), JSON.stringify(r.data), r.failure_reason,
+      r.due_at, r.lease_owner, r.lease_until, r.wake_at, r.n, r.updated_at, JSON.stringify(r.history), r.definition_hash,
+    ])) as { n: number }[];
     if (rows[0].n !== 1) return false;
     applyStored(t, lease);
     return true;
@@ -300,7 +295,7 @@ export class SagaStore {
     }
     let stored: Set<string>;
     try {
-      const rows = (await this.db.query(BATCH_UPDATE_SQL, [JSON.stringify(batch.map(batchRow))])) as { id: string }[];
+      const rows = (await this.db.query(BATCH_UPDATE_SQL, [JSON.stringify(batch.map((p) => transitionRow(p.t, p.lease)))])) as { id: string }[];
       stored = new Set(rows.map((r) => r.id));
     } catch {
       // One bad row must not fail the others' transitions: store each alone, so the error reaches only its own.

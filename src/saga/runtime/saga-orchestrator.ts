@@ -135,18 +135,14 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     input: StartSagaInput<TData>,
     options: StartSagaOptions = {},
   ): Promise<SagaState<TData>> {
-    const saga = this.registry.require<TData>(typeof definition === 'string' ? definition : definition.type);
-    const now = this.clock.now();
-    const t = saga.transitions.start({ id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash }, now);
+    const { saga, t, now } = this.newInstance(definition, input);
     const inserted = await this.store.insert(t as Transition, this.lease(now), options.manager);
     if (!inserted) {
       const existing = await this.store.findByCorrelation(saga.definition.type, input.correlationId, options.manager);
       if (!existing) throw new Error(`Saga ${t.state.id} could not be stored and has no twin`);
       return existing as SagaState<TData>;
     }
-    this.remember(t.state as SagaState);
-    this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
-    if (!options.manager) this.dispatch(this.commandsFor(saga, t));
+    this.started(saga, t, now, !options.manager);
     return t.state;
   }
 
@@ -167,14 +163,10 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     companion: CompanionWrite,
     options: { dispatch?: boolean } = {},
   ): Promise<{ saga: SagaState<TData> | null; rows: R[] }> {
-    const saga = this.registry.require<TData>(typeof definition === 'string' ? definition : definition.type);
-    const now = this.clock.now();
-    const t = saga.transitions.start({ id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash }, now);
+    const { saga, t, now } = this.newInstance(definition, input);
     const rows = await this.store.insertWith<R>(t as Transition, this.lease(now), companion);
     if (rows.length === 0) return { saga: null, rows };
-    this.remember(t.state as SagaState);
-    this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
-    if (options.dispatch !== false) this.dispatch(this.commandsFor(saga, t));
+    this.started(saga, t, now, options.dispatch !== false);
     return { saga: t.state, rows };
   }
 
@@ -307,6 +299,21 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   }
 
   // --- internals -------------------------------------------------------------------------------------------
+
+  /** The first transition of a new instance of `definition`, not yet stored. */
+  private newInstance<TData>(definition: SagaDefinition<TData> | string, input: StartSagaInput<TData>) {
+    const saga = this.registry.require<TData>(typeof definition === 'string' ? definition : definition.type);
+    const now = this.clock.now();
+    const t = saga.transitions.start({ id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash }, now);
+    return { saga, t, now };
+  }
+
+  /** Once a new instance is stored: cache it, report it, and dispatch its first command when that is safe. */
+  private started<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>, now: Date, dispatch: boolean): void {
+    this.remember(t.state as SagaState);
+    this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
+    if (dispatch) this.dispatch(this.commandsFor(saga, t));
+  }
 
   private isolated(sagaIdOf: () => string, work: () => Promise<ICommand[]>): Observable<ICommand> {
     return defer(work).pipe(
