@@ -6,6 +6,24 @@ const BACKGROUND = [/FOR UPDATE SKIP LOCKED/i, /lease_until < \$3/i];
 /** A statement that writes (plain or inside a data-modifying CTE). */
 const WRITES = /\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+(?!SKIP\b|NOWAIT\b)[a-z_"]+)/i;
 
+interface Classified {
+  background: boolean;
+  kind: string;
+  writes: boolean;
+}
+
+/** The app's SQL texts are a few dozen constants: classify each once, so counting costs the run next to nothing. */
+const classified = new Map<string, Classified>();
+
+function classify(sql: string): Classified {
+  let c = classified.get(sql);
+  if (!c) {
+    c = { background: BACKGROUND.some((re) => re.test(sql)), kind: statementKind(sql), writes: WRITES.test(sql) };
+    if (classified.size < 1000) classified.set(sql, c);
+  }
+  return c;
+}
+
 export interface SqlCounts {
   /** Statements TypeORM sent (every `QueryRunner.query`, START TRANSACTION and COMMIT included). */
   statements: number;
@@ -88,12 +106,12 @@ export class SqlCounter {
 
   private record(query: string, runner: QueryRunner | undefined): void {
     const c = this.counts;
-    if (BACKGROUND.some((re) => re.test(query))) {
+    const { background, kind, writes } = classify(query);
+    if (background) {
       c.backgroundStatements++;
       return;
     }
     c.statements++;
-    const kind = statementKind(query);
     c.byKind[kind] = (c.byKind[kind] ?? 0) + 1;
     const tx = runner ? this.openTx.get(runner) : undefined;
     switch (kind) {
@@ -111,7 +129,6 @@ export class SqlCounter {
         if (runner) this.openTx.delete(runner);
         return;
     }
-    const writes = WRITES.test(query);
     if (tx) {
       tx.wrote ||= writes;
     } else {
@@ -132,7 +149,7 @@ export class SqlCounter {
       if (!counter.paused && !counter.excludedClients.has(this) && counter.counts.wireStatements !== null) {
         const first = args[0];
         const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text ?? '';
-        if (!BACKGROUND.some((re) => re.test(text))) counter.counts.wireStatements++;
+        if (!classify(text).background) counter.counts.wireStatements++;
       }
       return original.apply(this, args);
     };

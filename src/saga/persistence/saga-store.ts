@@ -186,6 +186,12 @@ const BATCH_UPDATE_SQL = prepared(`SELECT saga_store_transitions AS id FROM saga
 /** Transitions per statement at most; more wait for the next one. */
 const MAX_BATCH = 64;
 
+/**
+ * Batch statements on the wire at once. While they run, new transitions gather for the next one (group commit):
+ * under load a statement carries more rows, and an idle store still writes a lone transition at once.
+ */
+const MAX_WRITES_IN_FLIGHT = 1;
+
 interface PendingUpdate {
   t: Transition;
   lease: Lease;
@@ -207,6 +213,8 @@ function applyStored(t: Transition, lease: Lease): void {
 export class SagaStore {
   private readonly resolve: () => SqlRunner;
   private pending: PendingUpdate[] = [];
+  private flushScheduled = false;
+  private writing = 0;
 
   /** @param db the DataSource, or a function returning it (resolved at first use, after the app has connected) */
   constructor(db: SqlRunner | (() => SqlRunner)) {
@@ -260,9 +268,19 @@ export class SagaStore {
     return true;
   }
 
-  private enqueue(items: PendingUpdate[]): void {
-    if (this.pending.length === 0) setImmediate(() => this.flush());
-    this.pending.push(...items);
+  private enqueue(items: PendingUpdate[], first = false): void {
+    if (first) this.pending.unshift(...items);
+    else this.pending.push(...items);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.writing >= MAX_WRITES_IN_FLIGHT || this.pending.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
@@ -281,9 +299,13 @@ export class SagaStore {
         later.push(p);
       }
     }
-    // The rest go once this statement has answered, so two transitions of one saga are stored in arrival order.
+    this.writing++;
+    // The rest go once this statement has answered, ahead of what arrived meanwhile, so two transitions of one saga
+    // are stored in arrival order.
     void this.write(batch).finally(() => {
-      if (later.length) this.enqueue(later);
+      this.writing--;
+      if (later.length) this.enqueue(later, true);
+      else this.schedule();
     });
   }
 

@@ -339,6 +339,50 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     }
   });
 
+  it('gathers the transitions that arrive while a statement is on the wire into the next one', async () => {
+    for (let i = 0; i < 5; i++) behaviour.set(`gather${i}:one`, 'silent');
+    const started = await Promise.all(Array.from({ length: 5 }, (_, i) => start(`gather${i}`)));
+    const states = await Promise.all(started.map((s) => sagas.store.load(s.id)));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const statements: string[] = [];
+    let onWire = 0;
+    let maxOnWire = 0;
+    const store = new SagaStore({
+      query: async (sql: string, params?: unknown[]) => {
+        statements.push(sql);
+        maxOnWire = Math.max(maxOnWire, ++onWire);
+        try {
+          if (statements.length === 1) await gate;
+          return await dataSource.query(sql, params);
+        } finally {
+          onWire--;
+        }
+      },
+    });
+    const lease = { owner: 'gather-test', until: new Date(Date.now() + 60_000) };
+    const transitionOf = (st: NonNullable<(typeof states)[number]>) => ({
+      state: { ...st, failureReason: 'gathered', updatedAt: new Date() },
+      history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason: 'gathered' }],
+      actions: [],
+    });
+    const first = store.update(transitionOf(states[0]!), lease);
+    await waitUntil(async () => statements.length === 1);
+    // Four more in later turns, while the first is held on the wire.
+    const rest: Promise<boolean>[] = [];
+    for (const st of states.slice(1)) {
+      rest.push(store.update(transitionOf(st!), lease));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(statements).toHaveLength(1);
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([true, true, true, true, true]);
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toContain('saga_store_transitions');
+    expect(maxOnWire).toBe(1);
+    for (const st of states) expect((await sagas.store.load(st!.id))?.failureReason).toBe('gathered');
+  });
+
   it('a failing row in a batch fails only its own transition', async () => {
     for (let i = 0; i < 3; i++) behaviour.set(`poison${i}:one`, 'silent');
     const started = await Promise.all(Array.from({ length: 3 }, (_, i) => start(`poison${i}`)));
