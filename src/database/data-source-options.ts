@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
-import { PreparedStatementClient } from '../saga';
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { PreparedStatementClient, runMigrationsExclusively } from '../saga';
 import { pgliteDriver } from './pglite-pool';
 
 /** Where the database lives: a PostgreSQL URL, or a PGlite data directory (`memory://` for throwaway ones). */
@@ -61,4 +61,21 @@ export async function buildDataSourceOptions(
     installExtensions: false,
     database: 'postgres',
   };
+}
+
+/**
+ * A `dataSourceFactory` for `TypeOrmModule`: connects, then runs the pending migrations under the migration
+ * advisory lock, so several instances starting together on one database migrate it once, one after another.
+ * Use it with `migrationsRun: false` (TypeORM's own run takes no lock).
+ */
+export async function connectAndMigrate(options?: DataSourceOptions): Promise<DataSource> {
+  if (!options) throw new Error('connectAndMigrate needs the DataSource options');
+  const dataSource = await new DataSource(options).initialize();
+  try {
+    await runMigrationsExclusively(dataSource);
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+  return dataSource;
 }

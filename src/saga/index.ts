@@ -20,6 +20,7 @@ export { SagaInstanceEntity } from './persistence/saga-instance.entity';
 export { SagaHistoryEntity } from './persistence/saga-history.entity';
 export { PreparedStatementClient, prepared, PREPARED_MARK } from './persistence/prepared-statement';
 export { sagaMigrations } from './persistence/migrations';
+export { runMigrationsExclusively, MIGRATION_LOCK_KEY } from './persistence/run-migrations-exclusively';
 export type { SagaView } from './api/saga.view';
 export { SagaDefinitionError, checkDefinition } from './runtime/saga-contract-check';
 export { renderSagaDiagram } from './definition/saga-diagram';

@@ -3,7 +3,7 @@ import { CommandBus, CqrsModule, EventBus, type IEvent, QueryBus } from '@nestjs
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { buildDataSourceOptions, connectAndMigrate } from '../../src/database/data-source-options';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-database';
 
 /** One domain module alone on a database of its own, with every event it publishes recorded. */
@@ -28,7 +28,8 @@ export async function startModuleTestApp(
     imports: [
       CqrsModule.forRoot(),
       TypeOrmModule.forRootAsync({
-        useFactory: async () => ({ ...(await buildDataSourceOptions(db.target, { migrations: parts.migrations, migrationsRun: true })), autoLoadEntities: true }),
+        useFactory: async () => ({ ...(await buildDataSourceOptions(db.target, { migrations: parts.migrations })), autoLoadEntities: true }),
+        dataSourceFactory: connectAndMigrate,
       }),
       parts.module,
     ],
