@@ -192,6 +192,12 @@ const MAX_BATCH = 64;
  */
 const MAX_WRITES_IN_FLIGHT = 1;
 
+/**
+ * A batch statement unanswered for this long (a half-open connection, say) stops holding the others back: the next
+ * batch goes out beside it. Its own transitions still wait for its answer or its error.
+ */
+const STALLED_WRITE_MS = 5_000;
+
 interface PendingUpdate {
   t: Transition;
   lease: Lease;
@@ -214,11 +220,17 @@ export class SagaStore {
   private readonly resolve: () => SqlRunner;
   private pending: PendingUpdate[] = [];
   private flushScheduled = false;
+  /** Batch statements on the wire and not yet stalled. */
   private writing = 0;
+  private readonly stalledWriteMs: number;
 
-  /** @param db the DataSource, or a function returning it (resolved at first use, after the app has connected) */
-  constructor(db: SqlRunner | (() => SqlRunner)) {
+  /**
+   * @param db the DataSource, or a function returning it (resolved at first use, after the app has connected)
+   * @param options.stalledWriteMs how long a batch statement may hold the next one back (default 5 s)
+   */
+  constructor(db: SqlRunner | (() => SqlRunner), options: { stalledWriteMs?: number } = {}) {
     this.resolve = typeof db === 'function' ? db : () => db;
+    this.stalledWriteMs = options.stalledWriteMs ?? STALLED_WRITE_MS;
   }
 
   private get db(): SqlRunner {
@@ -299,11 +311,23 @@ export class SagaStore {
         later.push(p);
       }
     }
+    let counted = true;
+    const release = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.writing--;
+    };
     this.writing++;
+    const stalled = setTimeout(() => {
+      release();
+      this.schedule();
+    }, this.stalledWriteMs);
+    stalled.unref();
     // The rest go once this statement has answered, ahead of what arrived meanwhile, so two transitions of one saga
     // are stored in arrival order.
     void this.write(batch).finally(() => {
-      this.writing--;
+      clearTimeout(stalled);
+      release();
       if (later.length) this.enqueue(later, true);
       else this.schedule();
     });

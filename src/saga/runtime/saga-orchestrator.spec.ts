@@ -383,6 +383,41 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     for (const st of states) expect((await sagas.store.load(st!.id))?.failureReason).toBe('gathered');
   });
 
+  it('a statement that never answers holds the others back only until it counts as stalled', async () => {
+    for (let i = 0; i < 3; i++) behaviour.set(`stall${i}:one`, 'silent');
+    const started = await Promise.all(Array.from({ length: 3 }, (_, i) => start(`stall${i}`)));
+    const states = await Promise.all(started.map((s) => sagas.store.load(s.id)));
+    let release!: () => void;
+    const hung = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const store = new SagaStore(
+      {
+        query: async (sql: string, params?: unknown[]) => {
+          // The first statement hangs, as on a half-open connection.
+          if (++calls === 1) await hung;
+          return dataSource.query(sql, params);
+        },
+      },
+      { stalledWriteMs: 100 },
+    );
+    const lease = { owner: 'stall-test', until: new Date(Date.now() + 60_000) };
+    const transitionOf = (st: NonNullable<(typeof states)[number]>) => ({
+      state: { ...st, failureReason: 'after-stall', updatedAt: new Date() },
+      history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason: 'after-stall' }],
+      actions: [],
+    });
+    let firstSettled = false;
+    const first = store.update(transitionOf(states[0]!), lease).finally(() => (firstSettled = true));
+    await waitUntil(async () => calls === 1);
+    const heldBack = new Promise((r) => setTimeout(() => r('held back by the hung statement'), 3_000).unref());
+    const others = await Promise.race([Promise.all(states.slice(1).map((st) => store.update(transitionOf(st!), lease))), heldBack]);
+    if (!Array.isArray(others)) release();
+    expect(others).toEqual([true, true]);
+    expect(firstSettled).toBe(false);
+    release();
+    expect(await first).toBe(true);
+  });
+
   it('a failing row in a batch fails only its own transition', async () => {
     for (let i = 0; i < 3; i++) behaviour.set(`poison${i}:one`, 'silent');
     const started = await Promise.all(Array.from({ length: 3 }, (_, i) => start(`poison${i}`)));
