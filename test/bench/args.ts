@@ -24,7 +24,7 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --scenario happy|mix|both   (default both; mix = 20% compensations)
   --http                  drive POST /orders over loopback instead of the command bus
   --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
-  --warmup <N>            unmeasured sagas per database first (default 200; --quick: 20)
+  --warmup <N>            unmeasured sagas per database first (default 1000; --quick: 20)
   --quick                 small N for a CI smoke run
   --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
   --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
@@ -104,7 +104,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   const quick = flags.has('--quick');
   return {
     n: n ?? (quick ? 100 : 2000),
-    warmup: warmup ?? (quick ? 20 : 200),
+    warmup: warmup ?? (quick ? 20 : 1000),
     concurrency,
     databases,
     scenarios,
