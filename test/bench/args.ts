@@ -14,6 +14,8 @@ export interface BenchArgs {
   warmup: number;
   poolSize?: number;
   scenarios: ('happy' | 'mix')[];
+  /** Run the hand-rolled pg peer after each PostgreSQL happy-path run (default true). */
+  peer: boolean;
 }
 
 export const USAGE = `npm run -s bench -- [options] > result.json      (or: node dist/test/bench/bench.js [options])
@@ -23,6 +25,7 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --db postgres|pglite|both   (default both; PostgreSQL from DATABASE_URL, else a fresh database on postgres://postgres@127.0.0.1:5432, dropped after)
   --scenario happy|mix|both   (default both; mix = 20% compensations)
   --http                  drive POST /orders over loopback instead of the command bus
+  --no-peer               skip the hand-rolled pg peer run after each PostgreSQL happy-path run
   --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
   --warmup <N>            unmeasured sagas per database first (default 1000; --quick: 20)
   --quick                 small N for a CI smoke run
@@ -89,6 +92,7 @@ export function parseArgs(argv: string[]): BenchArgs {
         heapN = positiveInt(take(), flag);
         break;
       case '--http':
+      case '--no-peer':
       case '--quick':
       case '--scale':
       case '--heap':
@@ -112,6 +116,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     quick,
     scale: flags.has('--scale'),
     heap: flags.has('--heap'),
+    peer: !flags.has('--no-peer'),
     heapN,
     poolSize,
   };

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, USAGE, type BenchArgs } from './args';
 import { startBenchApp, type BenchApp, type BenchDatabase } from './bench-app';
 import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenario } from './load';
+import { HandRolledOrchestrator, type HandRolledRow } from './hand-rolled';
 import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
 import { captureClaimQuery, captureStoreQuery, explain, insertSyntheticSagas, SCALE_DUE, SCALE_TOTAL } from './scale';
 import type { SqlCounts } from './sql-counter';
@@ -34,6 +35,7 @@ const METHOD = {
   cpu: 'nodeCpuMsPerSaga: process.cpuUsage() (user+system, all threads incl. PGlite) delta / N. pgBackendCpuMsPerSaga: utime+stime from /proc/<pid>/stat of the server backends connected to the bench database (pg_stat_activity) / N.',
   memory: 'rssMb: process.memoryUsage().rss after the run; peakRssMb: process.resourceUsage().maxRSS so far (whole process, both databases, PGlite WASM memory included).',
   scenarios: 'happy: tok_visa, 1 unit of one of SKU-001..005 (round robin). mix: the same with 20% compensations: i % 10 == 3 pays with tok_declined (release stock, cancel order), i % 10 == 8 ships to AQ (cancel shipment is not needed; refund, release, cancel).',
+  handRolledPeer: 'PostgreSQL, in-process, happy path only: right after each Sagaworks run, the same number of sagas at the same concurrency through test/bench/hand-rolled.ts, a hand-rolled orchestrator on bare pg (5 transactions per saga, no framework, no history), with its own pool of the same size, on the same database. vsHandRolled = Sagaworks rate / peer rate, measured back to back; the issue\'s anchors put 300 sagas/s at 300/470 = 0.64 of this peer. pgBackendCpuMsPerSaga covers every backend of the bench database, so the peer\'s includes the idle app\'s timeout job.',
   warmup: 'each database first runs `warmup` unmeasured sagas (mix scenario, 16 in flight): JIT, pool connections, the backends\' catalog caches.',
   cpuBoundCeiling: 'PostgreSQL only: cores x 1000 / (nodeCpuMsPerSaga + pgBackendCpuMsPerSaga): the rate at which this process and its backends alone would saturate every core of an otherwise idle machine. An estimate for comparing runs on a shared machine (kernel time of the loopback is partly in those figures), not a measurement.',
 };
@@ -70,6 +72,8 @@ interface RunRow {
   rssMb: number;
   peakRssMb: number;
   loadavg: number[];
+  handRolled?: HandRolledRow & { pgBackendCpuMsPerSaga: number | null };
+  vsHandRolled?: number;
 }
 
 function perSaga(counts: SqlCounts, n: number, pgXact: number | null): RunRow['perSaga'] {
@@ -112,10 +116,13 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
   const target = { commandBus: app.commandBus, baseUrl: app.baseUrl, watcher };
   const rows: RunRow[] = [];
   let offset = 0;
+  const peer = pgTarget && args.peer && !app.baseUrl && args.scenarios.includes('happy') ? await HandRolledOrchestrator.open(pgTarget.url, app.config.dbPoolSize) : null;
+  let peerOffset = 0;
   try {
     if (args.warmup > 0) {
       await runLoad(target, args.warmup, 16, 'mix', offset);
       offset += args.warmup;
+      if (peer) peerOffset += (await peer.load(args.warmup, 16, peerOffset)).n;
     }
     for (const scenario of args.scenarios) {
       for (const concurrency of args.concurrency) {
@@ -155,6 +162,17 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
           loadavg: load(),
         };
+        if (peer && scenario === 'happy') {
+          await sleep(50);
+          const peerBefore = reader ? await reader.snapshot() : null;
+          const handRolled = await peer.load(args.n, concurrency, peerOffset);
+          peerOffset += args.n;
+          const peerAfter = reader ? await reader.snapshot() : null;
+          const peerBackendCpu = peerBefore && peerAfter ? backendCpuDelta(peerBefore, peerAfter) : null;
+          row.handRolled = { ...handRolled, pgBackendCpuMsPerSaga: peerBackendCpu === null ? null : round((peerBackendCpu * 1000) / args.n, 3) };
+          row.vsHandRolled = round(row.sagasPerSecond / handRolled.sagasPerSecond, 2);
+          process.stderr.write(`[bench] hand-rolled peer c=${concurrency}: ${handRolled.sagasPerSecond}/s p99 ${handRolled.latencyMs.p99} ms; Sagaworks/peer = ${row.vsHandRolled}\n`);
+        }
         rows.push(row);
         process.stderr.write(
           `[bench] ${database} ${row.mode} ${scenario} c=${concurrency}: ${row.sagasPerSecond}/s p50 ${row.latencyMs.p50} p99 ${row.latencyMs.p99} ms, ` +
@@ -165,6 +183,7 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
   } finally {
     watcher.close();
     await reader?.close();
+    await peer?.close();
   }
   return rows;
 }
@@ -265,6 +284,16 @@ function targets(rows: RunRow[]): Record<string, unknown>[] {
   if (pgHappy) {
     out.push({ target: 'vs DBOS Transact (63 sagas/s at 16)', ratio: round(pgHappy.sagasPerSecond / ANCHORS.dbosTransact53.sagasPerSecondAt16, 2) });
     out.push({ target: 'vs hand-rolled pg (470 sagas/s at 16)', ratio: round(pgHappy.sagasPerSecond / ANCHORS.handRolledPg.sagasPerSecondAt16, 2) });
+    if (pgHappy.vsHandRolled !== undefined) {
+      const limit = round(300 / ANCHORS.handRolledPg.sagasPerSecondAt16, 2);
+      out.push({
+        target: `vs the hand-rolled peer measured right after it, at 16 (the anchors put 300 sagas/s at ${limit} of it)`,
+        measured: pgHappy.vsHandRolled,
+        limit,
+        met: pgHappy.vsHandRolled >= limit,
+        peerSagasPerSecond: pgHappy.handRolled?.sagasPerSecond,
+      });
+    }
   }
   return out;
 }
