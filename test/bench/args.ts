@@ -23,11 +23,11 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --n <N>                 sagas per run (default 2000; --quick: 100)
   --concurrency <list>    sagas in flight, comma separated (default 1,16,64)
   --db postgres|pglite|both   (default both; PostgreSQL from DATABASE_URL, else a fresh database on postgres://postgres@127.0.0.1:5432, dropped after)
-  --scenario happy|mix|both   (default both; mix = 20% compensations)
+  --scenario happy|mix|both   (default both; mix = 20% compensations; or a list run in its order, e.g. mix,happy)
   --http                  drive POST /orders over loopback instead of the command bus
   --no-peer               skip the hand-rolled pg peer run after each PostgreSQL happy-path run
   --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
-  --warmup <N>            unmeasured sagas per database first (default 1000; --quick: 20)
+  --warmup <N>            unmeasured sagas per database first (default 3000; --quick: 20)
   --quick                 small N for a CI smoke run
   --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
   --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
@@ -81,8 +81,11 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--scenario': {
         const s = take();
         if (s === 'both') scenarios = ['happy', 'mix'];
-        else if (s === 'happy' || s === 'mix') scenarios = [s];
-        else throw new Error(`--scenario must be happy, mix or both, got "${s}"`);
+        else {
+          const list = s.split(',').map((x) => x.trim());
+          if (list.some((x) => x !== 'happy' && x !== 'mix')) throw new Error(`--scenario must be happy, mix, both or a list such as mix,happy, got "${s}"`);
+          scenarios = list as BenchArgs['scenarios'];
+        }
         break;
       }
       case '--pool':
@@ -108,7 +111,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   const quick = flags.has('--quick');
   return {
     n: n ?? (quick ? 100 : 2000),
-    warmup: warmup ?? (quick ? 20 : 1000),
+    warmup: warmup ?? (quick ? 20 : 3000),
     concurrency,
     databases,
     scenarios,
