@@ -11,6 +11,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../t
 import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '..';
 import { SagaStore } from '../persistence/saga-store';
 import type { SagaStatus } from '../domain/saga-status';
+import type { SagaState, Transition } from '../domain/saga-state';
 
 type Behaviour = 'ok' | 'fail' | 'silent' | 'throw' | 'fatal';
 
@@ -98,6 +99,15 @@ class TestSagas {
 
 @Module({ imports: [SagaModule.forFeature([testSaga])], providers: [DoHandler, UndoHandler, TestSagas] })
 class TestFeatureModule {}
+
+/** A transition of `state` that changes nothing but its failure reason and appends one history line. */
+function noteTransition(state: SagaState, reason: string): Transition {
+  return {
+    state: { ...state, failureReason: reason, updatedAt: new Date() },
+    history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason }],
+    actions: [],
+  };
+}
 
 async function waitUntil(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -310,18 +320,13 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const statements: string[] = [];
     const store = new SagaStore({ query: (sql: string, params?: unknown[]) => (statements.push(sql), dataSource.query(sql, params)) });
     const states = await Promise.all(started.map((s) => store.load(s.id)));
-    const transitionOf = (state: NonNullable<(typeof states)[number]>, reason: string) => ({
-      state: { ...state, failureReason: reason, updatedAt: new Date() },
-      history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason }],
-      actions: [],
-    });
     const lease = { owner: 'batch-test', until: new Date(Date.now() + 60_000) };
     // The fifth saga moved on since it was read: its transition must not be stored; the sixth is sent twice.
     await dataSource.query(`UPDATE saga_instance SET version = version + 1 WHERE id = $1`, [states[4]!.id]);
     statements.length = 0;
     const results = await Promise.all([
-      ...states.map((st) => store.update(transitionOf(st!, 'batched'), lease)),
-      store.update(transitionOf(states[5]!, 'duplicate'), lease),
+      ...states.map((st) => store.update(noteTransition(st!, 'batched'), lease)),
+      store.update(noteTransition(states[5]!, 'duplicate'), lease),
     ]);
     expect(results).toEqual([true, true, true, true, false, true, false]);
     expect(statements.filter((sql) => sql.includes('saga_store_transitions'))).toHaveLength(1);
@@ -361,17 +366,12 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
       },
     });
     const lease = { owner: 'gather-test', until: new Date(Date.now() + 60_000) };
-    const transitionOf = (st: NonNullable<(typeof states)[number]>) => ({
-      state: { ...st, failureReason: 'gathered', updatedAt: new Date() },
-      history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason: 'gathered' }],
-      actions: [],
-    });
-    const first = store.update(transitionOf(states[0]!), lease);
+    const first = store.update(noteTransition(states[0]!, 'gathered'), lease);
     await waitUntil(async () => statements.length === 1);
     // Four more in later turns, while the first is held on the wire.
     const rest: Promise<boolean>[] = [];
     for (const st of states.slice(1)) {
-      rest.push(store.update(transitionOf(st!), lease));
+      rest.push(store.update(noteTransition(st!, 'gathered'), lease));
       await new Promise((r) => setImmediate(r));
     }
     expect(statements).toHaveLength(1);
@@ -401,16 +401,11 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
       { stalledWriteMs: 100 },
     );
     const lease = { owner: 'stall-test', until: new Date(Date.now() + 60_000) };
-    const transitionOf = (st: NonNullable<(typeof states)[number]>) => ({
-      state: { ...st, failureReason: 'after-stall', updatedAt: new Date() },
-      history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason: 'after-stall' }],
-      actions: [],
-    });
     let firstSettled = false;
-    const first = store.update(transitionOf(states[0]!), lease).finally(() => (firstSettled = true));
+    const first = store.update(noteTransition(states[0]!, 'after-stall'), lease).finally(() => (firstSettled = true));
     await waitUntil(async () => calls === 1);
     const heldBack = new Promise((r) => setTimeout(() => r('held back by the hung statement'), 3_000).unref());
-    const others = await Promise.race([Promise.all(states.slice(1).map((st) => store.update(transitionOf(st!), lease))), heldBack]);
+    const others = await Promise.race([Promise.all(states.slice(1).map((st) => store.update(noteTransition(st!, 'after-stall'), lease))), heldBack]);
     if (!Array.isArray(others)) release();
     expect(others).toEqual([true, true]);
     expect(firstSettled).toBe(false);
