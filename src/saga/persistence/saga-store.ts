@@ -53,6 +53,7 @@ const COLUMNS = `id, type, correlation_id, status, step_index, steps, data, fail
   version, history_seq, definition_hash, created_at, updated_at`;
 const S_COLUMNS = COLUMNS.replace(/(\w+)/g, 's.$1');
 const LOAD_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE id = $1`);
+const ENDED_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE id = ANY($1::uuid[]) AND status IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
 const BY_CORRELATION_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE type = $1 AND correlation_id = $2`);
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
@@ -358,6 +359,13 @@ export class SagaStore {
   async load(id: string, runner: SqlRunner = this.db): Promise<SagaState | null> {
     const rows = (await runner.query(LOAD_SQL, [id])) as SagaRow[];
     return rows[0] ? toState(rows[0]) : null;
+  }
+
+  /** The sagas among `ids` that have ended (COMPLETED, COMPENSATED or FAILED), in one read. */
+  async loadEnded(ids: string[]): Promise<SagaState[]> {
+    if (ids.length === 0) return [];
+    const rows = (await this.db.query(ENDED_SQL, [ids])) as SagaRow[];
+    return rows.map(toState);
   }
 
   async findByCorrelation(type: string, correlationId: string, runner: SqlRunner = this.db): Promise<SagaState | null> {

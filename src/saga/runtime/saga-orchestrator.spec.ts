@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Injectable, type INestApplication, Module } from '@nestjs/common';
-import { CommandBus, CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent, Saga } from '@nestjs/cqrs';
+import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent, Saga } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
@@ -257,6 +257,22 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const history = await sagas.store.history(s.id);
     expect(history.some((h) => h.reason === 'resumed by node-a after lease expiry')).toBe(true);
     expect((await sagas.store.load(s.id))?.steps[0].attempts).toBe(1);
+  });
+
+  it('waitForEnd sees an end stored here at once, and one stored by another instance by its poll', async () => {
+    behaviour.set('wait-here:one', 'silent');
+    behaviour.set('wait-there:one', 'silent');
+    const here = await start('wait-here');
+    const there = await start('wait-there');
+    const waitHere = sagas.waitForEnd(here.id, 10_000);
+    const waitThere = sagas.waitForEnd(there.id, 10_000);
+    expect(await sagas.waitForEnd(here.id, 50)).toBeNull();
+    // This instance ends `here` through its own transitions: step one's reply, then step two runs and replies.
+    app.get(EventBus).publish(new OneDone(here.id, 'one'));
+    expect((await waitHere)?.status).toBe('COMPLETED');
+    // Another instance ended `there`: only its row says so.
+    await dataSource.query(`UPDATE saga_instance SET status = 'COMPENSATED', wake_at = NULL, version = version + 1 WHERE id = $1`, [there.id]);
+    expect((await waitThere)?.status).toBe('COMPENSATED');
   });
 
   it('reports instances started under an older definition and, by default, lets them continue', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, EventBus, type ICommand, type IEvent, UnhandledExceptionBus } from '@nestjs/cqrs';
-import { catchError, defer, EMPTY, Subject, type Subscription, filter, firstValueFrom, from, map, merge, mergeMap, type Observable, type OperatorFunction, take, timer } from 'rxjs';
+import { catchError, defer, EMPTY, Subject, type Subscription, filter, from, mergeMap, type Observable, type OperatorFunction } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition';
 import { isRetryable } from '../definition/retry-policy';
@@ -11,6 +11,7 @@ import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options';
 import { SagaClock } from './saga-clock';
+import { SagaEndWaiters } from './saga-end-waiters';
 import { SagaEndedEvent } from './saga-ended.event';
 import { SagaRegistry, type RegisteredSaga } from './saga-registry';
 import { SagaStateCache } from './saga-state-cache';
@@ -55,6 +56,9 @@ export interface StartSagaOptions {
 
 const MAX_CONFLICT_RETRIES = 8;
 
+/** How often `waitForEnd` reads the rows of the sagas waited on, for ends stored by another instance. */
+const END_POLL_MS = 500;
+
 /**
  * Runs sagas: starts them, applies replies and deadlines as conditional transitions, and produces the commands
  * to dispatch. Every state change is stored before its commands leave, so a crash at any point leaves a row
@@ -65,6 +69,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Saga');
   private errorSubscription?: Subscription;
   private readonly cache = new SagaStateCache();
+  private readonly endWaiters: SagaEndWaiters;
   private readonly transitionsSubject = new Subject<StoredTransition>();
   readonly store: SagaStore;
   /** Every stored transition, after it is stored (and before its commands are dispatched). */
@@ -80,6 +85,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
   ) {
     this.store = store;
+    this.endWaiters = new SagaEndWaiters((ids) => store.loadEnded(ids), END_POLL_MS);
   }
 
   /**
@@ -94,6 +100,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.errorSubscription?.unsubscribe();
+    this.endWaiters.stop();
   }
 
   /**
@@ -172,21 +179,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Resolves with the saga's final state once it is `COMPLETED`, `COMPENSATED` or `FAILED`, or with `null` after
-   * `timeoutMs`. Listens for this process's `SagaEndedEvent` and, since another instance may finish the saga,
-   * also re-reads the row every `pollMs`.
+   * `timeoutMs`. An end this process stores is seen at once; since another instance may finish the saga, the
+   * rows of every saga waited on are also read together every half second (one read, however many wait).
    */
-  async waitForEnd(sagaId: string, timeoutMs: number, pollMs = 500): Promise<SagaState | null> {
-    const ended$ = this.eventBus.pipe(
-      filter((e): e is SagaEndedEvent => e instanceof SagaEndedEvent && e.sagaId === sagaId),
-      mergeMap(() => this.store.load(sagaId)),
-    );
-    const polled$ = timer(0, pollMs).pipe(mergeMap(() => this.store.load(sagaId)));
-    const ended = merge(ended$, polled$).pipe(
-      filter((s): s is SagaState => !!s && isTerminal(s.status)),
-      take(1),
-    );
-    const timedOut = timer(timeoutMs).pipe(map(() => null));
-    return firstValueFrom(merge(ended, timedOut).pipe(take(1)));
+  waitForEnd(sagaId: string, timeoutMs: number): Promise<SagaState | null> {
+    return this.endWaiters.wait(sagaId, timeoutMs);
   }
 
   /** The commands of a saga's current action, if it is waiting on one (used once the start has committed). */
@@ -366,6 +363,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
         this.transitionsSubject.next({ before: before as SagaState, after: t.state as SagaState, history: t.history, at: now });
         if (isTerminal(t.state.status)) {
           this.eventBus.publish(new SagaEndedEvent(t.state.id, t.state.type, t.state.correlationId, t.state.status, t.state.failureReason));
+          this.endWaiters.ended(t.state as SagaState);
         }
         return this.commandsFor(saga, t);
       }
