@@ -188,16 +188,17 @@ const BATCH_UPDATE_SQL = prepared(`SELECT saga_store_transitions AS id FROM saga
 const MAX_BATCH = 64;
 
 /**
- * Batch statements on the wire at once. While they run, new transitions gather for the next one (group commit):
- * under load a statement carries more rows, and an idle store still writes a lone transition at once.
+ * Batch statements on the wire at once, normally. While one runs, new transitions gather for the next one (group
+ * commit): under load a statement carries more rows, and an idle store still writes a lone transition at once.
  */
 const MAX_WRITES_IN_FLIGHT = 1;
 
 /**
- * A batch statement unanswered for this long (a half-open connection, say) stops holding the others back: the next
- * batch goes out beside it. Its own transitions still wait for its answer or its error.
+ * A batch statement unanswered for this long is waiting on something (a row lock, a starved CPU, a half-open
+ * connection): it stops holding the next one back, which goes out beside it. Its own transitions still wait for
+ * its answer or its error. A full batch waiting does not wait either.
  */
-const STALLED_WRITE_MS = 5_000;
+const SLOW_WRITE_MS = 100;
 
 interface PendingUpdate {
   t: Transition;
@@ -221,17 +222,20 @@ export class SagaStore {
   private readonly resolve: () => SqlRunner;
   private pending: PendingUpdate[] = [];
   private flushScheduled = false;
-  /** Batch statements on the wire and not yet stalled. */
+  /** Batch statements on the wire and not yet slow. */
   private writing = 0;
-  private readonly stalledWriteMs: number;
+  private readonly slowWriteMs: number;
+  private readonly maxBatch: number;
 
   /**
    * @param db the DataSource, or a function returning it (resolved at first use, after the app has connected)
-   * @param options.stalledWriteMs how long a batch statement may hold the next one back (default 5 s)
+   * @param options.slowWriteMs how long a batch statement may hold the next one back (default 100 ms)
+   * @param options.maxBatch transitions per batch statement at most (default 64)
    */
-  constructor(db: SqlRunner | (() => SqlRunner), options: { stalledWriteMs?: number } = {}) {
+  constructor(db: SqlRunner | (() => SqlRunner), options: { slowWriteMs?: number; maxBatch?: number } = {}) {
     this.resolve = typeof db === 'function' ? db : () => db;
-    this.stalledWriteMs = options.stalledWriteMs ?? STALLED_WRITE_MS;
+    this.slowWriteMs = options.slowWriteMs ?? SLOW_WRITE_MS;
+    this.maxBatch = options.maxBatch ?? MAX_BATCH;
   }
 
   private get db(): SqlRunner {
@@ -288,7 +292,8 @@ export class SagaStore {
   }
 
   private schedule(): void {
-    if (this.flushScheduled || this.writing >= MAX_WRITES_IN_FLIGHT || this.pending.length === 0) return;
+    if (this.flushScheduled || this.pending.length === 0) return;
+    if (this.writing >= MAX_WRITES_IN_FLIGHT && this.pending.length < this.maxBatch) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -305,7 +310,7 @@ export class SagaStore {
     const later: PendingUpdate[] = [];
     const ids = new Set<string>();
     for (const p of queued) {
-      if (batch.length < MAX_BATCH && !ids.has(p.t.state.id)) {
+      if (batch.length < this.maxBatch && !ids.has(p.t.state.id)) {
         ids.add(p.t.state.id);
         batch.push(p);
       } else {
@@ -319,15 +324,15 @@ export class SagaStore {
       this.writing--;
     };
     this.writing++;
-    const stalled = setTimeout(() => {
+    const slow = setTimeout(() => {
       release();
       this.schedule();
-    }, this.stalledWriteMs);
-    stalled.unref();
+    }, this.slowWriteMs);
+    slow.unref();
     // The rest go once this statement has answered, ahead of what arrived meanwhile, so two transitions of one saga
     // are stored in arrival order.
     void this.write(batch).finally(() => {
-      clearTimeout(stalled);
+      clearTimeout(slow);
       release();
       if (later.length) this.enqueue(later, true);
       else this.schedule();
@@ -397,12 +402,21 @@ export class SagaStore {
     return rows.map(toState);
   }
 
-  /** Extends this owner's leases that end before `renewBefore`, so live work is not taken for orphaned. */
+  /**
+   * Extends this owner's leases that end before `renewBefore`, so live work is not taken for orphaned. A row locked
+   * right now is skipped: a transition is storing it, with a fresh lease. Rows are locked in id order, as the
+   * batch writes lock them, and never waited for, so renewing never deadlocks with a transition nor holds one up.
+   */
   async renewLeases(lease: Lease, renewBefore: Date): Promise<void> {
     await this.db.query(
-      `WITH w AS (
-         UPDATE saga_instance SET lease_until = $2::timestamptz, wake_at = LEAST(due_at, $2::timestamptz)
+      `WITH due AS (
+         SELECT id FROM saga_instance
          WHERE lease_owner = $1 AND wake_at IS NOT NULL AND lease_until < $3::timestamptz
+         ORDER BY id
+         FOR UPDATE SKIP LOCKED
+       ), w AS (
+         UPDATE saga_instance s SET lease_until = $2::timestamptz, wake_at = LEAST(s.due_at, $2::timestamptz)
+         FROM due WHERE s.id = due.id
          RETURNING 1
        ) SELECT count(*)::int AS n FROM w`,
       [lease.owner, lease.until.toISOString(), renewBefore.toISOString()],

@@ -360,46 +360,78 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     }
   });
 
+  /** A store whose first statement is held on the wire until `release()`; it records every statement. */
+  const gatedStore = (options: { slowWriteMs?: number; maxBatch?: number }) => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const wire = { statements: [] as string[], onWire: 0, maxOnWire: 0 };
+    const store = new SagaStore(
+      {
+        query: async (sql: string, params?: unknown[]) => {
+          wire.statements.push(sql);
+          wire.maxOnWire = Math.max(wire.maxOnWire, ++wire.onWire);
+          try {
+            if (wire.statements.length === 1) await gate;
+            return await dataSource.query(sql, params);
+          } finally {
+            wire.onWire--;
+          }
+        },
+      },
+      options,
+    );
+    return { store, wire, release: () => release() };
+  };
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
   it('gathers the transitions that arrive while a statement is on the wire into the next one', async () => {
     for (let i = 0; i < 5; i++) behaviour.set(`gather${i}:one`, 'silent');
     const started = await Promise.all(Array.from({ length: 5 }, (_, i) => start(`gather${i}`)));
     const states = await Promise.all(started.map((s) => sagas.store.load(s.id)));
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const statements: string[] = [];
-    let onWire = 0;
-    let maxOnWire = 0;
-    const store = new SagaStore({
-      query: async (sql: string, params?: unknown[]) => {
-        statements.push(sql);
-        maxOnWire = Math.max(maxOnWire, ++onWire);
-        try {
-          if (statements.length === 1) await gate;
-          return await dataSource.query(sql, params);
-        } finally {
-          onWire--;
-        }
-      },
-    });
+    const { store, wire, release } = gatedStore({ slowWriteMs: 60_000 });
     const lease = { owner: 'gather-test', until: new Date(Date.now() + 60_000) };
     const first = store.update(noteTransition(states[0]!, 'gathered'), lease);
-    await waitUntil(async () => statements.length === 1);
+    await waitUntil(async () => wire.statements.length === 1);
     // Four more in later turns, while the first is held on the wire.
     const rest: Promise<boolean>[] = [];
     for (const st of states.slice(1)) {
       rest.push(store.update(noteTransition(st!, 'gathered'), lease));
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     }
-    expect(statements).toHaveLength(1);
+    expect(wire.statements).toHaveLength(1);
     release();
     expect(await Promise.all([first, ...rest])).toEqual([true, true, true, true, true]);
-    expect(statements).toHaveLength(2);
-    expect(statements[1]).toContain('saga_store_transitions');
-    expect(maxOnWire).toBe(1);
+    expect(wire.statements).toHaveLength(2);
+    expect(wire.statements[1]).toContain('saga_store_transitions');
+    expect(wire.maxOnWire).toBe(1);
     for (const st of states) expect((await sagas.store.load(st!.id))?.failureReason).toBe('gathered');
   });
 
-  it('a statement that never answers holds the others back only until it counts as stalled', async () => {
+  it('a full batch does not wait for the statement on the wire', async () => {
+    for (let i = 0; i < 4; i++) behaviour.set(`full${i}:one`, 'silent');
+    const started = await Promise.all(Array.from({ length: 4 }, (_, i) => start(`full${i}`)));
+    const states = await Promise.all(started.map((s) => sagas.store.load(s.id)));
+    const { store, wire, release } = gatedStore({ slowWriteMs: 60_000, maxBatch: 2 });
+    const lease = { owner: 'full-test', until: new Date(Date.now() + 60_000) };
+    const first = store.update(noteTransition(states[0]!, 'full'), lease);
+    await waitUntil(async () => wire.statements.length === 1);
+    const full = [store.update(noteTransition(states[1]!, 'full'), lease), store.update(noteTransition(states[2]!, 'full'), lease)];
+    const heldBack = new Promise((r) => setTimeout(() => r('held back by the statement on the wire'), 3_000).unref());
+    const stored = await Promise.race([Promise.all(full), heldBack]);
+    if (!Array.isArray(stored)) release();
+    expect(stored).toEqual([true, true]);
+    expect(wire.statements).toHaveLength(2);
+    // One more is not a full batch: it waits for the held statement.
+    const last = store.update(noteTransition(states[3]!, 'full'), lease);
+    await nextTurn();
+    await nextTurn();
+    expect(wire.statements).toHaveLength(2);
+    release();
+    expect(await Promise.all([first, last])).toEqual([true, true]);
+    expect(wire.statements).toHaveLength(3);
+  });
+
+  it('a statement that never answers holds the others back only until it counts as slow', async () => {
     for (let i = 0; i < 3; i++) behaviour.set(`stall${i}:one`, 'silent');
     const started = await Promise.all(Array.from({ length: 3 }, (_, i) => start(`stall${i}`)));
     const states = await Promise.all(started.map((s) => sagas.store.load(s.id)));
@@ -414,7 +446,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
           return dataSource.query(sql, params);
         },
       },
-      { stalledWriteMs: 100 },
+      { slowWriteMs: 100 },
     );
     const lease = { owner: 'stall-test', until: new Date(Date.now() + 60_000) };
     let firstSettled = false;
