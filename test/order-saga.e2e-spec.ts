@@ -56,6 +56,24 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
     });
   });
 
+  describe('pricing', () => {
+    it('prices every line from the catalog in the placing statement, and charges that total', async () => {
+      const catalog = (await t.http().get('/products').expect(200)).body as { sku: string; priceCents: number }[];
+      const price = (sku: string): number => catalog.find((p) => p.sku === sku)!.priceCents;
+      const items = [
+        { sku: 'SKU-005', quantity: 2 },
+        { sku: 'SKU-001', quantity: 1 },
+      ];
+      const order = await placeAndSettle(t, orderRequest({ items }));
+      expect(order.status).toBe('CONFIRMED');
+      expect(order.items).toEqual(items.map((i) => ({ ...i, unitPriceCents: price(i.sku) })));
+      expect(order.totalCents).toBe(2 * price('SKU-005') + price('SKU-001'));
+      expect(await paymentsOf(order.id)).toEqual([expect.objectContaining({ status: 'CHARGED', amountCents: order.totalCents })]);
+      const [saga] = (await t.dataSource.query(`SELECT data FROM saga_instance WHERE id = $1`, [order.sagaId])) as { data: Record<string, unknown> }[];
+      expect(saga.data).toMatchObject({ orderId: order.id, items: order.items, totalCents: order.totalCents });
+    });
+  });
+
   describe('when more is ordered than is available', () => {
     it('cancels the order, charges nothing and leaves the stock untouched', async () => {
       const before = await stockBySku(t.dataSource);

@@ -10,3 +10,4 @@ export { InventoryReservationFailedEvent } from './events/inventory-reservation-
 export { InventoryReleasedEvent } from './events/inventory-released.event';
 export { GetProductsQuery } from './queries/impl/get-products.query';
 export { ProductView } from './queries/product.view';
+export { pricedLinesSql } from './queries/priced-lines.sql';

@@ -11,6 +11,7 @@ import { InventorySeeder } from './inventory.seeder';
 import {
   GetProductsQuery,
   InventoryModule,
+  pricedLinesSql,
   InventoryReleasedEvent,
   InventoryReservationFailedEvent,
   InventoryReservedEvent,
@@ -128,6 +129,35 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
       const products = await queryBus.execute(new GetProductsQuery(['SKU-002', 'NOPE-1']));
       expect(products.map((p) => p.sku)).toEqual(['SKU-002']);
       expect(await queryBus.execute(new GetProductsQuery([]))).toEqual([]);
+    });
+
+    it('prices order lines inside another statement (pricedLinesSql): in order, with their total, or NULL for an unknown SKU', async () => {
+      const price = async (lines: unknown): Promise<unknown> =>
+        ((await dataSource.query(`SELECT priced.lines, priced.total_cents::int AS total FROM ${pricedLinesSql('$1')} AS priced`, [JSON.stringify(lines)])) as unknown[])[0];
+      const [mug, other] = (await queryBus.execute(new GetProductsQuery(['SKU-001', 'SKU-003']))) as { priceCents: number }[];
+      expect(
+        await price([
+          { sku: 'SKU-003', quantity: 2 },
+          { sku: 'SKU-001', quantity: 1 },
+          { sku: 'SKU-003', quantity: 5 },
+        ]),
+      ).toEqual({
+        lines: [
+          { sku: 'SKU-003', quantity: 2, unitPriceCents: other.priceCents },
+          { sku: 'SKU-001', quantity: 1, unitPriceCents: mug.priceCents },
+          { sku: 'SKU-003', quantity: 5, unitPriceCents: other.priceCents },
+        ],
+        total: 7 * other.priceCents + mug.priceCents,
+      });
+      expect(await price([{ sku: 'SKU-001', quantity: 1 }, { sku: 'NOPE-1', quantity: 1 }])).toMatchObject({ lines: null });
+      expect(await price([])).toEqual({ lines: null, total: null });
+    });
+
+    it('looks each SKU up by its key, so pricing costs the same in a large catalog', async () => {
+      const plan = (await dataSource.query(`EXPLAIN SELECT priced.lines FROM ${pricedLinesSql(`'[{"sku":"SKU-001","quantity":1}]'`)} AS priced`)) as Record<string, string>[];
+      const text = plan.map((row) => Object.values(row)[0]).join('\n');
+      expect(text).toMatch(/Index Scan using \w+ on inventory_products/);
+      expect(text).not.toMatch(/Seq Scan on inventory_products/);
     });
 
     it('serves GET /products', async () => {

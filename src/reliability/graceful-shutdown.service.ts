@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import { SagaTimeoutJob } from '../saga';
+import { SagaOrchestrator, SagaTimeoutJob } from '../saga';
 import { InFlightCommands } from './in-flight-commands';
 
 export interface GracefulShutdownOptions {
@@ -38,8 +38,9 @@ const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
  * 1. `draining` turns on: the HTTP layer answers new requests 503 (see `configureApp`), so a load balancer or
  *    client retries elsewhere, with its Idempotency-Key;
  * 2. the saga timeout job stops and its pass in progress finishes, so nothing new is claimed;
- * 3. commands already executing finish, and so do the steps their replies dispatch, until none has run for
- *    `quietMs`, or `graceMs` has passed.
+ * 3. commands already executing finish, the replies being applied to their sagas are stored, and the steps they
+ *    dispatch finish too, until no command has run for `quietMs` and no saga work is in progress, or `graceMs`
+ *    has passed.
  * This runs in `onModuleDestroy` because @nestjs/cqrs unsubscribes the @Saga() streams in its own
  * `onModuleDestroy` (CqrsModule is global, so its hooks run after ours): a reply arriving later would not be
  * applied. Whatever is cut off is still safe (the saga row says what to redo and another instance or the
@@ -63,6 +64,7 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy, BeforeAp
   constructor(
     private readonly commandBus: CommandBus,
     private readonly job: SagaTimeoutJob,
+    private readonly sagas: SagaOrchestrator,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(GRACEFUL_SHUTDOWN_OPTIONS) private readonly options: GracefulShutdownOptions,
   ) {}
@@ -87,11 +89,13 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy, BeforeAp
     await this.job.stop();
     this.logger.log(`timeout job stopped; ${this.inFlight.size} command(s) in flight`);
     const bound = Math.max(0, this.options.graceMs - (Date.now() - this.drainingSince));
-    const result = await this.inFlight.drain(this.options.quietMs, bound);
+    const result = await this.inFlight.drain(this.options.quietMs, bound, () => this.sagas.inProgress);
     if (result.drained) {
       this.logger.log(`drained in ${Date.now() - this.drainingSince} ms (${this.inFlight.total} command(s) since start)`);
     } else {
-      this.logger.warn(`grace period of ${this.options.graceMs} ms ended with ${result.left} command(s) in flight; their sagas resume when the lease lapses`);
+      this.logger.warn(
+        `grace period of ${this.options.graceMs} ms ended with ${result.left} command(s) in flight and ${result.otherWork} saga transition(s) unfinished; their sagas resume when the lease lapses`,
+      );
     }
   }
 

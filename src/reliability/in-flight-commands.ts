@@ -6,6 +6,8 @@ export interface DrainResult {
   drained: boolean;
   /** Commands still executing when the wait ended (0 when drained). */
   left: number;
+  /** What `busy()` still reported when the wait ended (0 when drained). */
+  otherWork: number;
   waitedMs: number;
 }
 
@@ -61,14 +63,16 @@ export class InFlightCommands {
 
   /**
    * Resolves once no command has been executing for `quietMs` (a handler's reply may dispatch the next command
-   * a few ticks after the handler returned), or when `boundMs` has passed.
+   * a few ticks after the handler returned) and `busy()` reports no other work (the replies still being applied
+   * to their sagas, which dispatch commands of their own), or when `boundMs` has passed.
    */
-  async drain(quietMs: number, boundMs: number, pollMs = 10): Promise<DrainResult> {
+  async drain(quietMs: number, boundMs: number, busy: () => number = () => 0, pollMs = 10): Promise<DrainResult> {
     const start = Date.now();
     for (;;) {
       const now = Date.now();
-      if (this.executing === 0 && now - this.lastChange >= quietMs) return { drained: true, left: 0, waitedMs: now - start };
-      if (now - start >= boundMs) return { drained: this.executing === 0, left: this.executing, waitedMs: now - start };
+      const otherWork = busy();
+      if (this.executing === 0 && otherWork === 0 && now - this.lastChange >= quietMs) return { drained: true, left: 0, otherWork: 0, waitedMs: now - start };
+      if (now - start >= boundMs) return { drained: this.executing === 0 && otherWork === 0, left: this.executing, otherWork, waitedMs: now - start };
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }

@@ -278,8 +278,14 @@ function targets(rows: RunRow[]): Record<string, unknown>[] {
   check('PostgreSQL happy path at 16 in flight: >= 300 sagas/s', pgHappy?.sagasPerSecond, 300, true, pgHappy);
   check('PostgreSQL happy path at 16 in flight: p99 < 100 ms', pgHappy?.latencyMs.p99, 100, false, pgHappy);
   check('PostgreSQL 20% compensation mix at 16: >= 200 sagas/s', pgMix?.sagasPerSecond, 200, true, pgMix);
-  check('PostgreSQL happy saga: <= 10 commits (all transactions, read-only included)', pgHappy?.perSaga.commits, 10, false, pgHappy);
-  check('PostgreSQL happy saga: <= 25 SQL statements', pgHappy?.perSaga.sqlStatements, 25, false, pgHappy);
+  // Per-saga costs are judged at the concurrency where they are highest (1 in flight: no transitions share a
+  // statement), not where batching flatters them.
+  const worst = (key: 'commits' | 'sqlStatements'): RunRow | undefined =>
+    rows.filter((r) => r.database === 'postgres' && r.scenario === 'happy').sort((a, b) => b.perSaga[key] - a.perSaga[key])[0];
+  const mostCommits = worst('commits');
+  const mostStatements = worst('sqlStatements');
+  check('PostgreSQL happy saga: <= 10 commits (all transactions, read-only included; the worst concurrency measured)', mostCommits?.perSaga.commits, 10, false, mostCommits);
+  check('PostgreSQL happy saga: <= 25 SQL statements (the worst concurrency measured)', mostStatements?.perSaga.sqlStatements, 25, false, mostStatements);
   check('PGlite happy path: >= 50 sagas/s (best concurrency)', liteHappy?.sagasPerSecond, 50, true, liteHappy);
   if (pgHappy) {
     out.push({ target: 'vs DBOS Transact (63 sagas/s at 16)', ratio: round(pgHappy.sagasPerSecond / ANCHORS.dbosTransact53.sagasPerSecondAt16, 2) });

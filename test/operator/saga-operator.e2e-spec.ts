@@ -10,6 +10,7 @@ import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { configureApp } from '../../src/http/configure-app';
 import { defineSaga, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob, send } from '../../src/saga';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-database';
+import { waitUntil } from '../support/wait-for';
 
 const TOKEN = 'operator-test-token-0123456789';
 const STEP_TIMEOUT_MS = 1_000;
@@ -116,14 +117,6 @@ async function startHost(db: TestDatabase, adminToken: string | undefined): Prom
   const app = configureApp(moduleRef.createNestApplication({ logger: false }));
   await app.init();
   return app;
-}
-
-async function waitUntil(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 interface SagaBody {

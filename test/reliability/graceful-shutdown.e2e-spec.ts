@@ -52,6 +52,22 @@ describe('InFlightCommands', () => {
     expect(await inFlight.drain(10, 1_000)).toMatchObject({ drained: true, left: 0 });
   });
 
+  it('waits for other work (a reply being stored) even when no command is executing', async () => {
+    const { bus, execute } = fakeBus();
+    const inFlight = new InFlightCommands();
+    inFlight.install(bus);
+    await execute(5);
+    let storing = 1;
+    setTimeout(() => (storing = 0), 200);
+    const started = Date.now();
+    const result = await inFlight.drain(20, 2_000, () => storing);
+    expect(result).toMatchObject({ drained: true, left: 0, otherWork: 0 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+
+    storing = 2;
+    expect(await inFlight.drain(20, 100, () => storing)).toMatchObject({ drained: false, left: 0, otherWork: 2 });
+  });
+
   it('gives up at its bound and says how many are still running', async () => {
     const { bus, execute } = fakeBus();
     const inFlight = new InFlightCommands();

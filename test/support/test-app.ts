@@ -8,6 +8,9 @@ import { type AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { configureApp } from '../../src/http/configure-app';
 import { SagaClock, SagaOrchestrator, SagaTimeoutJob } from '../../src/saga';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-database';
+import { waitFor } from './wait-for';
+
+export { waitFor };
 
 export interface TestAppOptions {
   saga?: Partial<AppConfig['saga']>;
@@ -77,18 +80,6 @@ export function orderRequest(overrides: Partial<OrderRequest> = {}): OrderReques
   };
 }
 
-/** Polls `read` until `done` holds (or fails with the last value seen). */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`waitFor timed out; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-    last = await read();
-  }
-  return last;
-}
-
 /** Places an order over HTTP and waits until it is CONFIRMED or CANCELLED; returns the final order. */
 export async function placeAndSettle(t: TestApp, body: OrderRequest = orderRequest(), timeoutMs = 20_000): Promise<SettledOrder> {
   const res = await t.http().post('/orders').send(body).expect(201);
@@ -100,6 +91,7 @@ export interface SettledOrder {
   status: string;
   sagaId: string;
   totalCents: number;
+  items: { sku: string; quantity: number; unitPriceCents: number }[];
   failureReason?: string;
 }
 
@@ -116,6 +108,28 @@ export async function settle(t: TestApp, orderId: string, timeoutMs = 20_000): P
     timeoutMs,
   );
   return order;
+}
+
+/**
+ * Settles an order one of whose steps (`silentStep`) never answers. Whenever its saga waits on that step, the saga
+ * clock jumps to the step's deadline, so the timeout job retries and then compensates it; the other steps keep a
+ * deadline no starved machine can miss, and the test does not sleep through the silent one's.
+ */
+export async function settleSilentStep(t: TestApp, orderId: string, silentStep: string, timeoutMs = 20_000): Promise<SettledOrder> {
+  const { sagaId } = (await t.http().get(`/orders/${orderId}`).expect(200)).body as SettledOrder;
+  await waitFor(
+    async () => {
+      const state = await t.orchestrator.store.load(sagaId);
+      if (!state) throw new Error(`saga ${sagaId} of order ${orderId} does not exist`);
+      const untilDue = (state.dueAt?.getTime() ?? 0) - t.clock.now().getTime();
+      if (state.status === 'RUNNING' && state.steps[state.stepIndex]?.name === silentStep && untilDue >= 0) t.clock.advance(untilDue + 1);
+      return { status: state.status, step: state.steps[state.stepIndex]?.name };
+    },
+    ({ status }) => ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(status),
+    timeoutMs,
+    100,
+  );
+  return settle(t, orderId, timeoutMs);
 }
 
 /** Per-SKU stock as the database holds it: conservation says available + reserved is constant. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -14,20 +13,10 @@ import { BookFlightCommand } from './flights/book-flight.command';
 import { startTravelApp, type TravelApp } from './travel-app';
 import { TravelModule } from './travel.module';
 import { activeBookings, tripBookings } from './trip-bookings';
-import type { TripData } from './trip-data';
+import { trip, type TripData } from './trip-data';
 import { tripSaga } from './trip.saga';
 
 type History = Awaited<ReturnType<SagaOrchestrator['store']['history']>>;
-
-const trip = (overrides: Partial<TripData> = {}): TripData => ({
-  tripId: randomUUID(),
-  traveller: 'Ada Lovelace',
-  flightNo: 'BA117',
-  destination: 'LISBON',
-  nights: 3,
-  carClass: 'COMPACT',
-  ...overrides,
-});
 
 /** Sequence number at which `step` (null: the saga itself) first reached `to`. */
 const seqOf = (history: History, step: string | null, to: string): number => {

@@ -138,7 +138,15 @@ export interface CompanionWrite {
   /** One data-modifying statement with RETURNING, its parameters numbered from $1. */
   sql: string;
   params: unknown[];
+  /**
+   * A jsonb column of the statement's RETURNING whose keys are merged over the saga's data, for data only the
+   * statement knows (prices read in the same statement, say). Its row must carry an object there: when it is
+   * NULL, nothing is written.
+   */
+  dataColumn?: string;
 }
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 const withSqlCache = new Map<string, string>();
 
@@ -146,14 +154,19 @@ const withSqlCache = new Map<string, string>();
  * The companion's statement and the saga's insert as one statement: the saga row is inserted only if the
  * companion returned a row, and without ON CONFLICT, so a saga that cannot be stored fails the companion too.
  */
-function insertWithSql(companionSql: string, offset: number): string {
-  let sql = withSqlCache.get(companionSql);
+function insertWithSql(companionSql: string, offset: number, dataColumn: string | undefined): string {
+  const key = dataColumn ? `${dataColumn}\n${companionSql}` : companionSql;
+  let sql = withSqlCache.get(key);
   if (!sql) {
+    if (dataColumn !== undefined && !IDENTIFIER.test(dataColumn)) throw new Error(`dataColumn must be a plain column name, not ${JSON.stringify(dataColumn)}`);
     const p = (i: number): string => `$${i + offset}`;
+    // jsonb || NULL is NULL, so a row without its data fails the NOT NULL of saga_instance.data: no saga starts
+    // on half its data, and the companion's write goes with it.
+    const data = dataColumn ? `${p(8)}::jsonb || (SELECT ${dataColumn} FROM c LIMIT 1)` : `${p(8)}::jsonb`;
     sql = prepared(`WITH c AS (${companionSql}
        ), w AS (
          ${INSERT_INSTANCE}
-         SELECT ${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::jsonb, ${p(8)}::jsonb,
+         SELECT ${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::jsonb, ${data},
            ${p(9)}::text, ${p(10)}::timestamptz, ${p(11)}::text, ${p(12)}::timestamptz, ${p(13)}::timestamptz, 1, ${p(14)}::int,
            ${p(15)}::text, ${p(16)}::timestamptz, ${p(16)}::timestamptz
          WHERE EXISTS (SELECT 1 FROM c)
@@ -161,7 +174,7 @@ function insertWithSql(companionSql: string, offset: number): string {
        ), h AS (${HISTORY_INSERT.replace('$HN', `${p(14)}::int`).replace('$AT', p(16)).replace('$HJ', p(17))})
        SELECT * FROM c`);
     // Companion texts are constants of their callers; the cap guards against one built per call by mistake.
-    if (withSqlCache.size < 100) withSqlCache.set(companionSql, sql);
+    if (withSqlCache.size < 100) withSqlCache.set(key, sql);
   }
   return sql;
 }
@@ -256,9 +269,15 @@ export class SagaStore {
    * nothing (say, its ON CONFLICT DO NOTHING fired) and no saga was inserted.
    */
   async insertWith<R>(t: Transition, lease: Lease, companion: CompanionWrite): Promise<R[]> {
-    const sql = insertWithSql(companion.sql, companion.params.length);
+    const sql = insertWithSql(companion.sql, companion.params.length, companion.dataColumn);
     const rows = (await this.db.query(sql, [...companion.params, ...insertParams(t, lease)])) as R[];
-    if (rows.length > 0) applyInserted(t, lease);
+    if (rows.length === 0) return rows;
+    applyInserted(t, lease);
+    if (companion.dataColumn) {
+      // What the statement stored: the saga's data with the companion's keys over it.
+      const patch = (rows[0] as Record<string, unknown>)[companion.dataColumn] as Record<string, unknown>;
+      t.state.data = { ...(t.state.data as Record<string, unknown>), ...patch };
+    }
     return rows;
   }
 
@@ -445,7 +464,10 @@ export class SagaStore {
   /** Takes in-flight instances of an old definition version out of the timeout job's sight. */
   async hold(type: string, definitionHash: string): Promise<void> {
     await this.db.query(
-      `WITH w AS (UPDATE saga_instance SET wake_at = NULL WHERE type = $1 AND definition_hash = $2 AND wake_at IS NOT NULL RETURNING 1)
+      // Rows locked in id order, as batch writes lock theirs: in any other order the two can deadlock.
+      `WITH held AS (
+         SELECT id FROM saga_instance WHERE type = $1 AND definition_hash = $2 AND wake_at IS NOT NULL ORDER BY id FOR UPDATE
+       ), w AS (UPDATE saga_instance s SET wake_at = NULL FROM held WHERE s.id = held.id RETURNING 1)
        SELECT count(*)::int AS n FROM w`,
       [type, definitionHash],
     );

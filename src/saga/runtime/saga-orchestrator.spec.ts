@@ -12,6 +12,7 @@ import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, sagaMigratio
 import { SagaStore } from '../persistence/saga-store';
 import type { SagaStatus } from '../domain/saga-status';
 import type { SagaState, Transition } from '../domain/saga-state';
+import { waitUntil } from '../../../test/support/wait-for';
 
 type Behaviour = 'ok' | 'fail' | 'silent' | 'throw' | 'fatal';
 
@@ -107,14 +108,6 @@ function noteTransition(state: SagaState, reason: string): Transition {
     history: [{ step: 'one', from: 'EXECUTING', to: 'EXECUTING', reason }],
     actions: [],
   };
-}
-
-async function waitUntil(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
@@ -330,6 +323,29 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     expect(await dataSource.query(`SELECT id FROM companion_rows WHERE id = 'row-c'`)).toEqual([]);
   });
 
+  it("startWith merges the companion's data column over the saga's data; a row without it stores nothing", async () => {
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS companion_rows (id text PRIMARY KEY, note text NOT NULL)`);
+    const companion = (id: string, folded: string | null) => ({
+      sql: `INSERT INTO companion_rows (id, note) VALUES ($1, 'priced') ON CONFLICT DO NOTHING
+            RETURNING id, CASE WHEN $2::text IS NULL THEN NULL ELSE jsonb_build_object('folded', jsonb_build_array($2::text)) END AS saga_data`,
+      params: [id, folded],
+      dataColumn: 'saga_data',
+    });
+    behaviour.set('with-data:one', 'silent');
+    const { saga } = await sagas.startWith<Data>(testSaga, { correlationId: 'with-data', data: { key: 'with-data', folded: [] } }, companion('row-d', 'from-the-row'));
+    expect(saga?.data).toEqual({ key: 'with-data', folded: ['from-the-row'] });
+    expect((await sagas.store.load(saga!.id))?.data).toEqual({ key: 'with-data', folded: ['from-the-row'] });
+
+    await expect(sagas.startWith<Data>(testSaga, { correlationId: 'with-null', data: { key: 'with-null', folded: [] } }, companion('row-e', null))).rejects.toThrow();
+    expect(await dataSource.query(`SELECT id FROM companion_rows WHERE id = 'row-e'`)).toEqual([]);
+    expect(await sagas.store.findByCorrelation('runtime-test', 'with-null')).toBeNull();
+
+    await expect(
+      sagas.startWith<Data>(testSaga, { correlationId: 'with-bad', data: { key: 'with-bad', folded: [] } }, { ...companion('row-f', 'x'), dataColumn: 'x FROM c; --' }),
+    ).rejects.toThrow(/plain column name/);
+    expect(await dataSource.query(`SELECT id FROM companion_rows WHERE id = 'row-f'`)).toEqual([]);
+  });
+
   it('stores the transitions of one turn in one statement, each still conditional on its own version', async () => {
     for (let i = 0; i < 6; i++) behaviour.set(`batch${i}:one`, 'silent');
     const started = await Promise.all(Array.from({ length: 6 }, (_, i) => start(`batch${i}`)));
@@ -416,7 +432,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const first = store.update(noteTransition(states[0]!, 'full'), lease);
     await waitUntil(async () => wire.statements.length === 1);
     const full = [store.update(noteTransition(states[1]!, 'full'), lease), store.update(noteTransition(states[2]!, 'full'), lease)];
-    const heldBack = new Promise((r) => setTimeout(() => r('held back by the statement on the wire'), 3_000).unref());
+    const heldBack = new Promise((r) => setTimeout(() => r('held back by the statement on the wire'), 10_000).unref());
     const stored = await Promise.race([Promise.all(full), heldBack]);
     if (!Array.isArray(stored)) release();
     expect(stored).toEqual([true, true]);
@@ -452,7 +468,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     let firstSettled = false;
     const first = store.update(noteTransition(states[0]!, 'after-stall'), lease).finally(() => (firstSettled = true));
     await waitUntil(async () => calls === 1);
-    const heldBack = new Promise((r) => setTimeout(() => r('held back by the hung statement'), 3_000).unref());
+    const heldBack = new Promise((r) => setTimeout(() => r('held back by the hung statement'), 10_000).unref());
     const others = await Promise.race([Promise.all(states.slice(1).map((st) => store.update(noteTransition(st!, 'after-stall'), lease))), heldBack]);
     if (!Array.isArray(others)) release();
     expect(others).toEqual([true, true]);

@@ -71,6 +71,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private readonly cache = new SagaStateCache();
   private readonly endWaiters: SagaEndWaiters;
   private readonly transitionsSubject = new Subject<StoredTransition>();
+  private working = 0;
   readonly store: SagaStore;
   /** Every stored transition, after it is stored (and before its commands are dispatched). */
   readonly transitions$: Observable<StoredTransition> = this.transitionsSubject.asObservable();
@@ -108,7 +109,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
    * the step's `nonRetryableErrors` end the step at once. Errors of commands that are not the current action
    * (late, duplicate) are only logged.
    */
-  async onCommandError(command: ICommand, error: unknown): Promise<void> {
+  onCommandError(command: ICommand, error: unknown): Promise<void> {
+    return this.tracked(() => this.recordCommandError(command, error));
+  }
+
+  private async recordCommandError(command: ICommand, error: unknown): Promise<void> {
     const sagaId = (command as { sagaId: string }).sagaId;
     const message = (error as Error)?.message ?? String(error);
     try {
@@ -131,6 +136,15 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
 
   get instanceId(): string {
     return this.options.instanceId;
+  }
+
+  /**
+   * How many pieces of saga work this instance has begun and not finished: replies and command errors being
+   * applied, transitions being decided or stored, kick-offs being read. Zero means nothing here is about to
+   * dispatch a command or store a transition (the testing kit waits for it before moving the clock).
+   */
+  get inProgress(): number {
+    return this.working;
   }
 
   /**
@@ -187,7 +201,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The commands of a saga's current action, if it is waiting on one (used once the start has committed). */
-  async dispatchCurrent(sagaId: string): Promise<ICommand[]> {
+  dispatchCurrent(sagaId: string): Promise<ICommand[]> {
+    return this.tracked(() => this.currentCommands(sagaId));
+  }
+
+  private async currentCommands(sagaId: string): Promise<ICommand[]> {
     const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
     if (!state || isTerminal(state.status)) return [];
     const saga = this.registry.get(state.type);
@@ -221,7 +239,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
    * Fails the current step as if a failure reply had arrived (for adapters that learn of a failure other than
    * by an event, and for the testing kit). A no-op unless `stepName` is executing.
    */
-  async reportStepFailure(sagaId: string, stepName: string, reason: string): Promise<ICommand[]> {
+  reportStepFailure(sagaId: string, stepName: string, reason: string): Promise<ICommand[]> {
+    return this.tracked(() => this.failStepByName(sagaId, stepName, reason));
+  }
+
+  private async failStepByName(sagaId: string, stepName: string, reason: string): Promise<ICommand[]> {
     const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
     if (!state) return [];
     const saga = this.registry.require(state.type);
@@ -332,7 +354,15 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
    * Computes a transition from the freshest state this instance has and stores it conditionally. On a version
    * conflict, or when a cached state says the input does not apply, reload and decide again.
    */
-  private async transition<TData>(
+  private transition<TData>(
+    saga: RegisteredSaga<TData>,
+    sagaId: string,
+    decide: (state: SagaState<TData>, now: Date) => Transition<TData> | null,
+  ): Promise<ICommand[]> {
+    return this.tracked(() => this.decideAndStore(saga, sagaId, decide));
+  }
+
+  private async decideAndStore<TData>(
     saga: RegisteredSaga<TData>,
     sagaId: string,
     decide: (state: SagaState<TData>, now: Date) => Transition<TData> | null,
@@ -483,6 +513,16 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       if (!spec) throw new Error(`saga ${s.type}: step ${step.name} has no ${action.kind === 'execute' ? 'command' : 'compensation'}`);
       return spec.create({ sagaId: s.id, correlationId: s.correlationId, data: s.data, attempt: action.attempt, failureReason: s.failureReason ?? undefined });
     });
+  }
+
+  /** Counts `work` in `inProgress` from the moment it is called (synchronously) until it settles. */
+  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.working++;
+    try {
+      return await work();
+    } finally {
+      this.working--;
+    }
   }
 
   private remember(state: SagaState): void {

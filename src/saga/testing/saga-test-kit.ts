@@ -189,11 +189,15 @@ export class SagaTestKit {
     this.eventRule = () => 'once';
   }
 
-  /** Waits until no command is executing and the event loop has drained the work it queued. */
+  /**
+   * Waits until no command is executing, no reply or error is being applied to a saga, and the event loop has
+   * drained the work it queued. Commands alone are not enough: a reply whose transition is still being stored
+   * (a slow database) would otherwise see the clock jump past its step's deadline, and the step retried.
+   */
   private async quiesce(): Promise<void> {
     for (let calm = 0; calm < 3; ) {
       await new Promise((r) => setTimeout(r, 5));
-      calm = this.inFlight === 0 ? calm + 1 : 0;
+      calm = this.inFlight === 0 && this.orchestrator.inProgress === 0 ? calm + 1 : 0;
     }
   }
 

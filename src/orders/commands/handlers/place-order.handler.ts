@@ -3,19 +3,26 @@ import { BadRequestException, UnprocessableEntityException } from '@nestjs/commo
 import { CommandHandler, EventBus, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { GetProductsQuery, type ProductView } from '../../../inventory';
+import { GetProductsQuery, pricedLinesSql, type ProductView } from '../../../inventory';
 import { SagaOrchestrator } from '../../../saga';
 import { OrderPlacedEvent } from '../../events/order-placed.event';
-import { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData, type OrderLine } from '../../order-fulfillment.contract';
+import { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData } from '../../order-fulfillment.contract';
 import { fromOrderRow, type OrderRow } from '../../order-rows';
 import { toOrderView } from '../../order.view';
 import { PlaceOrderCommand, type PlaceOrderResult } from '../impl/place-order.command';
 
+/**
+ * Prices the lines from the catalog in the same statement (inventory's `pricedLinesSql`), so placing an order is
+ * one round trip. A SKU not in the catalog leaves the priced lines NULL and the statement inserts nothing.
+ * `saga_data` hands the priced lines and total to the saga's data (`CompanionWrite.dataColumn`).
+ */
 const INSERT_ORDER_SQL = `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
-         VALUES ($1, $2, 'PENDING', $3, $4::jsonb, $5::jsonb, $6, $7, $8)
+         SELECT $1::uuid, $2::text, 'PENDING', priced.total_cents, priced.lines, $4::jsonb, $5::uuid, $6::text, $7::text
+         FROM ${pricedLinesSql('$3')} AS priced
+         WHERE priced.lines IS NOT NULL
          ON CONFLICT DO NOTHING
          RETURNING id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash,
-           failure_reason, created_at, updated_at`;
+           failure_reason, created_at, updated_at, jsonb_build_object('items', items, 'totalCents', total_cents) AS saga_data`;
 
 /**
  * Stores the order and its fulfillment saga in ONE statement (`SagaOrchestrator.startWith`): the saga row is the
@@ -35,14 +42,14 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
   async execute({ input, idempotencyKey, orderId }: PlaceOrderCommand): Promise<PlaceOrderResult> {
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     const sagaId = randomUUID();
-    // Priced before anything is written: a bad SKU writes nothing. The order keeps the prices it was placed at.
-    const lines = await this.priceLines(input.items);
-    const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+    const requested = input.items.map((i) => ({ sku: i.sku, quantity: i.quantity }));
     const data: OrderFulfillmentData = {
       orderId,
       customerId: input.customerId,
-      items: lines,
-      totalCents,
+      // Priced by the statement: its saga_data column replaces both before anything is stored or dispatched (a
+      // row without it stores nothing).
+      items: [],
+      totalCents: 0,
       paymentToken: input.paymentToken,
       shippingAddress: input.shippingAddress,
     };
@@ -51,13 +58,16 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
       { id: sagaId, correlationId: orderId, data },
       {
         sql: INSERT_ORDER_SQL,
-        params: [orderId, input.customerId, totalCents, JSON.stringify(lines), JSON.stringify(input.shippingAddress), sagaId, idempotencyKey ?? null, requestHash],
+        params: [orderId, input.customerId, JSON.stringify(requested), JSON.stringify(input.shippingAddress), sagaId, idempotencyKey ?? null, requestHash],
+        dataColumn: 'saga_data',
       },
       { dispatch: false },
     );
     if (rows.length === 0) {
-      // The same command again (same order id), or another request with the same idempotency key: no order and no
-      // saga were written; answer with the one that exists.
+      // Nothing was written: a SKU is not in the catalog (the caller's error, 400, checked first as it always was),
+      // or this is the same command again (same order id), or another request with the same idempotency key:
+      // answer with the order that exists.
+      await this.requireKnownSkus(input.items);
       const [existing] = (await this.dataSource.query(`SELECT * FROM orders WHERE id = $1 OR idempotency_key = $2 ORDER BY (id = $1) DESC LIMIT 1`, [
         orderId,
         idempotencyKey ?? null,
@@ -72,13 +82,12 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
     return { order: toOrderView(fromOrderRow(rows[0])), replayed: false };
   }
 
-  /** Prices each line from the catalog; an unknown SKU is the caller's error (400), found before anything is written. */
-  private async priceLines(items: PlaceOrderCommand['input']['items']): Promise<OrderLine[]> {
+  /** An unknown SKU is the caller's error (400), every one of them named. */
+  private async requireKnownSkus(items: PlaceOrderCommand['input']['items']): Promise<void> {
     const skus = [...new Set(items.map((i) => i.sku))];
     const products: ProductView[] = await this.queryBus.execute(new GetProductsQuery(skus));
-    const bySku = new Map(products.map((p) => [p.sku, p]));
-    const unknown = items.flatMap((item, i) => (bySku.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`]));
+    const known = new Set(products.map((p) => p.sku));
+    const unknown = items.flatMap((item, i) => (known.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`]));
     if (unknown.length > 0) throw new BadRequestException(unknown);
-    return items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPriceCents: (bySku.get(i.sku) as ProductView).priceCents }));
   }
 }
