@@ -95,6 +95,54 @@ for (const kind of postgresKinds()) describe(`kill -9 under load (built app, ${k
     expect(app.alive()).toBe(true);
   }, 300_000);
 
+  it('a crash that outlasts the step deadline spends no attempt: with one attempt per step, every order in flight still confirms', async () => {
+    const ws = await openWorkspace();
+    workspaces.push(ws);
+    // One attempt per step: before the fix, each saga whose deadline passed while the app was down was cancelled.
+    const STEP_TIMEOUT_MS = 4_000;
+    const env = { ...FAST_SAGAS, DATABASE_URL: ws.url, SEED_STOCK: String(SEED_STOCK), SAGA_MAX_ATTEMPTS: '1', SAGA_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS) };
+    const orders = orderMix(60, { prefix: 'dl', seed: 3, overstockQuantity: 1000, weights: { declined: 0, timeout: 0, aq: 0, overstock: 0 } });
+    let app = await startAppProcess({ name: 'downtime', env });
+    const port = app.port;
+    const client = new OrderClient(() => [app.url]);
+
+    let inFlight: string[] = [];
+    let deadlinesPassedWhileDown = -1;
+    const killer = (async () => {
+      while (client.acceptedCount < orders.length) {
+        if (client.acceptedCount >= 20 && (await countActive(ws.sql)) >= 5) break;
+        await sleep(5);
+      }
+      await app.kill('SIGKILL');
+      inFlight = (await activeSagas(ws.sql)).map((s) => s.id);
+      await sleep(STEP_TIMEOUT_MS + 500);
+      // Every deadline of a saga in flight has passed before any instance is back.
+      const [row] = await ws.sql<{ n: number }>(`SELECT count(*)::int AS n FROM saga_instance WHERE id = ANY($1::uuid[]) AND due_at < now()`, [inFlight]);
+      deadlinesPassedWhileDown = row.n;
+      app = await startAppProcess({ name: 'downtime', env, port });
+    })();
+    await Promise.all([runPool(orders, 16, async (o) => void (await client.place(o))), killer]);
+    await waitSettled(ws.sql, 60_000);
+
+    const placed = [...client.placed.values()];
+    const invariants = await checkInvariants(ws.sql, { seedStock: SEED_STOCK, orders: placed, outcomeByMode: true });
+    const [history] = await ws.sql<{ resumedUnspent: number; timedOut: number }>(
+      `SELECT count(*) FILTER (WHERE reason LIKE '%so the attempt is not spent')::int AS "resumedUnspent",
+              count(*) FILTER (WHERE reason LIKE '%timed out%')::int AS "timedOut"
+       FROM saga_history WHERE saga_id = ANY($1::uuid[])`,
+      [inFlight],
+    );
+    report('downtime past the deadline', { orders: orders.length, inFlightAtKill: inFlight.length, deadlinesPassedWhileDown, history, outcomes: invariants.summary });
+
+    expect(inFlight.length).toBeGreaterThan(0);
+    expect(deadlinesPassedWhileDown).toBe(inFlight.length);
+    expect(history.resumedUnspent).toBe(inFlight.length);
+    expect(history.timedOut).toBe(0);
+    expect(client.problems).toEqual([]);
+    expect(invariants.violations).toEqual([]);
+    expect(invariants.summary.confirmed).toBe(orders.length);
+  }, 180_000);
+
   it('after a restart, sagas in flight resume on lease expiry within seconds, long before their step deadline', async () => {
     const ws = await openWorkspace();
     workspaces.push(ws);

@@ -15,6 +15,8 @@ export interface StepState {
   awaitingRetry?: boolean;
   /** Failed by timeout: it may have taken effect, so it is compensated too. */
   outcomeUnknown?: boolean;
+  /** Times this step's action was dispatched again because the instance running it lost its lease. */
+  resumes?: number;
 }
 
 /** A saga instance in memory: the `saga_instance` row, parsed. */

@@ -201,6 +201,41 @@ describe('SagaTransitions', () => {
       expect(t?.history[0].reason).toBe('resumed by node-2 after lease expiry');
     });
 
+    it('gives the resumed action a fresh deadline, since it runs again from the start', () => {
+      const t = rules.resume(started(), 'node-2', at(900));
+      expect(t?.state.dueAt).toEqual(at(1_900));
+      expect(t?.state.steps[1].resumes).toBe(1);
+    });
+
+    it('resumes without spending an attempt even when the deadline passed while no instance held the lease', () => {
+      const t = rules.resume(started(), 'node-2', at(5_000), true);
+      expect(t?.actions).toEqual([{ kind: 'execute', stepIndex: 1, attempt: 1 }]);
+      expect(t?.state.dueAt).toEqual(at(6_000));
+      expect(t?.history[0].reason).toBe('resumed by node-2 after lease expiry; its deadline passed while no instance held the lease, so the attempt is not spent');
+    });
+
+    it('resumes a step at most maxAttempts times, then lets its deadline count (a command that kills its instance)', () => {
+      let s = started();
+      for (let i = 1; i <= 3; i++) s = stored(rules.resume(s, 'node-2', at(i * 2_000), true));
+      expect(s.steps[1]).toMatchObject({ attempts: 1, resumes: 3 });
+      expect(rules.resume(s, 'node-2', at(8_000), true)).toBeNull();
+      const timedOut = rules.deadlinePassed(s, at(8_000));
+      expect(timedOut?.state.steps[1]).toMatchObject({ awaitingRetry: true, error: 'attempt 1 timed out after 1000 ms; retry in 100 ms' });
+    });
+
+    it('resumes a compensation as the same compensation attempt', () => {
+      const s = stored(rules.failStep(stored(rules.completeStep(started(), 1, at(1))), 2, 'no', at(2)));
+      expect(s.status).toBe('COMPENSATING');
+      const t = rules.resume(s, 'node-2', at(3_000), true);
+      expect(t?.actions).toEqual([{ kind: 'compensate', stepIndex: 1, attempt: 1 }]);
+    });
+
+    it('does not resume an action waiting out its retry backoff (the deadline dispatches it)', () => {
+      const s = stored(rules.deadlinePassed(started(), at(1_000)));
+      expect(s.steps[1].awaitingRetry).toBe(true);
+      expect(rules.resume(s, 'node-2', at(1_200), true)).toBeNull();
+    });
+
     it('does not resume a terminal saga', () => {
       let s = started();
       for (const index of [1, 2, 3, 4]) s = stored(rules.completeStep(s, index, at(10)));

@@ -128,18 +128,29 @@ export class SagaTransitions<TData> {
   }
 
   /**
-   * The instance that dispatched the current action died (its lease expired) before the deadline: dispatch the
-   * action again now, without spending an attempt. Handlers are idempotent, so a repeat is harmless.
+   * The instance that dispatched the current action lost its lease (it died, or stalled longer than the lease):
+   * dispatch the action again now, as the same attempt with a fresh deadline. Handlers are idempotent, so a
+   * repeat is harmless. `deadlineMissed` says the deadline too passed while no instance held the lease: the
+   * attempt is still not spent, because the crash, not the step, kept it from answering (a broker redelivers
+   * a crashed consumer's message without counting a retry the same way), so crashes alone never cancel a saga.
+   * A command that takes its instance down every time would then be resumed forever, so a step is resumed at
+   * most `maxAttempts` times; past that this returns `null`, and its deadline counts as usual.
    */
-  resume(current: SagaState<TData>, owner: string, now: Date): Transition<TData> | null {
+  resume(current: SagaState<TData>, owner: string, now: Date, deadlineMissed = false): Transition<TData> | null {
     const index = current.stepIndex;
     const step = current.steps[index];
     const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
     const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
     if ((!compensating && !executing) || step.awaitingRetry) return null;
+    const resumes = step.resumes ?? 0;
+    if (resumes >= this.retryPolicy(index).maxAttempts) return null;
     const t = this.begin(current, now);
-    t.history.push({ step: step.name, from: step.status, to: step.status, reason: `resumed by ${owner} after lease expiry` });
-    t.actions.push({ kind: compensating ? 'compensate' : 'execute', stepIndex: index, attempt: compensating ? step.compensationAttempts : step.attempts });
+    t.state.steps[index].resumes = resumes + 1;
+    t.state.dueAt = new Date(now.getTime() + this.stepTimeoutMs(index));
+    const attempt = compensating ? step.compensationAttempts : step.attempts;
+    const why = deadlineMissed ? '; its deadline passed while no instance held the lease, so the attempt is not spent' : '';
+    t.history.push({ step: step.name, from: step.status, to: step.status, reason: `resumed by ${owner} after lease expiry${why}` });
+    t.actions.push({ kind: compensating ? 'compensate' : 'execute', stepIndex: index, attempt });
     return t;
   }
 
@@ -160,8 +171,8 @@ export class SagaTransitions<TData> {
   }
 
   /**
-   * Operator retry of a `FAILED` saga: its failed compensation is dispatched again with a fresh attempt budget,
-   * and the compensations after it follow as usual.
+   * Operator retry of a `FAILED` saga: its failed compensation is dispatched again with a fresh budget of
+   * attempts and resumes, and the compensations after it follow as usual.
    */
   retryCompensation(current: SagaState<TData>, reason: string, now: Date): Transition<TData> | null {
     const index = current.stepIndex;
@@ -169,6 +180,7 @@ export class SagaTransitions<TData> {
     const t = this.begin(current, now);
     this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
     t.state.steps[index].compensationAttempts = 0;
+    t.state.steps[index].resumes = undefined;
     this.dispatchAttempt(t, index, true, now, reason);
     return t;
   }

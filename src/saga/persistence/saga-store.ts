@@ -6,6 +6,11 @@ import { prepared } from './prepared-statement';
 /** Something that runs SQL: the DataSource, or a transaction's EntityManager. */
 export type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
 
+/** A saga the timeout job claimed; `leaseLapsed`: the lease it took over had run out (its owner died or stalled). */
+export interface ClaimedSaga extends SagaState {
+  leaseLapsed: boolean;
+}
+
 /** Who holds a saga while its current action runs, and until when. */
 export interface Lease {
   owner: string;
@@ -400,12 +405,13 @@ export class SagaStore {
   /**
    * Claims up to `limit` sagas that need attention (deadline passed, or lease expired) for `lease.owner`.
    * `SKIP LOCKED` lets several instances claim side by side without waiting on or double-claiming a row; the new
-   * lease keeps the others away until this instance has handled them.
+   * lease keeps the others away until this instance has handled them. Each claimed saga says whether the lease
+   * it replaced had lapsed by `now`: its deadline then passed with no live owner (see `SagaTransitions.resume`).
    */
-  async claimDue(now: Date, limit: number, lease: Lease): Promise<SagaState[]> {
+  async claimDue(now: Date, limit: number, lease: Lease): Promise<ClaimedSaga[]> {
     const rows = (await this.db.query(
       `WITH due AS (
-         SELECT id FROM saga_instance
+         SELECT id, (lease_until IS NULL OR lease_until <= $1::timestamptz) AS lapsed FROM saga_instance
          WHERE wake_at IS NOT NULL AND wake_at <= $1::timestamptz
          ORDER BY wake_at
          LIMIT $2
@@ -413,12 +419,12 @@ export class SagaStore {
        ), w AS (
          UPDATE saga_instance s SET lease_owner = $3, lease_until = $4::timestamptz, wake_at = LEAST(s.due_at, $4::timestamptz)
          FROM due WHERE s.id = due.id
-         RETURNING ${S_COLUMNS}
+         RETURNING ${S_COLUMNS}, due.lapsed AS lease_lapsed
        )
        SELECT * FROM w`,
       [now.toISOString(), limit, lease.owner, lease.until.toISOString()],
-    )) as SagaRow[];
-    return rows.map(toState);
+    )) as (SagaRow & { lease_lapsed: boolean })[];
+    return rows.map((row) => ({ ...toState(row), leaseLapsed: row.lease_lapsed }));
   }
 
   /**

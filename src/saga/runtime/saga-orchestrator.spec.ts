@@ -252,6 +252,40 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     expect((await sagas.store.load(s.id))?.steps[0].attempts).toBe(1);
   });
 
+  it('a deadline that passed while its owner was dead spends no attempt; a step that keeps losing its owner is resumed only maxAttempts times', async () => {
+    behaviour.set('crashy:one', 'silent');
+    const s = await start('crashy');
+    // The instance that dispatched the step died and stayed down past the step's deadline (a slow restart).
+    const dieAndStayDown = () =>
+      dataSource.query(`UPDATE saga_instance SET lease_owner = 'dead-node', lease_until = $2, wake_at = $2, due_at = $2 WHERE id = $1`, [
+        s.id,
+        new Date(clock.now().getTime() - 1).toISOString(),
+      ]);
+    const one = async () => (await sagas.store.load(s.id))?.steps[0];
+    for (const resumes of [1, 2]) {
+      await dieAndStayDown();
+      expect(await job.runOnce()).toBeGreaterThanOrEqual(1);
+      expect(await one()).toMatchObject({ status: 'EXECUTING', attempts: 1, resumes });
+    }
+    const history = await sagas.store.history(s.id);
+    expect(history.filter((h) => h.reason?.endsWith('so the attempt is not spent'))).toHaveLength(2);
+    expect(history.some((h) => h.reason?.includes('timed out'))).toBe(false);
+    await waitUntil(async () => executed.filter((e) => e === 'crashy:one').length === 3);
+
+    // Resumed as often as the step has attempts (2 here): from now on a missed deadline counts, so a command
+    // that takes its instance down every time still ends.
+    await dieAndStayDown();
+    await job.runOnce();
+    expect(await one()).toMatchObject({ attempts: 1, awaitingRetry: true, error: 'attempt 1 timed out after 1000 ms; retry in 100 ms' });
+
+    // A live owner's missed deadline counts at once: its lease was renewed, so the step had its chance.
+    behaviour.set('live:one', 'silent');
+    const live = await start('live');
+    clock.advance(1_000);
+    await job.runOnce();
+    expect((await sagas.store.load(live.id))?.steps[0]).toMatchObject({ attempts: 1, awaitingRetry: true });
+  });
+
   it('waitForEnd sees an end stored here at once, and one stored by another instance by its poll', async () => {
     behaviour.set('wait-here:one', 'silent');
     behaviour.set('wait-there:one', 'silent');

@@ -275,7 +275,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
 
   /**
    * One pass over sagas that need attention: deadline passed (retry, or fail and compensate) or lease expired
-   * (resume). Returns how many were claimed.
+   * (resume; also when the deadline passed after the lease did). Returns how many were claimed.
    */
   async handleDue(): Promise<number> {
     const now = this.clock.now();
@@ -289,9 +289,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
           return;
         }
         try {
-          const commands = await this.transition(saga, state.id, (s, at) =>
-            s.dueAt && s.dueAt.getTime() <= at.getTime() ? saga.transitions.deadlinePassed(s, at) : saga.transitions.resume(s, this.instanceId, at),
-          );
+          const commands = await this.transition(saga, state.id, (s, at) => {
+            if (!s.dueAt || s.dueAt.getTime() > at.getTime()) return saga.transitions.resume(s, this.instanceId, at);
+            // A deadline missed while no instance held the lease says nothing about the step: resume it unspent.
+            return (state.leaseLapsed ? saga.transitions.resume(s, this.instanceId, at, true) : null) ?? saga.transitions.deadlinePassed(s, at);
+          });
           this.dispatch(commands);
         } catch (error) {
           this.logger.error(`saga ${state.id}: timeout handling failed: ${(error as Error).message}`);
