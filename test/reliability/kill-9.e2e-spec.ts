@@ -75,8 +75,14 @@ for (const kind of postgresKinds()) describe(`kill -9 under load (built app, ${k
     const report1 = await checkInvariants(ws.sql, { seedStock: SEED_STOCK, orders: placed, outcomeByMode: true });
     const statusById = new Map((await ws.sql<{ id: string; status: string }>(`SELECT id, status FROM orders`)).map((r) => [r.id, r.status]));
     const httpViolations = await checkOverHttp(client, app.url, placed, statusById);
+    // Attempts that timed out in sagas that do answer: crashes spend none, so these are a starved live instance's.
+    const [{ n: liveTimeouts }] = await ws.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM saga_history h JOIN saga_instance s ON s.id = h.saga_id
+       WHERE h.reason LIKE '%timed out%' AND s.data->>'paymentToken' <> 'tok_timeout'`,
+    );
     report('kill -9', {
       orders: orders.length,
+      liveTimeouts,
       kills,
       loadMs,
       settleAfterLastRestartMs: settleMs,

@@ -230,6 +230,16 @@ describe('SagaTransitions', () => {
       expect(t?.actions).toEqual([{ kind: 'compensate', stepIndex: 1, attempt: 1 }]);
     });
 
+    it('an operator retry gives a failed compensation a fresh budget of resumes as well as attempts', () => {
+      let s = stored(rules.failStep(stored(rules.completeStep(started(), 1, at(1))), 2, 'no', at(2)));
+      s = stored(rules.resume(s, 'node-2', at(3_000), true));
+      while (s.status !== 'FAILED') s = stored(rules.deadlinePassed(s, s.dueAt as Date));
+      expect(s.steps[1]).toMatchObject({ compensationAttempts: 3, resumes: 1 });
+      const retried = rules.retryCompensation(s, 'operator retry', at(60_000));
+      expect(retried?.state.steps[1].compensationAttempts).toBe(1);
+      expect(retried?.state.steps[1].resumes).toBeUndefined();
+    });
+
     it('does not resume an action waiting out its retry backoff (the deadline dispatches it)', () => {
       const s = stored(rules.deadlinePassed(started(), at(1_000)));
       expect(s.steps[1].awaitingRetry).toBe(true);
