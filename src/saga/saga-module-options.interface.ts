@@ -19,7 +19,11 @@ export interface SagaModuleOptions {
    * others resume its sagas once the lease ends, without waiting for the step's deadline. Default 15 000 ms.
    */
   leaseMs?: number;
-  /** This process's name in leases and history. Default: `<hostname>-<pid>-<random>`. */
+  /**
+   * This process's name in leases and history; unique per process, or a restarted process takes its
+   * predecessor's leases for its own and neither resumes their work early nor spares their attempts.
+   * Default: `<hostname>-<pid>-<random>`.
+   */
   instanceId?: string;
   /**
    * What happens to instances in flight that started under an earlier version of their definition (its steps

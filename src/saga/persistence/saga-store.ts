@@ -6,7 +6,7 @@ import { prepared } from './prepared-statement';
 /** Something that runs SQL: the DataSource, or a transaction's EntityManager. */
 export type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
 
-/** A saga the timeout job claimed; `leaseLapsed`: the lease it took over had run out (its owner died or stalled). */
+/** A saga the timeout job claimed; `leaseLapsed`: it took over another instance's lease that had run out (that one died or stalled). */
 export interface ClaimedSaga extends SagaState {
   leaseLapsed: boolean;
 }
@@ -406,12 +406,13 @@ export class SagaStore {
    * Claims up to `limit` sagas that need attention (deadline passed, or lease expired) for `lease.owner`.
    * `SKIP LOCKED` lets several instances claim side by side without waiting on or double-claiming a row; the new
    * lease keeps the others away until this instance has handled them. Each claimed saga says whether the lease
-   * it replaced had lapsed by `now`: its deadline then passed with no live owner (see `SagaTransitions.resume`).
+   * it replaced was another instance's and had lapsed by `now`: its deadline then passed with no live owner (see
+   * `SagaTransitions.resume`). This instance's own lapsed lease does not count: it is alive, it is claiming.
    */
   async claimDue(now: Date, limit: number, lease: Lease): Promise<ClaimedSaga[]> {
     const rows = (await this.db.query(
       `WITH due AS (
-         SELECT id, (lease_until IS NULL OR lease_until <= $1::timestamptz) AS lapsed FROM saga_instance
+         SELECT id, (lease_until IS NULL OR (lease_until <= $1::timestamptz AND lease_owner IS DISTINCT FROM $3)) AS lapsed FROM saga_instance
          WHERE wake_at IS NOT NULL AND wake_at <= $1::timestamptz
          ORDER BY wake_at
          LIMIT $2
