@@ -5,8 +5,18 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
+  roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/packages/sagaworks/src'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  // The consumer fixtures are apps of their own, with their own test runners; test/consumers/*.e2e-spec.ts drives them.
+  testPathIgnorePatterns: ['/node_modules/', '/test/consumers/[^/]+/'],
+  // The monolith imports the library by its package name, as any app does; its tests run the library's source
+  // (the build is what the consumer tests and the child-process suites load). The library's own relative imports
+  // carry `.js`, as ES modules must.
+  moduleNameMapper: {
+    '^sagaworks$': '<rootDir>/packages/sagaworks/src/index.ts',
+    '^sagaworks/(testing|inspector|pglite)$': '<rootDir>/packages/sagaworks/src/$1/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   moduleFileExtensions: ['ts', 'js', 'json'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {

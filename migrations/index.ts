@@ -1,4 +1,4 @@
-import { sagaMigrations } from '../src/saga/persistence/migrations';
+import { sagaMigrations } from 'sagaworks';
 import { CreateOrdersTables1764000000100 } from './1764000000100-create-orders-tables';
 import { CreateInventoryTables1764000000200 } from './1764000000200-create-inventory-tables';
 import { CreatePaymentsTables1764000000300 } from './1764000000300-create-payments-tables';

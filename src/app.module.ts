@@ -11,9 +11,9 @@ import { OrderFulfillmentModule } from './order-fulfillment';
 import { OrdersModule } from './orders';
 import { PaymentModule } from './payment';
 import { ReliabilityModule } from './reliability';
-import { SagaModule } from './saga';
+import { SagaModule } from 'sagaworks';
 import { ShippingModule } from './shipping';
-import { InspectorModule } from './ui/inspector.module';
+import { SagaInspectorModule } from 'sagaworks/inspector';
 
 /** The monolith: four domain modules, the order saga, and the saga machinery, on one database. */
 @Module({})
@@ -42,7 +42,13 @@ export class AppModule {
         OrderFulfillmentModule,
         HealthModule,
         ObservabilityModule,
-        InspectorModule,
+        SagaInspectorModule.forRoot({
+          links: [
+            { label: 'API docs', href: '/docs' },
+            { label: 'Metrics', href: '/metrics' },
+            { label: 'Health', href: '/health' },
+          ],
+        }),
         ReliabilityModule.forRoot(),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { orderFulfillmentSaga } from '../src/order-fulfillment';
-import { SagaTestKit, type ExploreOutcome } from '../src/saga';
+import { SagaTestKit, type ExploreOutcome } from 'sagaworks/testing';
 import { databaseKinds } from './support/test-database';
 import { orderRequest, startTestApp, stockBySku, type TestApp } from './support/test-app';
 

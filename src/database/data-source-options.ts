@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
-import { PreparedStatementClient, runMigrationsExclusively } from '../saga';
-import { pgliteDriver } from './pglite-pool';
+import { PreparedStatementClient, runMigrationsExclusively } from 'sagaworks';
+import { createPgliteOptions } from 'sagaworks/pglite';
 
 /** Where the database lives: a PostgreSQL URL, or a PGlite data directory (`memory://` for throwaway ones). */
 export interface DatabaseTarget {
@@ -51,16 +49,7 @@ export async function buildDataSourceOptions(
       ...(target.preparedStatements === false ? {} : { extra: { Client: PreparedStatementClient } }),
     };
   }
-  if (!target.pgliteDataDir.startsWith('memory://')) mkdirSync(target.pgliteDataDir, { recursive: true });
-  const db = await PGlite.create(target.pgliteDataDir);
-  return {
-    ...common,
-    driver: pgliteDriver(db),
-    // PGlite has no uuid-ossp; gen_random_uuid() is core PostgreSQL since 13.
-    uuidExtension: 'pgcrypto',
-    installExtensions: false,
-    database: 'postgres',
-  };
+  return { ...common, ...(await createPgliteOptions(target.pgliteDataDir)) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { SagaTimeoutJob } from '../saga';
+import { SagaTimeoutJob } from 'sagaworks';
 import { jobStallMs } from './job-stall';
 
 /** Health of `SagaTimeoutJob`: down when it has stopped finishing passes (see `jobStallMs`). */

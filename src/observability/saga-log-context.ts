@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, type ICommand } from '@nestjs/cqrs';
 import type { Subscription } from 'rxjs';
-import { isTerminal, SagaOrchestrator } from '../saga';
+import { isTerminal, SagaOrchestrator } from 'sagaworks';
 
 /** Fields every log line written while a saga's command runs carries. */
 export interface SagaLogFields {

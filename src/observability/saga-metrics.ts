@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
-import { isTerminal, SagaOrchestrator, SagaRegistry, SagaStatus, SagaTimeoutJob, StepStatus, type StoredTransition } from '../saga';
+import { isTerminal, SagaOrchestrator, SagaRegistry, SagaStatus, SagaTimeoutJob, StepStatus, type StoredTransition } from 'sagaworks';
 
 /** Seconds; steps answer in milliseconds when healthy and in step timeouts (10 s by default) when not. */
 const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

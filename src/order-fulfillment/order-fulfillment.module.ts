@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SagaModule } from '../saga';
+import { SagaModule } from 'sagaworks';
 import { orderFulfillmentSaga } from './order-fulfillment.saga-definition';
 import { OrderFulfillmentSagas } from './order-fulfillment.sagas';
 

@@ -8,7 +8,7 @@ import {
   type OrderFulfillmentData,
 } from '../orders';
 import { PaymentChargedEvent, PaymentDeclinedEvent, PaymentRefundedEvent, ProcessPaymentCommand, RefundPaymentCommand } from '../payment';
-import { defineSaga, send } from '../saga';
+import { defineSaga, send } from 'sagaworks';
 import { CancelShipmentCommand, CreateShipmentCommand, ShipmentCancelledEvent, ShipmentCreatedEvent, ShipmentFailedEvent } from '../shipping';
 
 /**

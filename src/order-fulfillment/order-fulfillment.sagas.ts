@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type ICommand, type IEvent, ofType, Saga } from '@nestjs/cqrs';
 import type { Observable } from 'rxjs';
 import { OrderPlacedEvent } from '../orders';
-import { SagaOrchestrator } from '../saga';
+import { SagaOrchestrator } from 'sagaworks';
 import { orderFulfillmentSaga } from './order-fulfillment.saga-definition';
 
 /** The order saga's event streams. Each event is handled in isolation: one failure never ends a stream. */

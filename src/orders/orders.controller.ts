@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { PlaceOrderCommand } from './commands/impl/place-order.command';
 import { PlaceOrderRequestDto } from './dto/place-order.request.dto';
 import type { OrderView } from './order.view';
-import { SagaOrchestrator } from '../saga';
+import { SagaOrchestrator } from 'sagaworks';
 import { GetOrderQuery } from './queries/impl/get-order.query';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import { SagaOrchestrator, SagaTimeoutJob } from '../saga';
+import { SagaOrchestrator, SagaTimeoutJob } from 'sagaworks';
 import { InFlightCommands } from './in-flight-commands';
 
 export interface GracefulShutdownOptions {

@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { type AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { configureApp } from '../../src/http/configure-app';
-import { SagaOrchestrator } from '../../src/saga';
+import { SagaOrchestrator } from 'sagaworks';
 import type { PoolLike } from './pg-admin';
 import { SqlCounter } from './sql-counter';
 

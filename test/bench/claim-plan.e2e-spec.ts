@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { sagaMigrations } from '../../src/saga';
-import { SagaStore } from '../../src/saga/persistence/saga-store';
+import { sagaMigrations } from 'sagaworks';
+import { SagaStore } from '../../packages/sagaworks/src/persistence/saga-store.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-database';
 import { captureClaimQuery, explain, insertSyntheticSagas, SCALE_DUE, SCALE_TOTAL, WAKE_INDEX } from './scale';
 

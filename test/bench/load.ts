@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { CommandBus, EventBus } from '@nestjs/cqrs';
 import type { Subscription } from 'rxjs';
 import { PlaceOrderCommand, type PlaceOrderInput } from '../../src/orders';
-import { SagaEndedEvent } from '../../src/saga';
+import { SagaEndedEvent } from 'sagaworks';
 
 export type Scenario = 'happy' | 'mix';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CommandBus, EventBus } from '@nestjs/cqrs';
-import { SagaStateCache } from '../../src/saga/runtime/saga-state-cache';
-import type { SagaState } from '../../src/saga';
+import { SagaStateCache } from '../../packages/sagaworks/src/runtime/saga-state-cache.js';
+import type { SagaState } from 'sagaworks';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { databaseKinds } from '../support/test-database';
 import { expectedOutcomes, runLoad, SagaEndWatcher } from './load';

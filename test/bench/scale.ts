@@ -1,4 +1,4 @@
-import { SagaStore, type Lease, type SqlRunner } from '../../src/saga/persistence/saga-store';
+import { SagaStore, type Lease, type SqlRunner } from '../../packages/sagaworks/src/persistence/saga-store.js';
 
 export const SCALE_TOTAL = 100_000;
 export const SCALE_DUE = 100;

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FaultInjection } from '../../src/reliability';
+import { FaultInjection, FaultInjectionModule } from '../support/fault-injection/fault-injection.module';
 import { orderRequest, startTestApp, type TestApp } from '../support/test-app';
 import { databaseKinds, type DatabaseKind } from '../support/test-database';
 import { OrderClient } from './support/client';
@@ -10,7 +10,7 @@ import { checkInvariants, type Sql, sqlOf, waitSettled } from './support/invaria
 import { orderMix, type OrderSpec, runPool, sleep } from './support/orders';
 
 /*
- * Invariant 4: a duplicate command or event changes nothing. The FAULT_DUPLICATE_DELIVERY switch makes the buses
+ * Invariant 4: a duplicate command or event changes nothing. The fault injection of test/support makes the buses
  * deliver every command (the HTTP layer's PlaceOrderCommand included) and every outcome event twice, half of
  * the duplicates racing the original and half arriving after it. The same orders run once without the switch
  * and once with it; the final states must be identical, down to each saga's step attempts and history.
@@ -91,14 +91,11 @@ async function settle(t: TestApp, sql: Sql, placed: Run['placed']): Promise<void
 }
 
 async function run(kind: DatabaseKind, duplicate: boolean, apps: TestApp[]): Promise<Run> {
-  // Read when the app is created, as in a real process started with the variable set.
-  if (duplicate) process.env.FAULT_DUPLICATE_DELIVERY = 'true';
-  let t: TestApp;
-  try {
-    t = await startTestApp(kind, { seedStock: SEED_STOCK, saga: { stepTimeoutMs: STEP_TIMEOUT_MS, backoffBaseMs: 50, backoffMaxMs: 200, maxAttempts: 3 } });
-  } finally {
-    delete process.env.FAULT_DUPLICATE_DELIVERY;
-  }
+  const t = await startTestApp(kind, {
+    seedStock: SEED_STOCK,
+    saga: { stepTimeoutMs: STEP_TIMEOUT_MS, backoffBaseMs: 50, backoffMaxMs: 200, maxAttempts: 3 },
+    imports: [FaultInjectionModule.forRoot({ duplicateDelivery: duplicate })],
+  });
   apps.push(t);
   await t.app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;

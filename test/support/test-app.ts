@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { type AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { configureApp } from '../../src/http/configure-app';
-import { SagaClock, SagaOrchestrator, SagaTimeoutJob } from '../../src/saga';
+import { SagaClock, SagaOrchestrator, SagaTimeoutJob } from 'sagaworks';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-database';
 import { waitFor } from './wait-for';
 
@@ -19,6 +19,8 @@ export interface TestAppOptions {
   config?: Partial<Omit<AppConfig, 'saga'>>;
   /** Provider overrides, say `(b) => b.overrideProvider(LOG_DESTINATION).useValue(stream)`. */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** Modules imported beside the app, say the fault injection of test/support. */
+  imports?: ModuleMetadata['imports'];
 }
 
 /** The real app (every module, `configureApp()`), on a database of its own. */
@@ -44,7 +46,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     ...options.config,
     saga: { ...base.saga, stepTimeoutMs: 5_000, jobIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 200, ...options.saga },
   };
-  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config), ...(options.imports ?? [])] });
   const moduleRef = await (options.override ? options.override(builder) : builder).compile();
   const app = configureApp(moduleRef.createNestApplication({ logger: ['error'] }));
   await app.init();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SagaClock, type SagaHistoryRow, SagaStatus } from '../../src/saga';
+import { SagaClock, type SagaHistoryRow, SagaStatus } from 'sagaworks';
 import { postgresKinds } from '../support/test-database';
 import { trip } from './trip-data';
 import { startTravelApp, type TravelApp } from './travel-app';

@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions, type DatabaseTarget } from '../../src/database/data-source-options';
-import { SagaModule } from '../../src/saga';
+import { SagaModule } from 'sagaworks';
 import { travelMigrations } from './migrations';
 import { travelSagaOptions } from './travel-saga.options';
 

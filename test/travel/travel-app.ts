@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { SagaOrchestrator, SagaTestKit } from '../../src/saga';
+import { SagaOrchestrator } from 'sagaworks';
+import { SagaTestKit } from 'sagaworks/testing';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../support/test-database';
 import { TravelAppModule, type TravelAppOptions } from './travel-app.module';
 

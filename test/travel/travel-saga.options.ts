@@ -1,4 +1,4 @@
-import type { SagaModuleOptions } from '../../src/saga';
+import type { SagaModuleOptions } from 'sagaworks';
 
 /**
  * Short deadlines and backoffs, and no job: tests move the saga clock and drive the timeout job themselves

@@ -1,4 +1,4 @@
-import { defineSaga, send } from '../../src/saga';
+import { defineSaga, send } from 'sagaworks';
 import { CarRentalFailedEvent } from './cars/car-rental-failed.event';
 import { CarRentedEvent } from './cars/car-rented.event';
 import { CarReturnedEvent } from './cars/car-returned.event';

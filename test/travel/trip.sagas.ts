@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type ICommand, type IEvent, Saga } from '@nestjs/cqrs';
 import type { Observable } from 'rxjs';
-import { SagaOrchestrator } from '../../src/saga';
+import { SagaOrchestrator } from 'sagaworks';
 import { tripSaga } from './trip.saga';
 
 /** The trip saga's event stream: trips start non-transactionally, so no kickoff stream is needed. */

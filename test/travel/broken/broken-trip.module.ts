@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SagaModule } from '../../../src/saga';
+import { SagaModule } from 'sagaworks';
 import { CarsModule } from '../cars/cars.module';
 import { FlightsModule } from '../flights/flights.module';
 import { ReserveHotelHandler } from '../hotels/reserve-hotel.handler';

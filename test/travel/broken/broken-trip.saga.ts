@@ -1,4 +1,4 @@
-import { defineSaga, send } from '../../../src/saga';
+import { defineSaga, send } from 'sagaworks';
 import type { TripData } from '../trip-data';
 import { tripSaga } from '../trip.saga';
 import { ReleaseHotelHoldCommand } from './release-hotel-hold.command';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SagaModule } from '../../../src/saga';
+import { SagaModule } from 'sagaworks';
 import { ReturnCarHandler } from '../cars/return-car.handler';
 import { FlightsModule } from '../flights/flights.module';
 import { HotelsModule } from '../hotels/hotels.module';

@@ -1,4 +1,4 @@
-import { defineSaga } from '../../../src/saga';
+import { defineSaga } from 'sagaworks';
 import type { TripData } from '../trip-data';
 import { tripSaga } from '../trip.saga';
 

@@ -4,7 +4,7 @@ import { CommandHandler, EventBus, type ICommandHandler, QueryBus } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { GetProductsQuery, pricedLinesSql, type ProductView } from '../../../inventory';
-import { SagaOrchestrator } from '../../../saga';
+import { SagaOrchestrator } from 'sagaworks';
 import { OrderPlacedEvent } from '../../events/order-placed.event';
 import { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData } from '../../order-fulfillment.contract';
 import { fromOrderRow, type OrderRow } from '../../order-rows';

@@ -1,0 +1,85 @@
+import type { ICommand, IEvent } from '@nestjs/cqrs';
+import type { RetryPolicy } from './retry-policy.js';
+
+/** An event that answers a saga's command: it names the saga it belongs to. */
+export interface SagaReply extends IEvent {
+  readonly sagaId: string;
+}
+
+/** A failure reply may say why; the reason is recorded on the step and the saga. */
+export interface SagaFailureReply extends SagaReply {
+  readonly reason?: string;
+}
+
+/** A class of events, used to say which events answer a step. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ReplyType<E extends SagaReply = SagaReply> = new (...args: any[]) => E;
+
+/** What a step's command factory sees. */
+export interface SagaContext<TData> {
+  readonly sagaId: string;
+  readonly correlationId: string;
+  readonly data: Readonly<TData>;
+  /** 1 for the first attempt of the current action. */
+  readonly attempt: number;
+  /** Set while compensating: why the saga is being undone. */
+  readonly failureReason?: string;
+}
+
+/** A class of commands. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CommandType<C extends ICommand = ICommand> = new (...args: any[]) => C;
+
+/** A command a step sends: its class (checked at boot for a handler) and how to build it from the saga. */
+export interface CommandSpec<TData> {
+  readonly type: CommandType;
+  create(ctx: SagaContext<TData>): ICommand;
+}
+
+/**
+ * Names the command a step sends and builds its constructor arguments from the saga context:
+ * `send(ReserveInventoryCommand, (c) => [c.sagaId, c.data.orderId, c.data.items])`. The arguments are type
+ * checked against the command's constructor.
+ */
+export function send<TData, A extends unknown[]>(type: new (...args: A) => ICommand, args: (ctx: SagaContext<TData>) => [...A]): CommandSpec<TData> {
+  return { type, create: (ctx) => new type(...args(ctx)) };
+}
+
+/** One step of a saga: an action, how it is answered, and how it is undone. */
+export interface SagaStepDefinition<TData> {
+  /** Unique within the saga; appears in the saga's steps and history. */
+  readonly name: string;
+  /**
+   * The command that performs the step. A step without one (say, "the order was placed", done before the saga
+   * started) completes at once; it exists to hold a compensation.
+   */
+  readonly command?: CommandSpec<TData>;
+  /** Events that complete the step. */
+  readonly completedBy?: readonly ReplyType[];
+  /** Events that fail the step (the saga then compensates). */
+  readonly failedBy?: readonly ReplyType<SagaFailureReply>[];
+  /** Folds a completing event into the saga's data (say, a payment id the refund needs). */
+  onCompleted?(data: TData, event: SagaReply): TData;
+  /** The command that undoes the step; required unless `nonCompensable`. */
+  readonly compensation?: CommandSpec<TData>;
+  /** Events that confirm the compensation. */
+  readonly compensatedBy?: readonly ReplyType[];
+  /** A step that cannot be undone (a pivot, or a final confirmation). */
+  readonly nonCompensable?: boolean;
+  /** Deadline of one attempt; defaults to the module's `defaultStepTimeoutMs`. */
+  readonly timeoutMs?: number;
+  /** Overrides the module's retry policy for this step and its compensation. */
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+/** A saga, declared once: its type name and its steps in order. */
+export interface SagaDefinition<TData = unknown> {
+  /** Stable name stored on every instance (`saga_instance.type`). */
+  readonly type: string;
+  readonly steps: readonly SagaStepDefinition<TData>[];
+}
+
+/** Declares a saga; a typed identity function so that step factories see `TData`. */
+export function defineSaga<TData>(definition: SagaDefinition<TData>): SagaDefinition<TData> {
+  return definition;
+}

@@ -1,0 +1,66 @@
+import type { SagaStatus, StepStatus } from './saga-status.js';
+
+/** One step of one saga instance, as stored in `saga_instance.steps`. */
+export interface StepState {
+  name: string;
+  status: StepStatus;
+  /** Forward attempts dispatched so far. */
+  attempts: number;
+  /** Compensation attempts dispatched so far. */
+  compensationAttempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  /** The last attempt timed out and the next one waits for `dueAt` (backoff). */
+  awaitingRetry?: boolean;
+  /** Failed by timeout: it may have taken effect, so it is compensated too. */
+  outcomeUnknown?: boolean;
+  /** Times this step's action was dispatched again because the instance running it lost its lease. */
+  resumes?: number;
+}
+
+/** A saga instance in memory: the `saga_instance` row, parsed. */
+export interface SagaState<TData = unknown> {
+  id: string;
+  type: string;
+  correlationId: string;
+  status: SagaStatus;
+  /** Index of the step being executed or compensated. */
+  stepIndex: number;
+  steps: StepState[];
+  data: TData;
+  failureReason: string | null;
+  /** When the current action's deadline (or retry backoff) ends; null when terminal. */
+  dueAt: Date | null;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  /** Optimistic-concurrency version: every transition is conditional on it. */
+  version: number;
+  /** Entries already in `saga_history`. */
+  historySeq: number;
+  definitionHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One line of a saga's history: a saga-level change (`step` null) or a step's. */
+export interface HistoryEntry {
+  step: string | null;
+  from: string | null;
+  to: string;
+  reason: string | null;
+}
+
+/** A command the runtime must dispatch once the transition that asked for it is stored. */
+export interface SagaAction {
+  kind: 'execute' | 'compensate';
+  stepIndex: number;
+  attempt: number;
+}
+
+/** The result of applying an input to a saga: its next state, what to record, and what to dispatch. */
+export interface Transition<TData = unknown> {
+  state: SagaState<TData>;
+  history: HistoryEntry[];
+  actions: SagaAction[];
+}

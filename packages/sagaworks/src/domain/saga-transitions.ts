@@ -1,0 +1,334 @@
+import type { SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
+import { backoffDelayMs, type RetryPolicy } from '../definition/retry-policy.js';
+import { SagaStatus, StepStatus } from './saga-status.js';
+import type { HistoryEntry, SagaAction, SagaState, StepState, Transition } from './saga-state.js';
+
+/** Defaults a step falls back to. */
+export interface StepDefaults {
+  timeoutMs: number;
+  retry: RetryPolicy;
+}
+
+/**
+ * The saga state machine as pure functions: (state, input, now) -> transition, or `null` when the input does not
+ * apply (a duplicate or late reply). No I/O here; the runtime stores the transition conditionally on
+ * `state.version` and only then dispatches its actions.
+ */
+export class SagaTransitions<TData> {
+  constructor(
+    private readonly definition: SagaDefinition<TData>,
+    private readonly defaults: StepDefaults,
+  ) {}
+
+  stepTimeoutMs(index: number): number {
+    return this.definition.steps[index].timeoutMs ?? this.defaults.timeoutMs;
+  }
+
+  retryPolicy(index: number): RetryPolicy {
+    return { ...this.defaults.retry, ...this.definition.steps[index].retry };
+  }
+
+  /** A new instance: leading steps without a command complete at once; the first real step is dispatched. */
+  start(init: { id: string; correlationId: string; data: TData; definitionHash: string }, now: Date): Transition<TData> {
+    const state: SagaState<TData> = {
+      id: init.id,
+      type: this.definition.type,
+      correlationId: init.correlationId,
+      status: SagaStatus.STARTED,
+      stepIndex: 0,
+      steps: this.definition.steps.map((s) => ({ name: s.name, status: StepStatus.PENDING, attempts: 0, compensationAttempts: 0 })),
+      data: init.data,
+      failureReason: null,
+      dueAt: null,
+      leaseOwner: null,
+      leaseUntil: null,
+      version: 0,
+      historySeq: 0,
+      definitionHash: init.definitionHash,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const t: Transition<TData> = { state, history: [{ step: null, from: null, to: SagaStatus.STARTED, reason: null }], actions: [] };
+    this.setSagaStatus(t, SagaStatus.RUNNING, null);
+    this.advanceFrom(t, 0, now);
+    return t;
+  }
+
+  /** A completing reply for step `index`. */
+  completeStep(current: SagaState<TData>, index: number, now: Date, fold?: (data: TData) => TData): Transition<TData> | null {
+    if (!this.isExecuting(current, index)) return null;
+    const t = this.begin(current, now);
+    if (fold) t.state.data = fold(t.state.data);
+    this.setStep(t, index, StepStatus.COMPLETED, null, now, { awaitingRetry: undefined });
+    this.advanceFrom(t, index + 1, now);
+    return t;
+  }
+
+  /** A failing reply for step `index`: the step did not take effect; undo what did. */
+  failStep(current: SagaState<TData>, index: number, reason: string, now: Date): Transition<TData> | null {
+    if (!this.isExecuting(current, index)) return null;
+    const t = this.begin(current, now);
+    this.failAndCompensate(t, index, reason, false, now);
+    return t;
+  }
+
+  /** A reply confirming the compensation of step `index`. */
+  completeCompensation(current: SagaState<TData>, index: number, now: Date): Transition<TData> | null {
+    const step = current.steps[index];
+    if (current.status !== SagaStatus.COMPENSATING || current.stepIndex !== index || step?.status !== StepStatus.COMPENSATING) {
+      return null;
+    }
+    const t = this.begin(current, now);
+    this.setStep(t, index, StepStatus.COMPENSATED, null, now, { awaitingRetry: undefined });
+    this.compensateNext(t, index - 1, now);
+    return t;
+  }
+
+  /**
+   * The current action's deadline passed: retry it after a backoff, or give up (a step is then failed and the
+   * saga compensates; a compensation that gives up leaves the saga `FAILED` for an operator).
+   */
+  deadlinePassed(current: SagaState<TData>, now: Date): Transition<TData> | null {
+    if (!current.dueAt || current.dueAt.getTime() > now.getTime()) return null;
+    const index = current.stepIndex;
+    const step = current.steps[index];
+    const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
+    const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
+    if (!compensating && !executing) return null;
+    const t = this.begin(current, now);
+    const policy = this.retryPolicy(index);
+    const attempts = compensating ? step.compensationAttempts : step.attempts;
+    const what = compensating ? 'compensation' : 'attempt';
+    if (step.awaitingRetry) {
+      this.dispatchAttempt(t, index, compensating, now, `retry: ${what} ${attempts + 1} of ${policy.maxAttempts}`);
+      return t;
+    }
+    const timeout = this.stepTimeoutMs(index);
+    const exhausted = `${step.name} ${compensating ? 'compensation ' : ''}timed out after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    this.endAttempt(t, index, compensating, `${what} ${attempts} timed out after ${timeout} ms`, exhausted, true, now);
+    return t;
+  }
+
+  /**
+   * The handler of the current action threw. A retryable error is retried after the backoff (without waiting for
+   * the deadline) until the attempts run out; a non-retryable one ends the step (or compensation) at once. The
+   * handler may have committed before it threw, so a failed step counts as possibly done and is compensated.
+   */
+  attemptFailed(current: SagaState<TData>, index: number, compensating: boolean, error: string, retryable: boolean, now: Date): Transition<TData> | null {
+    const step = current.steps[index];
+    const status = compensating ? SagaStatus.COMPENSATING : SagaStatus.RUNNING;
+    const stepStatus = compensating ? StepStatus.COMPENSATING : StepStatus.EXECUTING;
+    if (current.status !== status || current.stepIndex !== index || step?.status !== stepStatus || step.awaitingRetry) return null;
+    const t = this.begin(current, now);
+    const attempts = compensating ? step.compensationAttempts : step.attempts;
+    const what = compensating ? 'compensation' : 'attempt';
+    const final = retryable ? `${step.name} ${compensating ? 'compensation ' : ''}failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${error}` : `${error} (not retryable)`;
+    this.endAttempt(t, index, compensating, `${what} ${attempts} failed: ${error}`, final, retryable, now);
+    return t;
+  }
+
+  /**
+   * The instance that dispatched the current action lost its lease (it died, or stalled longer than the lease):
+   * dispatch the action again now, as the same attempt with a fresh deadline. Handlers are idempotent, so a
+   * repeat is harmless. `deadlineMissed` says the deadline too passed while no instance held the lease: the
+   * attempt is still not spent, because the crash, not the step, kept it from answering (a broker redelivers
+   * a crashed consumer's message without counting a retry the same way), so crashes alone never cancel a saga.
+   * A command that takes its instance down every time would then be resumed forever, so a step is resumed at
+   * most `maxAttempts` times; past that this returns `null`, and its deadline counts as usual.
+   */
+  resume(current: SagaState<TData>, owner: string, now: Date, deadlineMissed = false): Transition<TData> | null {
+    const index = current.stepIndex;
+    const step = current.steps[index];
+    const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
+    const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
+    if ((!compensating && !executing) || step.awaitingRetry) return null;
+    const resumes = step.resumes ?? 0;
+    if (resumes >= this.retryPolicy(index).maxAttempts) return null;
+    const t = this.begin(current, now);
+    t.state.steps[index].resumes = resumes + 1;
+    t.state.dueAt = new Date(now.getTime() + this.stepTimeoutMs(index));
+    const attempt = compensating ? step.compensationAttempts : step.attempts;
+    const why = deadlineMissed ? '; its deadline passed while no instance held the lease, so the attempt is not spent' : '';
+    t.history.push({ step: step.name, from: step.status, to: step.status, reason: `resumed by ${owner} after lease expiry${why}` });
+    t.actions.push({ kind: compensating ? 'compensate' : 'execute', stepIndex: index, attempt });
+    return t;
+  }
+
+  /** Operator or caller abort: stop forward progress and compensate what was done. */
+  abort(current: SagaState<TData>, reason: string, now: Date): Transition<TData> | null {
+    if (current.status !== SagaStatus.RUNNING && current.status !== SagaStatus.STARTED) return null;
+    const t = this.begin(current, now);
+    const index = current.stepIndex;
+    const step = t.state.steps[index];
+    if (step?.status === StepStatus.EXECUTING) {
+      this.failAndCompensate(t, index, reason, true, now);
+    } else {
+      t.state.failureReason = reason;
+      this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
+      this.compensateNext(t, index, now);
+    }
+    return t;
+  }
+
+  /**
+   * Operator retry of a `FAILED` saga: its failed compensation is dispatched again with a fresh budget of
+   * attempts and resumes, and the compensations after it follow as usual.
+   */
+  retryCompensation(current: SagaState<TData>, reason: string, now: Date): Transition<TData> | null {
+    const index = current.stepIndex;
+    if (current.status !== SagaStatus.FAILED || current.steps[index]?.status !== StepStatus.COMPENSATING) return null;
+    const t = this.begin(current, now);
+    this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
+    t.state.steps[index].compensationAttempts = 0;
+    t.state.steps[index].resumes = undefined;
+    this.dispatchAttempt(t, index, true, now, reason);
+    return t;
+  }
+
+  /**
+   * Operator skip of a failed (or stuck) compensation: the step is recorded as compensated by hand, with the
+   * operator's reason, and the compensations before it run.
+   */
+  skipCompensation(current: SagaState<TData>, index: number, reason: string, now: Date): Transition<TData> | null {
+    const step = current.steps[index];
+    const stuck = current.status === SagaStatus.FAILED || current.status === SagaStatus.COMPENSATING;
+    if (!stuck || current.stepIndex !== index || step?.status !== StepStatus.COMPENSATING) return null;
+    const t = this.begin(current, now);
+    if (current.status === SagaStatus.FAILED) this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
+    this.setStep(t, index, StepStatus.COMPENSATED, reason, now, { awaitingRetry: undefined });
+    this.compensateNext(t, index - 1, now);
+    return t;
+  }
+
+  /** The compensations an abort would run now, in order (for a dry run). */
+  compensationPlan(current: SagaState<TData>): number[] {
+    if (current.status !== SagaStatus.RUNNING && current.status !== SagaStatus.STARTED) return [];
+    const plan: number[] = [];
+    for (let i = current.stepIndex; i >= 0; i--) {
+      const step = current.steps[i];
+      const def = this.stepDef(i);
+      const tookEffect = step.status === StepStatus.COMPLETED || step.status === StepStatus.EXECUTING;
+      if (tookEffect && def.compensation && !def.nonCompensable) plan.push(i);
+    }
+    return plan;
+  }
+
+  // --- internals -------------------------------------------------------------------------------------------
+
+  private isExecuting(current: SagaState<TData>, index: number): boolean {
+    return current.status === SagaStatus.RUNNING && current.stepIndex === index && current.steps[index]?.status === StepStatus.EXECUTING;
+  }
+
+  private begin(current: SagaState<TData>, now: Date): Transition<TData> {
+    return {
+      state: { ...current, steps: current.steps.map((s) => ({ ...s })), updatedAt: now },
+      history: [],
+      actions: [],
+    };
+  }
+
+  private stepDef(index: number): SagaStepDefinition<TData> {
+    return this.definition.steps[index];
+  }
+
+  private setSagaStatus(t: Transition<TData>, to: SagaState['status'], reason: string | null): void {
+    t.history.push({ step: null, from: t.state.status, to, reason });
+    t.state.status = to;
+  }
+
+  private setStep(t: Transition<TData>, index: number, to: StepState['status'], reason: string | null, now: Date, patch: Partial<StepState> = {}): void {
+    const step = t.state.steps[index];
+    t.history.push({ step: step.name, from: step.status, to, reason });
+    Object.assign(step, patch, { status: to });
+    if (reason && (to === StepStatus.FAILED || step.awaitingRetry)) step.error = reason;
+    if (to === StepStatus.COMPLETED || to === StepStatus.FAILED || to === StepStatus.COMPENSATED) step.finishedAt = now.toISOString();
+    for (const key of Object.keys(step) as (keyof StepState)[]) if (step[key] === undefined) delete step[key];
+  }
+
+  /** Runs forward from step `from`: completes command-less steps, dispatches the first real one, or finishes. */
+  private advanceFrom(t: Transition<TData>, from: number, now: Date): void {
+    for (let i = from; i < this.definition.steps.length; i++) {
+      t.state.stepIndex = i;
+      if (!this.stepDef(i).command) {
+        this.setStep(t, i, StepStatus.COMPLETED, 'no action', now, { startedAt: now.toISOString() });
+        continue;
+      }
+      this.dispatchAttempt(t, i, false, now, null);
+      return;
+    }
+    t.state.stepIndex = this.definition.steps.length - 1;
+    t.state.dueAt = null;
+    this.setSagaStatus(t, SagaStatus.COMPLETED, null);
+  }
+
+  private dispatchAttempt(t: Transition<TData>, index: number, compensating: boolean, now: Date, reason: string | null): void {
+    const step = t.state.steps[index];
+    t.state.stepIndex = index;
+    if (compensating) {
+      step.compensationAttempts += 1;
+      this.setStep(t, index, StepStatus.COMPENSATING, reason, now, { awaitingRetry: undefined });
+      t.actions.push({ kind: 'compensate', stepIndex: index, attempt: step.compensationAttempts });
+    } else {
+      step.attempts += 1;
+      if (step.attempts === 1) step.startedAt = now.toISOString();
+      this.setStep(t, index, StepStatus.EXECUTING, reason, now, { awaitingRetry: undefined });
+      t.actions.push({ kind: 'execute', stepIndex: index, attempt: step.attempts });
+    }
+    t.state.dueAt = new Date(now.getTime() + this.stepTimeoutMs(index));
+  }
+
+  private failAndCompensate(t: Transition<TData>, index: number, reason: string, outcomeUnknown: boolean, now: Date): void {
+    const name = t.state.steps[index].name;
+    this.setStep(t, index, StepStatus.FAILED, reason, now, { awaitingRetry: undefined, outcomeUnknown: outcomeUnknown || undefined });
+    t.state.failureReason = `${name} failed: ${reason}`;
+    this.setSagaStatus(t, SagaStatus.COMPENSATING, t.state.failureReason);
+    this.compensateNext(t, index, now);
+  }
+
+  /**
+   * Compensates, in reverse, the next step at or below `from` that took effect (completed, or failed with an
+   * unknown outcome) and can be undone. None left: the saga is `COMPENSATED`.
+   */
+  private compensateNext(t: Transition<TData>, from: number, now: Date): void {
+    for (let i = from; i >= 0; i--) {
+      const step = t.state.steps[i];
+      const def = this.stepDef(i);
+      const tookEffect = step.status === StepStatus.COMPLETED || (step.status === StepStatus.FAILED && step.outcomeUnknown === true);
+      if (!tookEffect || !def.compensation || def.nonCompensable) continue;
+      this.dispatchAttempt(t, i, true, now, null);
+      return;
+    }
+    t.state.dueAt = null;
+    this.setSagaStatus(t, SagaStatus.COMPENSATED, t.state.failureReason);
+  }
+
+  /** An attempt ended without an answer: retry after the backoff, or give up once attempts are spent. */
+  private endAttempt(t: Transition<TData>, index: number, compensating: boolean, why: string, finalReason: string, retryable: boolean, now: Date): void {
+    const step = t.state.steps[index];
+    const policy = this.retryPolicy(index);
+    const attempts = compensating ? step.compensationAttempts : step.attempts;
+    const what = compensating ? 'compensation' : 'attempt';
+    if (retryable && attempts < policy.maxAttempts) {
+      const wait = backoffDelayMs(policy, attempts);
+      if (wait <= 0) {
+        this.dispatchAttempt(t, index, compensating, now, `${why}; retry: ${what} ${attempts + 1} of ${policy.maxAttempts}`);
+      } else {
+        this.setStep(t, index, step.status, `${why}; retry in ${wait} ms`, now, { awaitingRetry: true });
+        t.state.dueAt = new Date(now.getTime() + wait);
+      }
+      return;
+    }
+    if (compensating) this.giveUp(t, index, finalReason, now);
+    else this.failAndCompensate(t, index, finalReason, true, now);
+  }
+
+  private giveUp(t: Transition<TData>, index: number, reason: string, now: Date): void {
+    this.setStep(t, index, StepStatus.COMPENSATING, reason, now, { awaitingRetry: undefined });
+    t.state.steps[index].error = reason;
+    t.state.failureReason = `${t.state.failureReason ?? 'compensation'}; ${reason}`;
+    t.state.dueAt = null;
+    this.setSagaStatus(t, SagaStatus.FAILED, reason);
+  }
+}
+
+export type { HistoryEntry, SagaAction };

@@ -1,0 +1,26 @@
+/**
+ * The core of `sagaworks`: the module, saga definitions, the orchestrator and its store. The test kit lives in
+ * `sagaworks/testing`, the read API and `/ui` in `sagaworks/inspector`, the embedded database in `sagaworks/pglite`.
+ */
+export { SagaModule } from './saga.module.js';
+export type { SagaModuleOptions } from './saga-module-options.interface.js';
+export { SagaStore } from './persistence/saga-store.js';
+export type { SagaHistoryRow, SagaListFilter, CompanionWrite, Lease, SqlRunner } from './persistence/saga-store.js';
+export { defineSaga, send } from './definition/saga-definition.js';
+export type { CommandSpec, CommandType, SagaDefinition, SagaStepDefinition, SagaContext, SagaReply, SagaFailureReply, ReplyType } from './definition/saga-definition.js';
+export type { RetryPolicy } from './definition/retry-policy.js';
+export { SagaStatus, StepStatus, isTerminal } from './domain/saga-status.js';
+export type { SagaState, StepState } from './domain/saga-state.js';
+export { SagaOrchestrator } from './runtime/saga-orchestrator.js';
+export type { StartSagaInput, StartSagaOptions, StoredTransition, OperatorActionResult, AbortPlan } from './runtime/saga-orchestrator.js';
+export { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
+export { SagaClock } from './runtime/saga-clock.js';
+export { SagaRegistry } from './runtime/saga-registry.js';
+export { SagaEndedEvent } from './runtime/saga-ended.event.js';
+export { SagaInstanceEntity } from './persistence/saga-instance.entity.js';
+export { SagaHistoryEntity } from './persistence/saga-history.entity.js';
+export { PreparedStatementClient, prepared, PREPARED_MARK } from './persistence/prepared-statement.js';
+export { sagaMigrations } from './persistence/migrations/index.js';
+export { runMigrationsExclusively, MIGRATION_LOCK_KEY } from './persistence/run-migrations-exclusively.js';
+export { SagaDefinitionError, checkDefinition } from './runtime/saga-contract-check.js';
+export { renderSagaDiagram } from './definition/saga-diagram.js';

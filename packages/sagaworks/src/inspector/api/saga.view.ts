@@ -1,0 +1,50 @@
+import type { SagaState } from '../../domain/saga-state.js';
+import type { SagaHistoryRow } from '../../persistence/saga-store.js';
+
+/** A saga as the inspection API shows it. */
+export interface SagaView {
+  id: string;
+  type: string;
+  correlationId: string;
+  status: string;
+  currentStep: string | null;
+  failureReason: string | null;
+  deadline: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  steps: { name: string; status: string; attempts: number; compensationAttempts: number; startedAt?: string; finishedAt?: string; error?: string }[];
+  history: { seq: number; step?: string; from: string | null; to: string; reason?: string; at: string }[];
+}
+
+export function toSagaView(state: SagaState, history: SagaHistoryRow[]): SagaView {
+  return {
+    id: state.id,
+    type: state.type,
+    correlationId: state.correlationId,
+    status: state.status,
+    currentStep: state.steps[state.stepIndex]?.name ?? null,
+    failureReason: state.failureReason,
+    deadline: state.dueAt ? state.dueAt.toISOString() : null,
+    version: state.version,
+    createdAt: state.createdAt.toISOString(),
+    updatedAt: state.updatedAt.toISOString(),
+    steps: state.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      attempts: s.attempts,
+      compensationAttempts: s.compensationAttempts,
+      ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+      ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+      ...(s.error ? { error: s.error } : {}),
+    })),
+    history: history.map((h) => ({
+      seq: h.seq,
+      ...(h.step ? { step: h.step } : {}),
+      from: h.from,
+      to: h.to,
+      ...(h.reason ? { reason: h.reason } : {}),
+      at: h.at.toISOString(),
+    })),
+  };
+}

@@ -1,0 +1,54 @@
+import { Controller, Get, Header, NotFoundException, Param, ParseUUIDPipe, Query, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { renderSagaDiagram } from '../../definition/saga-diagram.js';
+import { SagaOrchestrator } from '../../runtime/saga-orchestrator.js';
+import { SagaRegistry } from '../../runtime/saga-registry.js';
+import { toDefinitionView, type SagaDefinitionView } from './saga-definition.view.js';
+import { ListSagasQueryDto } from './list-sagas.query.dto.js';
+import { toSagaView, type SagaView } from './saga.view.js';
+
+/** Read-only inspection of saga instances: state, steps and history. */
+@ApiTags('sagas')
+@Controller('sagas')
+@UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
+export class SagasController {
+  constructor(
+    private readonly orchestrator: SagaOrchestrator,
+    private readonly registry: SagaRegistry,
+  ) {}
+
+  @Get('definitions')
+  @ApiOkResponse({ description: 'Every registered saga definition, with in-flight instances per definition version' })
+  async definitions(): Promise<SagaDefinitionView[]> {
+    const inFlight = await this.orchestrator.store.activeByDefinition();
+    return this.registry.all().map((saga) => toDefinitionView(saga, inFlight.filter((r) => r.type === saga.definition.type)));
+  }
+
+  @Get('definitions/:type/diagram')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOkResponse({ description: 'The definition as a Mermaid state diagram' })
+  @ApiNotFoundResponse()
+  diagram(@Param('type') type: string): string {
+    const saga = this.registry.get(type);
+    if (!saga) throw new NotFoundException(`no saga definition of type "${type}"`);
+    return renderSagaDiagram(saga.definition);
+  }
+
+  @Get()
+  @ApiOkResponse({ description: 'Newest first, with steps and history' })
+  async list(@Query() query: ListSagasQueryDto): Promise<SagaView[]> {
+    const store = this.orchestrator.store;
+    const states = await store.list({ status: query.status, type: query.type, correlationId: query.correlationId, limit: query.limit ?? 50 });
+    return Promise.all(states.map(async (s) => toSagaView(s, await store.history(s.id))));
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ description: 'One saga with its steps and history' })
+  @ApiNotFoundResponse()
+  async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<SagaView> {
+    const store = this.orchestrator.store;
+    const state = await store.load(id);
+    if (!state) throw new NotFoundException(`saga ${id} not found`);
+    return toSagaView(state, await store.history(id));
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * `sagaworks/inspector`: the saga read API, the operator actions and the HTML inspector, mountable under any
+ * prefix.
+ */
+export { SagaInspectorModule } from './saga-inspector.module.js';
+export type { SagaInspectorOptions } from './saga-inspector-options.js';
+export type { SagaView } from './api/saga.view.js';
+export { renderSagaFlow } from './ui/saga-flow.svg.js';

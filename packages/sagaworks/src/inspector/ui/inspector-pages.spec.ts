@@ -1,0 +1,97 @@
+import { describe, expect, it } from '@jest/globals';
+import { defineSaga, send, type SagaState } from '../../index.js';
+import { escapeHtml, html, raw } from './html.js';
+import { renderDefinitionsPage } from './definitions.page.js';
+import { renderSagaDetailPage } from './saga-detail.page.js';
+import { renderSagaFlow } from './saga-flow.svg.js';
+import { renderSagaListPage } from './saga-list.page.js';
+
+const EVIL = `"><img src=x onerror=alert(1)><script>alert('x')</script>`;
+
+class BookCommand {
+  constructor(public readonly sagaId: string) {}
+}
+class UnbookCommand {
+  constructor(public readonly sagaId: string) {}
+}
+class FinishCommand {
+  constructor(public readonly sagaId: string) {}
+}
+class Booked {
+  constructor(public readonly sagaId: string) {}
+}
+
+const definition = defineSaga<{ note: string }>({
+  type: 'trip',
+  steps: [
+    { name: 'book', command: send(BookCommand, (c) => [c.sagaId]), completedBy: [Booked], compensation: send(UnbookCommand, (c) => [c.sagaId]) },
+    { name: 'finish', command: send(FinishCommand, (c) => [c.sagaId]), nonCompensable: true },
+  ],
+});
+
+const now = new Date('2026-01-01T10:00:00Z');
+const saga: SagaState = {
+  id: '6a57aa67-8bb4-40c7-833f-beee9a5763b5',
+  type: `trip${EVIL}`,
+  correlationId: `corr${EVIL}`,
+  status: 'FAILED',
+  stepIndex: 0,
+  steps: [
+    { name: 'book', status: 'COMPENSATING', attempts: 1, compensationAttempts: 3, startedAt: now.toISOString(), finishedAt: now.toISOString(), error: `undo failed ${EVIL}` },
+    { name: 'finish', status: 'FAILED', attempts: 1, compensationAttempts: 0, error: EVIL },
+  ],
+  data: { note: EVIL },
+  failureReason: `finish failed: ${EVIL}`,
+  dueAt: null,
+  leaseOwner: `node${EVIL}`,
+  leaseUntil: now,
+  version: 9,
+  historySeq: 1,
+  definitionHash: 'abc',
+  createdAt: now,
+  updatedAt: now,
+};
+
+const expectEscaped = (page: string) => {
+  expect(page).not.toContain('<img src=x');
+  expect(page).not.toContain("<script>alert('x')");
+  expect(page).toContain('&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;');
+  // the only scripts are the app's own file
+  expect(page.match(/<script\b/g)).toEqual(['<script']);
+};
+
+describe('html', () => {
+  it('escapes interpolated values, not trusted markup', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>\``)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;&#96;');
+    expect(html`<b>${'<i>'}</b>${raw('<br>')}${[1, html`<u>${'&'}</u>`]}${null}${false}`.value).toBe('<b>&lt;i&gt;</b><br>1<u>&amp;</u>');
+  });
+});
+
+describe('inspector pages', () => {
+  it('escape every value taken from a saga on the saga page', () => {
+    const page = renderSagaDetailPage({ saga, history: [{ seq: 1, step: 'book', from: 'COMPENSATING', to: 'COMPENSATING', reason: `retry by ${EVIL}`, at: now }], definition, now, refreshMs: 5000 });
+    expectEscaped(page);
+    expect(page).toContain('data-action="retry"');
+    // a FAILED saga can be retried and its stuck compensation skipped, not aborted
+    expect(page).toMatch(/data-action="retry"\s*>/);
+    expect(page).toMatch(/<option value="book">book<\/option>/);
+    expect(page).toMatch(/data-action="abort" disabled/);
+  });
+
+  it('escape values on the list page and its filters', () => {
+    const page = renderSagaListPage({ filter: { type: `t${EVIL}`, correlationId: EVIL, limit: 50 }, counts: { FAILED: 1 }, types: ['trip'], sagas: [saga], refreshMs: 5000 });
+    expectEscaped(page);
+    expect(page).toContain('<b>1</b><small>FAILED</small>');
+  });
+
+  it('draw a definition as SVG: a box per step, an undo box per compensable step, dashed arrows back', () => {
+    const svg = renderSagaFlow(definition, 'x', { status: saga.status, stepIndex: 0, steps: saga.steps }).value;
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<g class="node step/g)).toHaveLength(2);
+    expect(svg.match(/data-undo=/g)).toHaveLength(1);
+    expect(svg).toContain('undo-active undo-failed');
+    expect(svg).toContain('class="edge dashed fail"');
+    expect(svg).not.toContain('style=');
+    expectEscaped(renderDefinitionsPage([{ definition: { ...definition, type: EVIL }, hash: 'h', stepTimeoutsMs: [1000, 1000], maxAttempts: [3, 3], inFlight: 2 }]));
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The inspector's script, served at `/ui/assets/inspector.js`: the admin token (kept in `sessionStorage`, so it
+ * lives as long as the tab), operator actions by `fetch` with `Authorization: Bearer`, and the live refresh of
+ * the `#live` region. Server data reaches the page only as server-escaped HTML or through `textContent`.
+ */
+export const INSPECTOR_JS = `(function () {
+  'use strict';
+  var TOKEN = 'sagaworks.adminToken';
+  var OPERATOR = 'sagaworks.operator';
+  var LIVE = 'sagaworks.live';
+
+  function get(key) { try { return sessionStorage.getItem(key) || ''; } catch (e) { return ''; } }
+  function put(key, value) { try { if (value) { sessionStorage.setItem(key, value); } else { sessionStorage.removeItem(key); } } catch (e) { /* storage disabled */ } }
+
+  function renderToken() {
+    var form = document.getElementById('token-form');
+    if (!form) return;
+    form.classList.toggle('has-token', !!get(TOKEN));
+    var who = form.querySelector('[data-operator-name]');
+    if (who) who.textContent = get(OPERATOR) || 'operator';
+  }
+
+  function show(kind, text) {
+    var box = document.getElementById('action-result');
+    if (!box) return;
+    box.className = kind;
+    box.textContent = text;
+  }
+
+  function messageOf(body) {
+    if (!body || body.message === undefined) return 'no details';
+    return Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
+  }
+
+  function showPlan(plan) {
+    if (!plan.applicable) { show('plan', 'Dry run: abort does not apply, the saga is ' + plan.status + '. Nothing was changed.'); return; }
+    var lines = plan.compensations.map(function (c, i) { return (i + 1) + '. undo ' + c.step + ' (' + c.command + ')'; });
+    show('plan', 'Dry run: abort would compensate, in this order:\\n' + (lines.length ? lines.join('\\n') : '(nothing: no step took effect yet)') + '\\nNothing was changed.');
+  }
+
+  var LABELS = { retry: 'Retry', abort: 'Abort', plan: 'Abort (dry run)', skip: 'Skip compensation' };
+
+  function act(button) {
+    var panel = button.closest('[data-saga]');
+    var id = panel.getAttribute('data-saga');
+    var action = button.getAttribute('data-action');
+    var reasonField = panel.querySelector('[name=reason]');
+    var reason = reasonField ? reasonField.value.trim() : '';
+    // The API is mounted beside the pages: <prefix>/sagas next to <prefix>/ui.
+    var url = new URL('../sagas/' + encodeURIComponent(id), document.baseURI).pathname;
+    if (action === 'retry') url += '/retry';
+    if (action === 'abort') url += '/abort';
+    if (action === 'plan') url += '/abort?dryRun=true';
+    if (action === 'skip') {
+      var step = panel.querySelector('[name=step]');
+      if (!step || !step.value) { show('error', 'No compensation to skip.'); return; }
+      if (!reason) { show('error', 'A reason is required to skip a compensation: say what was done by hand.'); if (reasonField) reasonField.focus(); return; }
+      url += '/steps/' + encodeURIComponent(step.value) + '/skip';
+    }
+    if (!get(TOKEN)) { show('error', 'Enter the admin token first (top right).'); var input = document.querySelector('#token-form input[name=token]'); if (input) input.focus(); return; }
+    var headers = { 'Authorization': 'Bearer ' + get(TOKEN), 'Content-Type': 'application/json', 'Accept': 'application/json' };
+    if (get(OPERATOR)) headers['X-Operator'] = get(OPERATOR);
+    button.disabled = true;
+    show('pending', LABELS[action] + '...');
+    fetch(url, { method: 'POST', headers: headers, body: JSON.stringify(reason ? { reason: reason } : {}), credentials: 'same-origin' })
+      .then(function (res) { return res.json().catch(function () { return {}; }).then(function (body) { return { status: res.status, ok: res.ok, body: body }; }); })
+      .then(function (r) {
+        button.disabled = false;
+        if (!r.ok) {
+          show('error', LABELS[action] + ' refused (' + r.status + '): ' + messageOf(r.body));
+          if (r.status === 401) { put(TOKEN, ''); renderToken(); }
+          return;
+        }
+        if (action === 'plan') { showPlan(r.body); return; }
+        show('ok', LABELS[action] + ' done: the saga is now ' + r.body.status + '.');
+        if (reasonField) reasonField.value = '';
+        refresh();
+      })
+      .catch(function (error) { button.disabled = false; show('error', LABELS[action] + ' failed: ' + error); });
+  }
+
+  function refresh() {
+    var live = document.getElementById('live');
+    if (!live) return Promise.resolve();
+    return fetch(location.href, { headers: { 'Accept': 'text/html' }, credentials: 'same-origin' })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (text) {
+        if (!text) return;
+        var next = new DOMParser().parseFromString(text, 'text/html').getElementById('live');
+        if (next) { live.innerHTML = next.innerHTML; live.setAttribute('data-refreshed', new Date().toISOString()); }
+        var actions = new DOMParser().parseFromString(text, 'text/html').getElementById('action-buttons');
+        var current = document.getElementById('action-buttons');
+        if (actions && current) current.innerHTML = actions.innerHTML;
+      })
+      .catch(function () { /* the next tick tries again */ });
+  }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (form.id !== 'token-form') return;
+    event.preventDefault();
+    var token = form.querySelector('input[name=token]');
+    var name = form.querySelector('input[name=operator]');
+    put(TOKEN, token.value.trim());
+    if (name && name.value.trim()) put(OPERATOR, name.value.trim());
+    token.value = '';
+    renderToken();
+  });
+
+  document.addEventListener('click', function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    if (target.closest('[data-forget-token]')) { event.preventDefault(); put(TOKEN, ''); renderToken(); return; }
+    var button = target.closest('button[data-action]');
+    if (button) { event.preventDefault(); act(button); }
+  });
+
+  var toggle = document.getElementById('live-toggle');
+  var main = document.querySelector('[data-refresh-ms]');
+  if (toggle && main) {
+    toggle.checked = get(LIVE) !== 'off';
+    toggle.addEventListener('change', function () { put(LIVE, toggle.checked ? '' : 'off'); });
+    var every = Number(main.getAttribute('data-refresh-ms')) || 5000;
+    setInterval(function () { if (toggle.checked && document.visibilityState === 'visible') refresh(); }, every);
+  }
+  renderToken();
+})();
+`;

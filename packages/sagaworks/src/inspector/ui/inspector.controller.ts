@@ -1,0 +1,121 @@
+import { Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { SagaOrchestrator, SagaRegistry, type SagaStatus } from '../../index.js';
+import { renderDefinitionsPage } from './definitions.page.js';
+import { html } from './html.js';
+import { INSPECTOR_JS } from './inspector-script.js';
+import { INSPECTOR_CSS } from './inspector-styles.js';
+import { type PageChrome, renderPage } from './inspector-layout.js';
+import { SAGA_INSPECTOR_OPTIONS, type SagaInspectorOptions } from '../saga-inspector-options.js';
+import { renderSagaDetailPage } from './saga-detail.page.js';
+import { renderSagaListPage, STATUSES, type SagaListFilter } from './saga-list.page.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REFRESH_MS = 5_000;
+const LIMITS = [25, 50, 100, 200, 500];
+
+/**
+ * Scripts and styles come from this app only and nothing is inlined, so the pages can forbid everything else:
+ * even a value that slipped past escaping could not run.
+ */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'";
+
+/**
+ * Where this page's inspector is mounted, read from the request itself, so a `RouterModule` prefix, a global
+ * prefix or a proxy's path all work: every link on a page is relative to it.
+ */
+const mountOf = (res: Response, suffix: RegExp): string => {
+  const path = (res.req.originalUrl || res.req.url).split('?')[0].replace(/\/+$/, '');
+  return path.replace(suffix, '') || '/';
+};
+
+const page = (res: Response): void => {
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cache-Control', 'no-store');
+};
+
+/**
+ * The saga inspector, server-rendered: `/ui` (sagas with counts and filters), `/ui/sagas/:id` (one saga) and
+ * `/ui/definitions`. Read-only like `GET /sagas`; its buttons call the operator endpoints with the admin token.
+ * Filters are forgiving: an unknown value is ignored rather than refused, as a page should.
+ */
+@ApiExcludeController()
+@Controller('ui')
+export class InspectorController {
+  constructor(
+    private readonly orchestrator: SagaOrchestrator,
+    private readonly registry: SagaRegistry,
+    @Inject(SAGA_INSPECTOR_OPTIONS) private readonly options: SagaInspectorOptions,
+  ) {}
+
+  private chrome(res: Response, suffix: RegExp): PageChrome {
+    return { base: mountOf(res, suffix), links: this.options.links ?? [] };
+  }
+
+  @Get()
+  async list(
+    @Res({ passthrough: true }) res: Response,
+    @Query('status') status?: string,
+    @Query('type') type?: string,
+    @Query('correlationId') correlationId?: string,
+    @Query('limit') limit?: string,
+  ): Promise<string> {
+    const filter: SagaListFilter = {
+      status: STATUSES.includes(status as SagaStatus) ? (status as SagaStatus) : undefined,
+      type: typeof type === 'string' && type && type.length <= 200 ? type : undefined,
+      correlationId: typeof correlationId === 'string' && correlationId && correlationId.length <= 200 ? correlationId : undefined,
+      limit: LIMITS.includes(Number(limit)) ? Number(limit) : 50,
+    };
+    const store = this.orchestrator.store;
+    const [counts, sagas] = await Promise.all([store.countByStatus(filter.type), store.list(filter)]);
+    const types = this.registry.all().map((s) => s.definition.type).sort();
+    page(res);
+    return renderSagaListPage({ filter, counts, types, sagas, refreshMs: REFRESH_MS, chrome: this.chrome(res, /$^/) });
+  }
+
+  @Get('definitions')
+  async definitions(@Res({ passthrough: true }) res: Response): Promise<string> {
+    const active = await this.orchestrator.store.activeByDefinition();
+    page(res);
+    return renderDefinitionsPage(
+      this.registry.all().map((saga) => ({
+        definition: saga.definition,
+        hash: saga.hash,
+        stepTimeoutsMs: saga.definition.steps.map((_, i) => saga.transitions.stepTimeoutMs(i)),
+        maxAttempts: saga.definition.steps.map((_, i) => saga.transitions.retryPolicy(i).maxAttempts),
+        inFlight: active.filter((a) => a.type === saga.definition.type).reduce((n, a) => n + a.count, 0),
+      })),
+      this.chrome(res, /\/definitions$/),
+    );
+  }
+
+  @Get('sagas/:id')
+  async detail(@Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+    page(res);
+    const chrome = this.chrome(res, /\/sagas\/[^/]*$/);
+    const saga = UUID.test(id) ? await this.orchestrator.store.load(id) : null;
+    if (!saga) {
+      res.status(404);
+      return renderPage({ title: 'Not found', nav: 'sagas', chrome, body: html`<h1>No saga ${id}</h1><p><a href="./">Back to the sagas</a></p>` });
+    }
+    const history = await this.orchestrator.store.history(id);
+    return renderSagaDetailPage({ saga, history, definition: this.registry.get(saga.type)?.definition, now: new Date(), refreshMs: REFRESH_MS, chrome });
+  }
+
+  @Get('assets/inspector.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=300')
+  css(): string {
+    return INSPECTOR_CSS;
+  }
+
+  @Get('assets/inspector.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=300')
+  js(): string {
+    return INSPECTOR_JS;
+  }
+}

@@ -1,0 +1,120 @@
+import { isTerminal, type SagaDefinition, type SagaHistoryRow, type SagaState, SagaStatus, StepStatus } from '../../index.js';
+import { html, type SafeHtml } from './html.js';
+import { badge, formatDeadline, formatDuration, formatTime, shortId } from './format.js';
+import { type PageChrome, renderPage } from './inspector-layout.js';
+import { renderSagaFlow } from './saga-flow.svg.js';
+
+export interface SagaDetailModel {
+  /** Where the pages are mounted; default `/ui`. */
+  chrome?: PageChrome;
+  saga: SagaState;
+  history: SagaHistoryRow[];
+  /** Undefined when this process does not know the saga's type. */
+  definition?: SagaDefinition<unknown>;
+  now: Date;
+  refreshMs: number;
+}
+
+function facts({ saga, now }: SagaDetailModel): SafeHtml {
+  const fact = (label: string, value: SafeHtml | string) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
+  const current = saga.steps[saga.stepIndex];
+  return html`<dl class="facts">
+    ${fact('Saga id', html`<span class="mono">${saga.id}</span>`)}
+    ${fact('Correlation id', html`<span class="mono">${saga.correlationId}</span>`)}
+    ${fact('Status', badge(saga.status))}
+    ${fact('Current step', current ? html`${current.name} ${badge(current.status)}` : '—')}
+    ${fact('Deadline', formatDeadline(saga.dueAt, now))}
+    ${fact('Started', formatTime(saga.createdAt))}
+    ${fact('Updated', formatTime(saga.updatedAt))}
+    ${fact('Version', String(saga.version))}
+    ${isTerminal(saga.status) ? '' : fact('Lease', saga.leaseOwner ? html`<span class="mono">${saga.leaseOwner}</span> until ${formatTime(saga.leaseUntil)}` : '—')}
+    ${saga.failureReason ? fact('Failure reason', html`<span class="error-text">${saga.failureReason}</span>`) : ''}
+  </dl>`;
+}
+
+function stepsTable({ saga, now }: SagaDetailModel): SafeHtml {
+  return html`<table class="steps">
+    <thead><tr><th>#</th><th>Step</th><th>Status</th><th>Attempts</th><th>Undo attempts</th><th>Started</th><th>Finished</th><th>Took</th><th>Deadline</th><th>Error</th></tr></thead>
+    <tbody>${saga.steps.map((step, i) => {
+      const current = i === saga.stepIndex && saga.dueAt;
+      // Once compensated, finishedAt is when the undo finished: the forward duration is gone.
+      const forwardEnded = step.status === StepStatus.COMPLETED || step.status === StepStatus.FAILED;
+      const took = forwardEnded && step.startedAt && step.finishedAt ? formatDuration(new Date(step.finishedAt).getTime() - new Date(step.startedAt).getTime()) : '';
+      return html`<tr data-step="${step.name}" data-status="${step.status}">
+        <td class="num">${i + 1}</td>
+        <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}</td>
+        <td>${badge(step.status)}</td>
+        <td class="num">${step.attempts}</td>
+        <td class="num">${step.compensationAttempts}</td>
+        <td>${formatTime(step.startedAt, true)}</td>
+        <td>${formatTime(step.finishedAt, true)}</td>
+        <td class="num">${took}</td>
+        <td>${current ? formatDeadline(saga.dueAt, now) : ''}</td>
+        <td class="error-text">${step.error ?? ''}</td>
+      </tr>`;
+    })}</tbody>
+  </table>`;
+}
+
+function timeline(history: SagaHistoryRow[]): SafeHtml {
+  if (!history.length) return html`<p class="muted">No history.</p>`;
+  return html`<ol class="timeline">${history.map(
+    (h) => html`<li class="t-${h.to}" data-seq="${h.seq}">
+      <div class="when">#${h.seq} · ${formatTime(h.at)}</div>
+      <div class="what">${h.step ?? 'saga'}: ${h.from ?? '∅'} → ${h.to}</div>
+      ${h.reason ? html`<div class="reason">${h.reason}</div>` : ''}
+    </li>`,
+  )}</ol>`;
+}
+
+/** The buttons that apply to the saga now (the server decides anyway: 409 otherwise). */
+function actionButtons(saga: SagaState): SafeHtml {
+  const forward = saga.status === SagaStatus.RUNNING || saga.status === SagaStatus.STARTED;
+  const current = saga.steps[saga.stepIndex];
+  const stuck = (saga.status === SagaStatus.FAILED || saga.status === SagaStatus.COMPENSATING) && current?.status === StepStatus.COMPENSATING;
+  const disabled = (on: boolean, why: string) => (on ? '' : html`disabled title="${why}"`);
+  return html`<div class="row">
+      <button type="button" data-action="retry" ${disabled(saga.status === SagaStatus.FAILED, 'only a FAILED saga can be retried')}>Retry</button>
+      <button type="button" class="secondary" data-action="plan" ${disabled(forward, 'only a saga moving forward can be aborted')}>Abort: dry run</button>
+      <button type="button" class="danger" data-action="abort" ${disabled(forward, 'only a saga moving forward can be aborted')}>Abort</button>
+    </div>
+    <div class="row">
+      <select name="step" aria-label="compensation to skip" ${stuck ? '' : 'disabled'}>${stuck ? html`<option value="${current.name}">${current.name}</option>` : html`<option value="">no compensation to skip</option>`}</select>
+      <button type="button" class="secondary" data-action="skip" ${disabled(stuck, 'only a failed or stuck compensation can be skipped')}>Skip compensation</button>
+    </div>`;
+}
+
+function operatorPanel(saga: SagaState): SafeHtml {
+  return html`<div class="panel actions" data-saga="${saga.id}">
+    <h2>Operator actions</h2>
+    <p class="muted">Retry resumes a FAILED saga's compensation. Abort stops a running saga and compensates what it did (try the dry run first). Skip marks a compensation done by hand and needs a reason. Every action is recorded in the history with who and why.</p>
+    <div id="action-buttons">${actionButtons(saga)}</div>
+    <label>Reason (recorded in the history; required to skip)<textarea name="reason" maxlength="500" placeholder="say, refunded by hand in the provider dashboard, ticket OPS-42"></textarea></label>
+    <div id="action-result" role="status" aria-live="polite"></div>
+  </div>`;
+}
+
+/** `/ui/sagas/:id`: one saga's facts, its definition drawn with its state, steps, history and the operator actions. */
+export function renderSagaDetailPage(model: SagaDetailModel): string {
+  const { saga, definition } = model;
+  return renderPage({
+    chrome: model.chrome,
+    title: `${saga.type} ${shortId(saga.id)}`,
+    nav: 'sagas',
+    refreshMs: model.refreshMs,
+    body: html`<p class="muted"><a href="./">Sagas</a> › <a href="./?type=${encodeURIComponent(saga.type)}">${saga.type}</a> › <span class="mono">${shortId(saga.id)}</span>
+        <label class="live-toggle"><input type="checkbox" id="live-toggle" checked> live</label></p>
+      <div class="grid2">
+        <div>
+          <div id="live">
+            <h1>${saga.type} <span class="mono">${shortId(saga.id)}</span> <span data-saga-status="${saga.status}">${badge(saga.status)}</span></h1>
+            <div class="panel">${facts(model)}</div>
+            <div class="panel diagram"><h2>Definition</h2>${definition ? renderSagaFlow(definition, 'saga-flow', { status: saga.status, stepIndex: saga.stepIndex, steps: saga.steps }) : html`<p class="muted">This instance does not know the definition "${saga.type}".</p>`}</div>
+            <div class="panel"><h2>Steps</h2>${stepsTable(model)}</div>
+            <div class="panel"><h2>History</h2>${timeline(model.history)}</div>
+          </div>
+        </div>
+        <div>${operatorPanel(saga)}</div>
+      </div>`,
+  });
+}

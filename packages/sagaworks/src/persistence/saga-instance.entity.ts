@@ -1,0 +1,29 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { SagaStatus } from '../domain/saga-status.js';
+import type { StepState } from '../domain/saga-state.js';
+
+/**
+ * One saga instance. Written by `SagaStore` with conditional SQL (never `save()`, which would ignore `version`);
+ * mapped as an entity so host apps can read it with TypeORM.
+ */
+@Entity({ name: 'saga_instance' })
+export class SagaInstanceEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') type: string;
+  @Column('text', { name: 'correlation_id' }) correlationId: string;
+  @Column('text') status: SagaStatus;
+  @Column('int', { name: 'step_index' }) stepIndex: number;
+  @Column('text', { name: 'current_step', nullable: true }) currentStep: string | null;
+  @Column('jsonb') steps: StepState[];
+  @Column('jsonb') data: unknown;
+  @Column('text', { name: 'failure_reason', nullable: true }) failureReason: string | null;
+  @Column('timestamptz', { name: 'due_at', nullable: true }) dueAt: Date | null;
+  @Column('text', { name: 'lease_owner', nullable: true }) leaseOwner: string | null;
+  @Column('timestamptz', { name: 'lease_until', nullable: true }) leaseUntil: Date | null;
+  @Column('timestamptz', { name: 'wake_at', nullable: true }) wakeAt: Date | null;
+  @Column('int') version: number;
+  @Column('int', { name: 'history_seq' }) historySeq: number;
+  @Column('text', { name: 'definition_hash' }) definitionHash: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}

@@ -1,0 +1,538 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CommandBus, EventBus, type ICommand, type IEvent, UnhandledExceptionBus } from '@nestjs/cqrs';
+import { catchError, defer, EMPTY, Subject, type Subscription, filter, from, mergeMap, type Observable, type OperatorFunction } from 'rxjs';
+import type { EntityManager } from 'typeorm';
+import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition.js';
+import { isRetryable } from '../definition/retry-policy.js';
+import type { SagaState, Transition } from '../domain/saga-state.js';
+import { isTerminal } from '../domain/saga-status.js';
+import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-store.js';
+import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
+import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
+import { SagaClock } from './saga-clock.js';
+import { SagaEndWaiters } from './saga-end-waiters.js';
+import { SagaEndedEvent } from './saga-ended.event.js';
+import { SagaRegistry, type RegisteredSaga } from './saga-registry.js';
+import { SagaStateCache } from './saga-state-cache.js';
+
+/** A transition that was stored, as `transitions$` reports it (metrics, logs). */
+export interface StoredTransition {
+  before: SagaState | null;
+  after: SagaState;
+  history: Transition['history'];
+  at: Date;
+}
+
+/** Outcome of an operator action. */
+export type OperatorActionResult =
+  | { ok: true; saga: SagaState }
+  | { ok: false; reason: 'not-found' | 'not-applicable'; message: string };
+
+/** What an abort would do, without doing it. */
+export interface AbortPlan {
+  sagaId: string;
+  status: string;
+  compensations: { step: string; command: string }[];
+}
+
+/** What starts a saga instance. */
+export interface StartSagaInput<TData> {
+  /** Instance id; generated when absent (pass one to return it before the saga is stored). */
+  id?: string;
+  /** Business key, unique per saga type (say, the order id): a second start with it returns the first instance. */
+  correlationId: string;
+  data: TData;
+}
+
+export interface StartSagaOptions {
+  /**
+   * Store the instance in the caller's transaction (the saga row is then the caller's outbox). Its first command is
+   * NOT dispatched here, since the transaction may still roll back: dispatch it after commit with
+   * `dispatchCurrent()` (or the `kickoff` operator), or let the timeout job do it when the lease ends.
+   */
+  manager?: EntityManager;
+}
+
+const MAX_CONFLICT_RETRIES = 8;
+
+/** How often `waitForEnd` reads the rows of the sagas waited on, for ends stored by another instance. */
+const END_POLL_MS = 500;
+
+/**
+ * Runs sagas: starts them, applies replies and deadlines as conditional transitions, and produces the commands
+ * to dispatch. Every state change is stored before its commands leave, so a crash at any point leaves a row
+ * that says what to do next.
+ */
+@Injectable()
+export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Saga');
+  private errorSubscription?: Subscription;
+  private readonly cache = new SagaStateCache();
+  private readonly endWaiters: SagaEndWaiters;
+  private readonly transitionsSubject = new Subject<StoredTransition>();
+  private working = 0;
+  readonly store: SagaStore;
+  /** Every stored transition, after it is stored (and before its commands are dispatched). */
+  readonly transitions$: Observable<StoredTransition> = this.transitionsSubject.asObservable();
+
+  constructor(
+    store: SagaStore,
+    private readonly registry: SagaRegistry,
+    private readonly clock: SagaClock,
+    private readonly commandBus: CommandBus,
+    private readonly eventBus: EventBus,
+    private readonly unhandledExceptions: UnhandledExceptionBus,
+    @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
+  ) {
+    this.store = store;
+    this.endWaiters = new SagaEndWaiters((ids) => store.loadEnded(ids), END_POLL_MS);
+  }
+
+  /**
+   * `@nestjs/cqrs` catches what a command dispatched from a `@Saga()` stream throws and reports it here: that is
+   * how a step's handler error reaches its saga (retry after backoff, or fail at once if not retryable).
+   */
+  onModuleInit(): void {
+    this.errorSubscription = this.unhandledExceptions.subscribe(({ cause, exception }) => {
+      if (cause && typeof (cause as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(cause as ICommand, exception);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.errorSubscription?.unsubscribe();
+    this.endWaiters.stop();
+  }
+
+  /**
+   * A command of a saga's current action threw. Retryable errors are retried after the backoff; errors listed in
+   * the step's `nonRetryableErrors` end the step at once. Errors of commands that are not the current action
+   * (late, duplicate) are only logged.
+   */
+  onCommandError(command: ICommand, error: unknown): Promise<void> {
+    return this.tracked(() => this.recordCommandError(command, error));
+  }
+
+  private async recordCommandError(command: ICommand, error: unknown): Promise<void> {
+    const sagaId = (command as { sagaId: string }).sagaId;
+    const message = (error as Error)?.message ?? String(error);
+    try {
+      const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
+      const saga = state && this.registry.get(state.type);
+      if (!state || !saga) return;
+      const index = state.stepIndex;
+      const step = saga.definition.steps[index];
+      const compensating = state.status === 'COMPENSATING';
+      const spec = compensating ? step?.compensation : step?.command;
+      if (!spec || command.constructor !== spec.type) return;
+      const retryable = isRetryable(saga.transitions.retryPolicy(index), error);
+      this.logger.warn(`saga ${sagaId}: ${command.constructor.name} threw (${retryable ? 'will retry' : 'not retryable'}): ${message}`);
+      const commands = await this.transition(saga, sagaId, (s, now) => saga.transitions.attemptFailed(s, index, compensating, message, retryable, now));
+      this.dispatch(commands);
+    } catch (failure) {
+      this.logger.error(`saga ${sagaId}: could not record the failure of ${command.constructor.name}: ${(failure as Error).message}`);
+    }
+  }
+
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  /**
+   * How many pieces of saga work this instance has begun and not finished: replies and command errors being
+   * applied, transitions being decided or stored, kick-offs being read. Zero means nothing here is about to
+   * dispatch a command or store a transition (the testing kit waits for it before moving the clock).
+   */
+  get inProgress(): number {
+    return this.working;
+  }
+
+  /**
+   * Starts an instance of `definition`. Idempotent by (type, correlation id): starting again returns the
+   * existing instance and dispatches nothing.
+   */
+  async start<TData>(
+    definition: SagaDefinition<TData> | string,
+    input: StartSagaInput<TData>,
+    options: StartSagaOptions = {},
+  ): Promise<SagaState<TData>> {
+    const { saga, t, now } = this.newInstance(definition, input);
+    const inserted = await this.store.insert(t as Transition, this.lease(now), options.manager);
+    if (!inserted) {
+      const existing = await this.store.findByCorrelation(saga.definition.type, input.correlationId, options.manager);
+      if (!existing) throw new Error(`Saga ${t.state.id} could not be stored and has no twin`);
+      return existing as SagaState<TData>;
+    }
+    this.started(saga, t, now, !options.manager);
+    return t.state;
+  }
+
+  /**
+   * Starts an instance of `definition` together with a write of the caller's, in ONE statement: the saga row is
+   * the caller's outbox without a transaction around them (one round trip and one commit instead of five
+   * statements). `companion` is a data-modifying statement with RETURNING, parameters from $1, kept as a
+   * constant text (it becomes part of a prepared statement). The saga is stored only if the companion returned a
+   * row; if the saga cannot be stored (its correlation id is taken), the statement fails and the companion's
+   * write is undone with it.
+   *
+   * Resolves with the companion's rows and the started saga (`null` when the companion wrote nothing). The first
+   * command is dispatched unless `dispatch` is false (for a caller whose own event kicks the saga off).
+   */
+  async startWith<TData, R = Record<string, unknown>>(
+    definition: SagaDefinition<TData> | string,
+    input: StartSagaInput<TData>,
+    companion: CompanionWrite,
+    options: { dispatch?: boolean } = {},
+  ): Promise<{ saga: SagaState<TData> | null; rows: R[] }> {
+    const { saga, t, now } = this.newInstance(definition, input);
+    const rows = await this.store.insertWith<R>(t as Transition, this.lease(now), companion);
+    if (rows.length === 0) return { saga: null, rows };
+    this.started(saga, t, now, options.dispatch !== false);
+    return { saga: t.state, rows };
+  }
+
+  /**
+   * Resolves with the saga's final state once it is `COMPLETED`, `COMPENSATED` or `FAILED`, or with `null` after
+   * `timeoutMs`. An end this process stores is seen at once; since another instance may finish the saga, the
+   * rows of every saga waited on are also read together every half second (one read, however many wait).
+   */
+  waitForEnd(sagaId: string, timeoutMs: number): Promise<SagaState | null> {
+    return this.endWaiters.wait(sagaId, timeoutMs);
+  }
+
+  /** The commands of a saga's current action, if it is waiting on one (used once the start has committed). */
+  dispatchCurrent(sagaId: string): Promise<ICommand[]> {
+    return this.tracked(() => this.currentCommands(sagaId));
+  }
+
+  private async currentCommands(sagaId: string): Promise<ICommand[]> {
+    const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
+    if (!state || isTerminal(state.status)) return [];
+    const saga = this.registry.get(state.type);
+    const step = state.steps[state.stepIndex];
+    if (!saga || !step || step.awaitingRetry) return [];
+    if (step.status === 'EXECUTING') return this.commandsFor(saga, { state, history: [], actions: [{ kind: 'execute', stepIndex: state.stepIndex, attempt: step.attempts }] });
+    if (step.status === 'COMPENSATING') return this.commandsFor(saga, { state, history: [], actions: [{ kind: 'compensate', stepIndex: state.stepIndex, attempt: step.compensationAttempts }] });
+    return [];
+  }
+
+  /** Applies a reply event to its saga; returns the commands that follow (none for a duplicate or late reply). */
+  async onReply(definition: SagaDefinition<unknown>, event: SagaReply): Promise<ICommand[]> {
+    const saga = this.registry.require(definition.type);
+    const reply = saga.replies.get(event.constructor as ReplyType);
+    if (!reply) return [];
+    return this.transition(saga, event.sagaId, (state, now) => {
+      switch (reply.kind) {
+        case 'completed': {
+          const fold = saga.definition.steps[reply.stepIndex].onCompleted;
+          return saga.transitions.completeStep(state, reply.stepIndex, now, fold ? (d) => fold(d, event) : undefined);
+        }
+        case 'failed':
+          return saga.transitions.failStep(state, reply.stepIndex, (event as SagaFailureReply).reason ?? event.constructor.name, now);
+        case 'compensated':
+          return saga.transitions.completeCompensation(state, reply.stepIndex, now);
+      }
+    });
+  }
+
+  /**
+   * Fails the current step as if a failure reply had arrived (for adapters that learn of a failure other than
+   * by an event, and for the testing kit). A no-op unless `stepName` is executing.
+   */
+  reportStepFailure(sagaId: string, stepName: string, reason: string): Promise<ICommand[]> {
+    return this.tracked(() => this.failStepByName(sagaId, stepName, reason));
+  }
+
+  private async failStepByName(sagaId: string, stepName: string, reason: string): Promise<ICommand[]> {
+    const state = this.cache.get(sagaId) ?? (await this.store.load(sagaId));
+    if (!state) return [];
+    const saga = this.registry.require(state.type);
+    const index = saga.definition.steps.findIndex((s) => s.name === stepName);
+    const commands = await this.transition(saga, sagaId, (s, now) => saga.transitions.failStep(s, index, reason, now));
+    this.dispatch(commands);
+    return commands;
+  }
+
+  /**
+   * Operator for a `@Saga()` stream: maps the replies of `definition`'s steps to the commands that follow.
+   * Each event is handled in isolation: an error is logged and ends only that event's handling, never the stream
+   * (in `@nestjs/cqrs` an error reaching the stream would unsubscribe the saga for good). The saga itself stays
+   * resumable: its deadline passes and the timeout job takes over.
+   */
+  replies(definition: SagaDefinition<unknown>): OperatorFunction<IEvent, ICommand> {
+    const types = new Set<unknown>(this.registry.require(definition.type).replies.keys());
+    return (events$: Observable<IEvent>) =>
+      events$.pipe(
+        filter((e): e is SagaReply => types.has(e.constructor) && typeof (e as Partial<SagaReply>).sagaId === 'string'),
+        mergeMap((event) => this.isolated(() => event.sagaId, () => this.onReply(definition, event))),
+      );
+  }
+
+  /** Operator for a `@Saga()` stream: once a saga started in a transaction has committed, dispatch its first step. */
+  kickoff<E extends IEvent>(sagaIdOf: (event: E) => string): OperatorFunction<E, ICommand> {
+    return mergeMap((event: E) => this.isolated(() => sagaIdOf(event), () => this.dispatchCurrent(sagaIdOf(event))));
+  }
+
+  /**
+   * One pass over sagas that need attention: deadline passed (retry, or fail and compensate) or lease expired
+   * (resume; also when the deadline passed after the lease did). Returns how many were claimed.
+   */
+  async handleDue(): Promise<number> {
+    const now = this.clock.now();
+    const claimed = await this.store.claimDue(now, this.options.jobBatchSize, this.lease(now));
+    await Promise.all(
+      claimed.map(async (state) => {
+        this.remember(state);
+        const saga = this.registry.get(state.type);
+        if (!saga) {
+          this.logger.warn(`saga ${state.id} has unknown type "${state.type}"; left for an instance that knows it`);
+          return;
+        }
+        try {
+          const commands = await this.transition(saga, state.id, (s, at) => {
+            if (!s.dueAt || s.dueAt.getTime() > at.getTime()) return saga.transitions.resume(s, this.instanceId, at);
+            // A deadline missed while no instance held the lease says nothing about the step: resume it unspent.
+            return (state.leaseLapsed ? saga.transitions.resume(s, this.instanceId, at, true) : null) ?? saga.transitions.deadlinePassed(s, at);
+          });
+          this.dispatch(commands);
+        } catch (error) {
+          this.logger.error(`saga ${state.id}: timeout handling failed: ${(error as Error).message}`);
+        }
+      }),
+    );
+    return claimed.length;
+  }
+
+  /** Keeps this instance's leases alive so healthy work is not resumed elsewhere. */
+  async renewLeases(): Promise<void> {
+    const now = this.clock.now();
+    await this.store.renewLeases(this.lease(now), new Date(now.getTime() + this.options.leaseMs / 2));
+  }
+
+  /** Dispatches commands outside any stream (timeout job, non-transactional start); errors are logged. */
+  dispatch(commands: ICommand[]): void {
+    for (const command of commands) {
+      this.commandBus.execute(command).catch((error: unknown) => {
+        if (typeof (command as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(command, error);
+        else this.logger.error(`${command.constructor.name} failed: ${(error as Error).message}`);
+      });
+    }
+  }
+
+  // --- internals -------------------------------------------------------------------------------------------
+
+  /** The first transition of a new instance of `definition`, not yet stored. */
+  private newInstance<TData>(definition: SagaDefinition<TData> | string, input: StartSagaInput<TData>) {
+    const saga = this.registry.require<TData>(typeof definition === 'string' ? definition : definition.type);
+    const now = this.clock.now();
+    const t = saga.transitions.start({ id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash }, now);
+    return { saga, t, now };
+  }
+
+  /** Once a new instance is stored: cache it, report it, and dispatch its first command when that is safe. */
+  private started<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>, now: Date, dispatch: boolean): void {
+    this.remember(t.state as SagaState);
+    this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
+    if (dispatch) this.dispatch(this.commandsFor(saga, t));
+  }
+
+  private isolated(sagaIdOf: () => string, work: () => Promise<ICommand[]>): Observable<ICommand> {
+    return defer(work).pipe(
+      mergeMap((commands) => from(commands)),
+      catchError((error: unknown) => {
+        let sagaId = '(unknown)';
+        try {
+          sagaId = sagaIdOf();
+        } catch {
+          // the event itself is malformed; the log line says so through the error
+        }
+        this.logger.error(`saga ${sagaId}: event handling failed: ${(error as Error).message}`, (error as Error).stack);
+        return EMPTY;
+      }),
+    );
+  }
+
+  /**
+   * Computes a transition from the freshest state this instance has and stores it conditionally. On a version
+   * conflict, or when a cached state says the input does not apply, reload and decide again.
+   */
+  private transition<TData>(
+    saga: RegisteredSaga<TData>,
+    sagaId: string,
+    decide: (state: SagaState<TData>, now: Date) => Transition<TData> | null,
+  ): Promise<ICommand[]> {
+    return this.tracked(() => this.decideAndStore(saga, sagaId, decide));
+  }
+
+  private async decideAndStore<TData>(
+    saga: RegisteredSaga<TData>,
+    sagaId: string,
+    decide: (state: SagaState<TData>, now: Date) => Transition<TData> | null,
+  ): Promise<ICommand[]> {
+    let state = this.cache.get(sagaId) as SagaState<TData> | undefined;
+    let fresh = false;
+    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
+      if (!state) {
+        state = (await this.store.load(sagaId)) as SagaState<TData> | null ?? undefined;
+        fresh = true;
+        if (!state) return [];
+      }
+      // Definitions may share reply event classes: each stream sees the reply, only the saga's own type acts.
+      if (state.type !== saga.definition.type) return [];
+      const aligned = this.alignToDefinition(saga, state);
+      if (!aligned) return [];
+      state = aligned;
+      const now = this.clock.now();
+      const t = decide(state, now);
+      if (!t) {
+        if (fresh) return [];
+        state = undefined;
+        continue;
+      }
+      const before = state;
+      if (await this.store.update(t as Transition, this.lease(now))) {
+        this.remember(t.state as SagaState);
+        this.transitionsSubject.next({ before: before as SagaState, after: t.state as SagaState, history: t.history, at: now });
+        if (isTerminal(t.state.status)) {
+          this.eventBus.publish(new SagaEndedEvent(t.state.id, t.state.type, t.state.correlationId, t.state.status, t.state.failureReason));
+          this.endWaiters.ended(t.state as SagaState);
+        }
+        return this.commandsFor(saga, t);
+      }
+      state = undefined;
+    }
+    throw new Error(`saga ${sagaId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent updates`);
+  }
+
+  /**
+   * An instance started under another version of its definition: held (no transition) under `hold`, or when its
+   * current step no longer exists; otherwise its steps are matched to the current definition by name.
+   */
+  private alignToDefinition<TData>(saga: RegisteredSaga<TData>, state: SagaState<TData>): SagaState<TData> | null {
+    if (state.definitionHash === saga.hash) return state;
+    const current = state.steps[state.stepIndex]?.name;
+    const stepIndex = saga.definition.steps.findIndex((s) => s.name === current);
+    if (this.options.onDefinitionChange === 'hold' || stepIndex < 0) {
+      this.logger.warn(`saga ${state.id} started under another version of "${state.type}"; held for an operator`);
+      return null;
+    }
+    const byName = new Map(state.steps.map((s) => [s.name, s]));
+    const steps = saga.definition.steps.map((d) => byName.get(d.name) ?? { name: d.name, status: 'PENDING' as const, attempts: 0, compensationAttempts: 0 });
+    return { ...state, steps, stepIndex, definitionHash: saga.hash };
+  }
+
+  /**
+   * Operator retry: a `FAILED` saga resumes the compensation that exhausted its attempts (with a fresh budget);
+   * a saga held after a definition change is adopted by the current definition.
+   */
+  async retry(sagaId: string, actor: string, reason?: string): Promise<OperatorActionResult> {
+    return this.operatorAction(sagaId, async (saga, state) => {
+      if (state.definitionHash !== saga.hash && !isTerminal(state.status)) {
+        if (await this.adoptCurrentDefinition(sagaId)) return [];
+      }
+      return this.transition(saga, sagaId, (s, now) => saga.transitions.retryCompensation(s, `retry by ${actor}${reason ? `: ${reason}` : ''}`, now));
+    });
+  }
+
+  /** Operator abort: stop forward progress now and compensate what was done, in reverse. */
+  async abort(sagaId: string, actor: string, reason?: string): Promise<OperatorActionResult> {
+    return this.operatorAction(sagaId, (saga) =>
+      this.transition(saga, sagaId, (s, now) => saga.transitions.abort(s, `aborted by ${actor}${reason ? `: ${reason}` : ''}`, now)),
+    );
+  }
+
+  /** What `abort` would compensate now, in order, without changing anything. */
+  async planAbort(sagaId: string): Promise<AbortPlan | null> {
+    const state = await this.store.load(sagaId);
+    if (!state) return null;
+    const saga = this.registry.require(state.type);
+    return {
+      sagaId,
+      status: state.status,
+      compensations: saga.transitions.compensationPlan(state).map((i) => ({
+        step: saga.definition.steps[i].name,
+        command: saga.definition.steps[i].compensation?.type.name ?? '',
+      })),
+    };
+  }
+
+  /** Operator skip: a compensation that cannot succeed is marked done by hand, with a mandatory reason. */
+  async skipCompensation(sagaId: string, stepName: string, actor: string, reason: string): Promise<OperatorActionResult> {
+    return this.operatorAction(sagaId, (saga) => {
+      const index = saga.definition.steps.findIndex((s) => s.name === stepName);
+      return this.transition(saga, sagaId, (s, now) => (index < 0 ? null : saga.transitions.skipCompensation(s, index, `skipped by ${actor}: ${reason}`, now)));
+    });
+  }
+
+  private async operatorAction(sagaId: string, act: (saga: RegisteredSaga, state: SagaState) => Promise<ICommand[]>): Promise<OperatorActionResult> {
+    this.cache.delete(sagaId);
+    const state = await this.store.load(sagaId);
+    if (!state) return { ok: false, reason: 'not-found', message: `saga ${sagaId} not found` };
+    const saga = this.registry.require(state.type);
+    const version = state.version;
+    const commands = await act(saga, state);
+    this.dispatch(commands);
+    const after = (await this.store.load(sagaId)) as SagaState;
+    if (after.version === version) {
+      return { ok: false, reason: 'not-applicable', message: `saga ${sagaId} is ${state.status} (step ${state.steps[state.stepIndex]?.name} ${state.steps[state.stepIndex]?.status}); the action does not apply` };
+    }
+    return { ok: true, saga: after };
+  }
+
+  /**
+   * Lets an instance held after a definition change go on under the current definition: it is stamped with the
+   * current hash and handed to the timeout job at once.
+   */
+  async adoptCurrentDefinition(sagaId: string): Promise<boolean> {
+    const state = await this.store.load(sagaId);
+    if (!state || isTerminal(state.status)) return false;
+    const saga = this.registry.require(state.type);
+    if (!saga.definition.steps.some((s) => s.name === state.steps[state.stepIndex]?.name)) return false;
+    this.cache.delete(sagaId);
+    return this.store.restamp(sagaId, saga.hash, this.clock.now());
+  }
+
+  /** Logs in-flight instances whose definition changed and, under `hold`, takes them out of the job's sight. */
+  async reportDefinitionChanges(): Promise<{ type: string; definitionHash: string; count: number }[]> {
+    const stale = (await this.store.activeByDefinition()).filter((r) => {
+      const saga = this.registry.get(r.type);
+      return saga && saga.hash !== r.definitionHash;
+    });
+    for (const r of stale) {
+      const saga = this.registry.require(r.type);
+      const mode = this.options.onDefinitionChange;
+      this.logger.warn(`${r.count} "${r.type}" saga(s) in flight started under definition ${r.definitionHash}, now ${saga.hash}: ${mode === 'hold' ? 'held for an operator' : 'continuing, steps matched by name'}`);
+      if (mode === 'hold') await this.store.hold(r.type, r.definitionHash);
+    }
+    return stale;
+  }
+
+  private commandsFor<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>): ICommand[] {
+    const s = t.state;
+    return t.actions.map((action) => {
+      const step = saga.definition.steps[action.stepIndex];
+      const spec = action.kind === 'execute' ? step.command : step.compensation;
+      if (!spec) throw new Error(`saga ${s.type}: step ${step.name} has no ${action.kind === 'execute' ? 'command' : 'compensation'}`);
+      return spec.create({ sagaId: s.id, correlationId: s.correlationId, data: s.data, attempt: action.attempt, failureReason: s.failureReason ?? undefined });
+    });
+  }
+
+  /** Counts `work` in `inProgress` from the moment it is called (synchronously) until it settles. */
+  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.working++;
+    try {
+      return await work();
+    } finally {
+      this.working--;
+    }
+  }
+
+  private remember(state: SagaState): void {
+    if (isTerminal(state.status)) this.cache.delete(state.id);
+    else this.cache.set(state);
+  }
+
+  private lease(now: Date): Lease {
+    return { owner: this.options.instanceId, until: new Date(now.getTime() + this.options.leaseMs) };
+  }
+}

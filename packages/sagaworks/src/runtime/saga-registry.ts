@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ReplyType, SagaDefinition } from '../definition/saga-definition.js';
+import { SagaTransitions, type StepDefaults } from '../domain/saga-transitions.js';
+import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
+import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
+
+export type ReplyKind = 'completed' | 'failed' | 'compensated';
+
+/** A definition as the runtime uses it: with its transitions, hash and reply index. */
+export interface RegisteredSaga<TData = unknown> {
+  definition: SagaDefinition<TData>;
+  transitions: SagaTransitions<TData>;
+  hash: string;
+  replies: Map<ReplyType, { stepIndex: number; kind: ReplyKind }>;
+}
+
+/** The shape of a definition, hashed: an instance records the hash of the definition it started under. */
+function hashDefinition(definition: SagaDefinition<unknown>): string {
+  const shape = definition.steps.map((s) => ({
+    name: s.name,
+    command: s.command?.type.name ?? null,
+    compensation: s.compensation?.type.name ?? null,
+    nonCompensable: !!s.nonCompensable,
+    completedBy: (s.completedBy ?? []).map((e) => e.name),
+    failedBy: (s.failedBy ?? []).map((e) => e.name),
+    compensatedBy: (s.compensatedBy ?? []).map((e) => e.name),
+  }));
+  return createHash('sha256').update(JSON.stringify({ type: definition.type, shape })).digest('hex').slice(0, 16);
+}
+
+/** Every saga definition this app runs, by type. */
+@Injectable()
+export class SagaRegistry {
+  private readonly sagas = new Map<string, RegisteredSaga>();
+  private readonly defaults: StepDefaults;
+
+  constructor(@Inject(RESOLVED_SAGA_OPTIONS) options: ResolvedSagaModuleOptions) {
+    this.defaults = { timeoutMs: options.defaultStepTimeoutMs, retry: options.retry };
+  }
+
+  register(definition: SagaDefinition<unknown>): void {
+    const existing = this.sagas.get(definition.type);
+    if (existing && existing.definition !== definition) {
+      throw new Error(`Two saga definitions share the type "${definition.type}"`);
+    }
+    this.sagas.set(definition.type, this.build(definition));
+  }
+
+  get<TData>(type: string): RegisteredSaga<TData> | undefined {
+    return this.sagas.get(type) as RegisteredSaga<TData> | undefined;
+  }
+
+  require<TData>(type: string): RegisteredSaga<TData> {
+    const saga = this.get<TData>(type);
+    if (!saga) throw new Error(`Saga "${type}" is not registered: add its definition with SagaModule.forFeature([...])`);
+    return saga;
+  }
+
+  all(): RegisteredSaga[] {
+    return [...this.sagas.values()];
+  }
+
+  private build(definition: SagaDefinition<unknown>): RegisteredSaga {
+    const names = new Set<string>();
+    const replies = new Map<ReplyType, { stepIndex: number; kind: ReplyKind }>();
+    definition.steps.forEach((step, stepIndex) => {
+      if (names.has(step.name)) throw new Error(`Saga "${definition.type}" has two steps named "${step.name}"`);
+      names.add(step.name);
+      const index = (types: readonly ReplyType[] | undefined, kind: ReplyKind) => {
+        for (const type of types ?? []) {
+          if (replies.has(type)) throw new Error(`Saga "${definition.type}": ${type.name} answers more than one step`);
+          replies.set(type, { stepIndex, kind });
+        }
+      };
+      index(step.completedBy, 'completed');
+      index(step.failedBy, 'failed');
+      index(step.compensatedBy, 'compensated');
+    });
+    return { definition, transitions: new SagaTransitions(definition, this.defaults), hash: hashDefinition(definition), replies };
+  }
+}

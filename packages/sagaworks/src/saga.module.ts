@@ -1,0 +1,74 @@
+import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { SagaDefinition } from './definition/saga-definition.js';
+import { SagaHistoryEntity } from './persistence/saga-history.entity.js';
+import { SagaInstanceEntity } from './persistence/saga-instance.entity.js';
+import { SagaStore } from './persistence/saga-store.js';
+import { RESOLVED_SAGA_OPTIONS, resolveSagaOptions } from './runtime/resolve-options.js';
+import { SagaClock } from './runtime/saga-clock.js';
+import { SagaContractCheck } from './runtime/saga-contract-check.js';
+import { SagaOrchestrator } from './runtime/saga-orchestrator.js';
+import { SagaRegistry } from './runtime/saga-registry.js';
+import { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
+import type { ResolvedSagaModuleOptions, SagaModuleOptions } from './saga-module-options.interface.js';
+import { ConfigurableSagaModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
+
+const coreProviders: Provider[] = [
+  { provide: RESOLVED_SAGA_OPTIONS, useFactory: (o: SagaModuleOptions) => resolveSagaOptions(o), inject: [SAGA_MODULE_OPTIONS] },
+  {
+    provide: SagaStore,
+    useFactory: (options: ResolvedSagaModuleOptions, moduleRef: ModuleRef) =>
+      new SagaStore(() => moduleRef.get<DataSource>(getDataSourceToken(options.connectionName), { strict: false })),
+    inject: [RESOLVED_SAGA_OPTIONS, ModuleRef],
+  },
+  SagaRegistry,
+  SagaClock,
+  SagaOrchestrator,
+  SagaTimeoutJob,
+  SagaContractCheck,
+];
+
+/**
+ * Durable sagas for a Nest app. Import once with `forRoot`/`forRootAsync` (global), and register each feature's
+ * definitions with `forFeature`. Needs `CqrsModule.forRoot()`, `ScheduleModule.forRoot()` and a TypeORM
+ * connection in the host app, and the saga migrations (`sagaMigrations`) in its migration list.
+ */
+@Global()
+@Module({
+  imports: [DiscoveryModule, TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
+  providers: coreProviders,
+  exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, RESOLVED_SAGA_OPTIONS],
+})
+export class SagaModule extends ConfigurableSagaModule {
+
+  static override forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {
+    return { ...super.forRoot(options), global: true };
+  }
+
+  static override forRootAsync(options: typeof SAGA_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return { ...super.forRootAsync(options), global: true };
+  }
+
+  /** Registers a feature's saga definitions. */
+  static forFeature(definitions: SagaDefinition<unknown>[]): DynamicModule {
+    const token = Symbol('SAGA_FEATURE');
+    return {
+      module: SagaFeatureModule,
+      providers: [
+        {
+          provide: token,
+          useFactory: (registry: SagaRegistry) => {
+            for (const d of definitions) registry.register(d);
+            return definitions;
+          },
+          inject: [SagaRegistry],
+        },
+      ],
+    };
+  }
+}
+
+@Module({})
+class SagaFeatureModule {}

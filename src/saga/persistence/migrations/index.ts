@@ -1,5 +1,0 @@
-import { CreateSagaTables1764000000000 } from './1764000000000-create-saga-tables';
-import { CreateSagaBatchFunction1765000000000 } from './1765000000000-create-saga-batch-function';
-
-/** The saga module's migrations; add them to the host app's `migrations` list. */
-export const sagaMigrations = [CreateSagaTables1764000000000, CreateSagaBatchFunction1765000000000];
