@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { orderFulfillmentSaga } from '../src/order-fulfillment';
-import { renderSagaDiagram } from '../src/saga';
+import { renderSagaDiagram } from 'sagaworks';
 
 describe('the README', () => {
   it('shows the order saga diagram as the code renders it today', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { SagaOrchestrator } from '../src/saga';
+import { SagaOrchestrator } from 'sagaworks';
 import { checkoutSaga, CheckoutModule } from './readme-example/checkout.module';
 import { createTestDatabase, postgresKinds, type TestDatabase } from './support/test-database';
 

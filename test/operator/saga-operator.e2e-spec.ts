@@ -8,7 +8,7 @@ import type { Observable } from 'rxjs';
 import request from 'supertest';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { configureApp } from '../../src/http/configure-app';
-import { defineSaga, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob, send } from '../../src/saga';
+import { defineSaga, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob, send } from 'sagaworks';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-database';
 import { waitUntil } from '../support/wait-for';
 

@@ -3,7 +3,7 @@ import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandl
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Observable } from 'rxjs';
-import { defineSaga, SagaModule, SagaOrchestrator, sagaMigrations, send } from '../../src/saga';
+import { defineSaga, SagaModule, SagaOrchestrator, sagaMigrations, send } from 'sagaworks';
 
 // 1. Messages. Commands carry the saga id; reply events echo it.
 export class ChargeCardCommand {
