@@ -53,7 +53,9 @@ export class SagaModule extends ConfigurableSagaModule {
 
   /** Registers a feature's saga definitions. */
   static forFeature(definitions: SagaDefinition<unknown>[]): DynamicModule {
-    const token = Symbol('SAGA_FEATURE');
+    // Named after its sagas: an app that asks Nest for `deep-hash` module ids merges dynamic modules whose
+    // metadata serialise alike, and would keep only the first feature's definitions.
+    const token = Symbol(`SAGA_FEATURE:${definitions.map((d) => d.type).join(',')}`);
     return {
       module: SagaFeatureModule,
       providers: [
