@@ -21,6 +21,7 @@ export { SagaInstanceEntity } from './persistence/saga-instance.entity.js';
 export { SagaHistoryEntity } from './persistence/saga-history.entity.js';
 export { PreparedStatementClient, prepared, PREPARED_MARK } from './persistence/prepared-statement.js';
 export { sagaMigrations } from './persistence/migrations/index.js';
+export { SagaSchemaError, missingSagaSchema } from './persistence/saga-schema-check.js';
 export { runMigrationsExclusively, MIGRATION_LOCK_KEY } from './persistence/run-migrations-exclusively.js';
 export { SagaDefinitionError, checkDefinition } from './runtime/saga-contract-check.js';
 export { renderSagaDiagram } from './definition/saga-diagram.js';

@@ -11,6 +11,7 @@ import { sagaMigrations } from './persistence/migrations/index.js';
 import { createPgliteOptions } from './pglite/pglite-options.js';
 import { SagaOrchestrator } from './runtime/saga-orchestrator.js';
 import { SagaRegistry } from './runtime/saga-registry.js';
+import { SagaSchemaError } from './persistence/saga-schema-check.js';
 import { SagaModule } from './saga.module.js';
 
 class BookFlightCommand implements ICommand {
@@ -108,5 +109,30 @@ for (const moduleIdGeneratorAlgorithm of ['reference', 'deep-hash'] as const) de
     const invoice = await sagas.start(invoiceSaga, { correlationId: 'trip-1', data: {} });
     expect((await sagas.waitForEnd(flight.id, 10_000)).status).toBe(SagaStatus.COMPLETED);
     expect((await sagas.waitForEnd(invoice.id, 10_000)).status).toBe(SagaStatus.COMPLETED);
+  });
+});
+
+describe('SagaModule at bootstrap, on saga tables made by synchronize alone', () => {
+  it('refuses to start, naming what the tables lack', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CqrsModule.forRoot(),
+        ScheduleModule.forRoot(),
+        TypeOrmModule.forRootAsync({ useFactory: async () => ({ ...(await createPgliteOptions('memory://')), synchronize: true, autoLoadEntities: true }) }),
+        SagaModule.forRoot({ jobEnabled: false }),
+        FlightsModule,
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      const error = await app.init().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(SagaSchemaError);
+      expect((error as SagaSchemaError).missing).toEqual(['function saga_store_transitions(jsonb)']);
+    } finally {
+      await app.close().catch(() => undefined);
+    }
   });
 });

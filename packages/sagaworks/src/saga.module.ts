@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { SagaDefinition } from './definition/saga-definition.js';
 import { SagaHistoryEntity } from './persistence/saga-history.entity.js';
 import { SagaInstanceEntity } from './persistence/saga-instance.entity.js';
+import { SagaSchemaCheck } from './persistence/saga-schema-check.js';
 import { SagaStore } from './persistence/saga-store.js';
 import { RESOLVED_SAGA_OPTIONS, resolveSagaOptions } from './runtime/resolve-options.js';
 import { SagaClock } from './runtime/saga-clock.js';
@@ -21,6 +22,12 @@ const coreProviders: Provider[] = [
     provide: SagaStore,
     useFactory: (options: ResolvedSagaModuleOptions, moduleRef: ModuleRef) =>
       new SagaStore(() => moduleRef.get<DataSource>(getDataSourceToken(options.connectionName), { strict: false })),
+    inject: [RESOLVED_SAGA_OPTIONS, ModuleRef],
+  },
+  {
+    provide: SagaSchemaCheck,
+    useFactory: (options: ResolvedSagaModuleOptions, moduleRef: ModuleRef) =>
+      new SagaSchemaCheck(() => moduleRef.get<DataSource>(getDataSourceToken(options.connectionName), { strict: false })),
     inject: [RESOLVED_SAGA_OPTIONS, ModuleRef],
   },
   SagaRegistry,

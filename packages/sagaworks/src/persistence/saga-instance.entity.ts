@@ -1,14 +1,20 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 import type { SagaStatus } from '../domain/saga-status.js';
 import type { StepState } from '../domain/saga-state.js';
 
 /**
  * One saga instance. Written by `SagaStore` with conditional SQL (never `save()`, which would ignore `version`);
- * mapped as an entity so host apps can read it with TypeORM.
+ * mapped as an entity so host apps can read it with TypeORM. It declares every constraint and index the
+ * migrations create, under the same names, so an app that also runs `synchronize` keeps them; the unique
+ * (type, correlation id) is what makes a second start of one saga a no-op.
  */
 @Entity({ name: 'saga_instance' })
+@Unique('saga_instance_type_correlation_uq', ['type', 'correlationId'])
+@Check('saga_instance_status_check', `status IN ('STARTED','RUNNING','COMPENSATING','COMPLETED','COMPENSATED','FAILED')`)
+@Index('saga_instance_wake_idx', ['wakeAt'], { where: 'wake_at IS NOT NULL' })
+@Index('saga_instance_status_idx', ['status', 'createdAt'])
 export class SagaInstanceEntity {
-  @PrimaryColumn('uuid') id: string;
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'saga_instance_pkey' }) id: string;
   @Column('text') type: string;
   @Column('text', { name: 'correlation_id' }) correlationId: string;
   @Column('text') status: SagaStatus;
