@@ -9,6 +9,7 @@ import request from 'supertest';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { configureApp } from '../../src/http/configure-app';
 import { defineSaga, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob, send } from 'sagaworks';
+import { SagaInspectorModule } from 'sagaworks/inspector';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-database';
 import { waitUntil } from '../support/wait-for';
 
@@ -111,6 +112,7 @@ async function startHost(db: TestDatabase, adminToken: string | undefined): Prom
         useFactory: async () => ({ ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })), autoLoadEntities: true }),
       }),
       SagaModule.forRoot({ jobEnabled: false, defaultStepTimeoutMs: STEP_TIMEOUT_MS, retry: { maxAttempts: 1, backoffBaseMs: 0, backoffMaxMs: 0 }, adminToken }),
+      SagaInspectorModule.forRoot(),
       OperatorTestFeature,
     ],
   }).compile();

@@ -107,8 +107,8 @@ for (const moduleIdGeneratorAlgorithm of ['reference', 'deep-hash'] as const) de
     const sagas = app.get(SagaOrchestrator);
     const flight = await sagas.start(flightSaga, { correlationId: 'trip-1', data: {} });
     const invoice = await sagas.start(invoiceSaga, { correlationId: 'trip-1', data: {} });
-    expect((await sagas.waitForEnd(flight.id, 10_000)).status).toBe(SagaStatus.COMPLETED);
-    expect((await sagas.waitForEnd(invoice.id, 10_000)).status).toBe(SagaStatus.COMPLETED);
+    expect((await sagas.waitForEnd(flight.id, 10_000))?.status).toBe(SagaStatus.COMPLETED);
+    expect((await sagas.waitForEnd(invoice.id, 10_000))?.status).toBe(SagaStatus.COMPLETED);
   });
 });
 
