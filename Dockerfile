@@ -1,6 +1,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The saga library is a workspace package: npm ci links it into node_modules/sagaworks.
+COPY packages/sagaworks/package.json packages/sagaworks/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
@@ -11,6 +13,9 @@ WORKDIR /app
 ENV NODE_ENV=production PORT=3000
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/sagaworks links here: the library's manifest and build.
+COPY --from=build /app/packages/sagaworks/package.json ./packages/sagaworks/
+COPY --from=build /app/packages/sagaworks/dist ./packages/sagaworks/dist
 COPY package.json ./
 # Without DATABASE_URL the app keeps its embedded PGlite database here: writable by the unprivileged user.
 RUN mkdir -p /app/.data && chown node:node /app/.data

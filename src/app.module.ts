@@ -25,7 +25,12 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
-        DatabaseModule.forRoot({ url: config.databaseUrl, pgliteDataDir: config.pgliteDataDir, poolSize: config.dbPoolSize, preparedStatements: config.dbPreparedStatements }),
+        DatabaseModule.forRoot({
+          url: config.databaseUrl,
+          pgliteDataDir: config.pgliteDataDir,
+          poolSize: config.dbPoolSize,
+          preparedStatements: config.dbPreparedStatements,
+        }),
         SagaModule.forRoot({
           defaultStepTimeoutMs: config.saga.stepTimeoutMs,
           retry: { maxAttempts: config.saga.maxAttempts, backoffBaseMs: config.saga.backoffBaseMs, backoffMaxMs: config.saga.backoffMaxMs },

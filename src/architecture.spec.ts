@@ -40,7 +40,8 @@ for (const file of sourceFiles(SRC)) {
   for (const target of relativeImports(file)) {
     const [module, inner] = splitModule(target);
     const from = relative(SRC, file);
-    if (target.startsWith(`..${sep}packages`)) violations.push(`${relative(SRC, file)}: imports ${target}; import the library by its package name`);
+    if (target.startsWith(`..${sep}packages`))
+      violations.push(`${relative(SRC, file)}: imports ${target}; import the library by its package name`);
     if (module === owner || module.startsWith('..')) continue;
     const isModule = DOMAIN_MODULES.includes(module) || APPLICATION_MODULES.includes(module);
     if (isModule && inner !== '' && inner !== 'index') {
@@ -59,13 +60,16 @@ const libraryViolations: string[] = [];
 for (const file of sourceFiles(LIB)) {
   for (const spec of importSpecifiers(file)) {
     const target = resolve(dirname(file), spec);
-    if (spec.startsWith('.') && !target.startsWith(LIB)) libraryViolations.push(`${relative(LIB, file)}: imports ${spec}, outside the library`);
-    if (!spec.startsWith('.') && /^sagaworks(\/|$)/.test(spec)) libraryViolations.push(`${relative(LIB, file)}: imports itself by name (${spec})`);
+    if (spec.startsWith('.') && !target.startsWith(LIB))
+      libraryViolations.push(`${relative(LIB, file)}: imports ${spec}, outside the library`);
+    if (!spec.startsWith('.') && /^sagaworks(\/|$)/.test(spec))
+      libraryViolations.push(`${relative(LIB, file)}: imports itself by name (${spec})`);
   }
 }
 for (const file of sourceFiles(SRC)) {
   for (const spec of importSpecifiers(file)) {
-    if (/^sagaworks(\/|$)/.test(spec) && !LIB_ENTRIES.has(spec)) libraryViolations.push(`${relative(SRC, file)}: imports ${spec}, not an entry of the library`);
+    if (/^sagaworks(\/|$)/.test(spec) && !LIB_ENTRIES.has(spec))
+      libraryViolations.push(`${relative(SRC, file)}: imports ${spec}, not an entry of the library`);
   }
 }
 

@@ -17,7 +17,17 @@ const cases: Case[] = [
   ['fractional quantity', { ...valid, items: [{ sku: 'SKU-001', quantity: 1.5 }] }, /items\.0\.quantity/],
   ['quantity as a string', { ...valid, items: [{ sku: 'SKU-001', quantity: '2' }] }, /items\.0\.quantity/],
   ['missing sku', { ...valid, items: [{ quantity: 1 }] }, /items\.0\.sku/],
-  ['unknown sku', { ...valid, items: [{ sku: 'SKU-001', quantity: 1 }, { sku: 'SKU-999', quantity: 1 }] }, /items\.1\.sku.*SKU-999/],
+  [
+    'unknown sku',
+    {
+      ...valid,
+      items: [
+        { sku: 'SKU-001', quantity: 1 },
+        { sku: 'SKU-999', quantity: 1 },
+      ],
+    },
+    /items\.1\.sku.*SKU-999/,
+  ],
   ['missing paymentToken', { ...valid, paymentToken: undefined }, /paymentToken/],
   ['missing shippingAddress', { ...valid, shippingAddress: undefined }, /shippingAddress/],
   ['shippingAddress not an object', { ...valid, shippingAddress: 'somewhere' }, /shippingAddress/],
@@ -30,10 +40,10 @@ const cases: Case[] = [
 describe.each(databaseKinds())('bad input to POST /orders, on %s', (kind) => {
   let t: TestApp;
   const counts = async () =>
-    (await t.dataSource.query(
+    await t.dataSource.query<{ orders: number; sagas: number; payments: number; stock: number }[]>(
       `SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT count(*)::int FROM saga_instance) AS sagas,
               (SELECT count(*)::int FROM payments) AS payments, (SELECT sum(available)::int FROM inventory_products) AS stock`,
-    )) as { orders: number; sagas: number; payments: number; stock: number }[];
+    );
 
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -45,31 +55,39 @@ describe.each(databaseKinds())('bad input to POST /orders, on %s', (kind) => {
 
   it.each(cases)('%s: 400 naming the field, nothing written', async (_name, body, field) => {
     const before = await counts();
-    const res = await t.http().post('/orders').send(body as object).expect(400);
+    const res = await t
+      .http()
+      .post('/orders')
+      .send(body as object)
+      .expect(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.anything() });
-    expect(JSON.stringify(res.body.message)).toMatch(field);
+    expect(JSON.stringify((res.body as { message: unknown }).message)).toMatch(field);
     expect(await counts()).toEqual(before);
   });
 
   it('malformed JSON: 400, nothing written', async () => {
     const before = await counts();
     const res = await t.http().post('/orders').set('Content-Type', 'application/json').send('{"customerId": "c", "items": [').expect(400);
-    expect(res.body.statusCode).toBe(400);
+    expect((res.body as { statusCode: unknown }).statusCode).toBe(400);
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js|stack|SyntaxError/);
     expect(await counts()).toEqual(before);
   });
 
   it('an oversized body: 400, nothing written', async () => {
     const before = await counts();
-    const res = await t.http().post('/orders').send({ ...valid, customerId: 'x'.repeat(100_000) }).expect(400);
-    expect(JSON.stringify(res.body.message)).toMatch(/body/);
+    const res = await t
+      .http()
+      .post('/orders')
+      .send({ ...valid, customerId: 'x'.repeat(100_000) })
+      .expect(400);
+    expect(JSON.stringify((res.body as { message: unknown }).message)).toMatch(/body/);
     expect(await counts()).toEqual(before);
   });
 
   it('a malformed Idempotency-Key: 400, nothing written', async () => {
     const before = await counts();
     const res = await t.http().post('/orders').set('Idempotency-Key', 'has spaces and ünïcode').send(valid).expect(400);
-    expect(JSON.stringify(res.body.message)).toMatch(/Idempotency-Key/);
+    expect(JSON.stringify((res.body as { message: unknown }).message)).toMatch(/Idempotency-Key/);
     expect(await counts()).toEqual(before);
   });
 

@@ -11,15 +11,24 @@ interface SagaBody {
   history: { seq: number; step?: string; from: string | null; to: string; reason?: string }[];
 }
 
+/** What POST /orders answers. */
+interface PlacedBody {
+  id: string;
+  sagaId: string;
+}
+
 const stepStatus = (saga: SagaBody) => Object.fromEntries(saga.steps.map((s) => [s.name, s.status]));
 /** Sequence numbers at which each step reached `to`, from the saga's history. */
-const reached = (saga: SagaBody, to: string) => Object.fromEntries(saga.history.filter((h) => h.step && h.to === to).map((h) => [h.step as string, h.seq]));
+const reached = (saga: SagaBody, to: string) =>
+  Object.fromEntries(saga.history.filter((h) => h.step && h.to === to).map((h) => [h.step as string, h.seq]));
 
 describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
   let t: TestApp;
   const sagaOf = async (id: string) => (await t.http().get(`/sagas/${id}`).expect(200)).body as SagaBody;
-  const paymentsOf = async (orderId: string) => (await t.http().get(`/payments?orderId=${orderId}`).expect(200)).body as { status: string; amountCents: number }[];
-  const shipmentsOf = async (orderId: string) => (await t.http().get(`/shipments?orderId=${orderId}`).expect(200)).body as { status: string; trackingNumber: string }[];
+  const paymentsOf = async (orderId: string) =>
+    (await t.http().get(`/payments?orderId=${orderId}`).expect(200)).body as { status: string; amountCents: number }[];
+  const shipmentsOf = async (orderId: string) =>
+    (await t.http().get(`/shipments?orderId=${orderId}`).expect(200)).body as { status: string; trackingNumber: string }[];
 
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -31,24 +40,39 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
 
   it('serves the seeded catalog', async () => {
     const res = await t.http().get('/products').expect(200);
-    expect(res.body.map((p: { sku: string }) => p.sku)).toEqual(expect.arrayContaining(['SKU-001', 'SKU-002', 'SKU-003', 'SKU-004', 'SKU-005']));
-    for (const p of res.body) expect(p).toEqual({ sku: expect.any(String), name: expect.any(String), priceCents: expect.any(Number), available: 100 });
+    expect((res.body as { sku: string }[]).map((p) => p.sku)).toEqual(
+      expect.arrayContaining(['SKU-001', 'SKU-002', 'SKU-003', 'SKU-004', 'SKU-005']),
+    );
+    for (const p of res.body)
+      expect(p).toEqual({ sku: expect.any(String), name: expect.any(String), priceCents: expect.any(Number), available: 100 });
   });
 
   describe('when every step succeeds', () => {
     it('confirms the order, charges once, ships once and keeps the reserved stock', async () => {
       const before = await stockBySku(t.dataSource);
-      const res = await t.http().post('/orders').send(orderRequest({ items: [{ sku: 'SKU-002', quantity: 3 }] })).expect(201);
+      const res = await t
+        .http()
+        .post('/orders')
+        .send(orderRequest({ items: [{ sku: 'SKU-002', quantity: 3 }] }))
+        .expect(201);
       expect(res.body).toEqual({ id: expect.any(String), status: 'PENDING', sagaId: expect.any(String) });
-      const order = await settle(t, res.body.id);
+      const order = await settle(t, (res.body as PlacedBody).id);
       expect(order.status).toBe('CONFIRMED');
       expect(order.failureReason).toBeUndefined();
       const saga = await sagaOf(order.sagaId);
       expect(saga.status).toBe('COMPLETED');
-      expect(stepStatus(saga)).toEqual({ placeOrder: 'COMPLETED', reserveInventory: 'COMPLETED', processPayment: 'COMPLETED', createShipment: 'COMPLETED', confirmOrder: 'COMPLETED' });
+      expect(stepStatus(saga)).toEqual({
+        placeOrder: 'COMPLETED',
+        reserveInventory: 'COMPLETED',
+        processPayment: 'COMPLETED',
+        createShipment: 'COMPLETED',
+        confirmOrder: 'COMPLETED',
+      });
       const payments = await paymentsOf(order.id);
       expect(payments).toEqual([expect.objectContaining({ status: 'CHARGED', amountCents: order.totalCents })]);
-      expect(await shipmentsOf(order.id)).toEqual([expect.objectContaining({ status: 'CREATED', trackingNumber: expect.stringMatching(/^TRK-/) })]);
+      expect(await shipmentsOf(order.id)).toEqual([
+        expect.objectContaining({ status: 'CREATED', trackingNumber: expect.stringMatching(/^TRK-/) }),
+      ]);
       const after = await stockBySku(t.dataSource);
       expect(after['SKU-002']).toEqual({ available: before['SKU-002'].available - 3, reserved: before['SKU-002'].reserved + 3 });
       const products = (await t.http().get('/products').expect(200)).body as { sku: string; available: number }[];
@@ -69,7 +93,9 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
       expect(order.items).toEqual(items.map((i) => ({ ...i, unitPriceCents: price(i.sku) })));
       expect(order.totalCents).toBe(2 * price('SKU-005') + price('SKU-001'));
       expect(await paymentsOf(order.id)).toEqual([expect.objectContaining({ status: 'CHARGED', amountCents: order.totalCents })]);
-      const [saga] = (await t.dataSource.query(`SELECT data FROM saga_instance WHERE id = $1`, [order.sagaId])) as { data: Record<string, unknown> }[];
+      const [saga] = await t.dataSource.query<{ data: Record<string, unknown> }[]>(`SELECT data FROM saga_instance WHERE id = $1`, [
+        order.sagaId,
+      ]);
       expect(saga.data).toMatchObject({ orderId: order.id, items: order.items, totalCents: order.totalCents });
     });
   });
@@ -77,7 +103,15 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
   describe('when more is ordered than is available', () => {
     it('cancels the order, charges nothing and leaves the stock untouched', async () => {
       const before = await stockBySku(t.dataSource);
-      const order = await placeAndSettle(t, orderRequest({ items: [{ sku: 'SKU-003', quantity: 1 }, { sku: 'SKU-004', quantity: 101 }] }));
+      const order = await placeAndSettle(
+        t,
+        orderRequest({
+          items: [
+            { sku: 'SKU-003', quantity: 1 },
+            { sku: 'SKU-004', quantity: 101 },
+          ],
+        }),
+      );
       expect(order.status).toBe('CANCELLED');
       expect(order.failureReason).toMatch(/reserveInventory failed: .*insufficient stock/i);
       const saga = await sagaOf(order.sagaId);
@@ -104,7 +138,10 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
   describe('when the shipment cannot be made (country AQ)', () => {
     it('refunds the payment, then releases the stock, in that order', async () => {
       const before = await stockBySku(t.dataSource);
-      const order = await placeAndSettle(t, orderRequest({ shippingAddress: { line1: 'Base 1', city: 'McMurdo', postalCode: '0000', country: 'AQ' } }));
+      const order = await placeAndSettle(
+        t,
+        orderRequest({ shippingAddress: { line1: 'Base 1', city: 'McMurdo', postalCode: '0000', country: 'AQ' } }),
+      );
       expect(order.status).toBe('CANCELLED');
       expect(order.failureReason).toMatch(/createShipment failed: .*AQ/);
       const saga = await sagaOf(order.sagaId);
@@ -123,7 +160,12 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
       const ok = await t.http().post('/orders').set('Prefer', 'wait=10').send(orderRequest()).expect(201);
       expect(ok.headers['preference-applied']).toBe('wait=10');
       expect(ok.body).toMatchObject({ status: 'CONFIRMED', sagaId: expect.any(String), totalCents: expect.any(Number) });
-      const declined = await t.http().post('/orders').set('Prefer', 'wait=10').send(orderRequest({ paymentToken: 'tok_declined' })).expect(201);
+      const declined = await t
+        .http()
+        .post('/orders')
+        .set('Prefer', 'wait=10')
+        .send(orderRequest({ paymentToken: 'tok_declined' }))
+        .expect(201);
       expect(declined.body).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/processPayment failed/) });
     });
   });
@@ -137,23 +179,30 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
         t.http().post('/orders').set('Idempotency-Key', key).send(body).expect(201),
       ]);
       const c = await t.http().post('/orders').set('Idempotency-Key', key).send(body).expect(201);
-      expect(b.body.id).toBe(a.body.id);
-      expect(c.body.id).toBe(a.body.id);
-      expect(c.body.sagaId).toBe(a.body.sagaId);
+      expect((b.body as PlacedBody).id).toBe((a.body as PlacedBody).id);
+      expect((c.body as PlacedBody).id).toBe((a.body as PlacedBody).id);
+      expect((c.body as PlacedBody).sagaId).toBe((a.body as PlacedBody).sagaId);
       expect(c.headers['idempotent-replayed']).toBe('true');
-      await settle(t, a.body.id);
-      const rows = (await t.dataSource.query(`SELECT count(*)::int AS n FROM orders WHERE customer_id = 'cust-idem'`)) as { n: number }[];
+      await settle(t, (a.body as PlacedBody).id);
+      const rows = await t.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM orders WHERE customer_id = 'cust-idem'`);
       expect(rows[0].n).toBe(1);
-      const sagas = (await t.dataSource.query(`SELECT count(*)::int AS n FROM saga_instance WHERE correlation_id = $1`, [a.body.id])) as { n: number }[];
+      const sagas = await t.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM saga_instance WHERE correlation_id = $1`, [
+        (a.body as PlacedBody).id,
+      ]);
       expect(sagas[0].n).toBe(1);
-      expect(await paymentsOf(a.body.id)).toHaveLength(1);
+      expect(await paymentsOf((a.body as PlacedBody).id)).toHaveLength(1);
     });
 
     it('refuses the key with a different body and writes nothing', async () => {
       const key = `key2-${Date.now()}`;
       await t.http().post('/orders').set('Idempotency-Key', key).send(orderRequest()).expect(201);
-      const res = await t.http().post('/orders').set('Idempotency-Key', key).send(orderRequest({ customerId: 'someone-else' })).expect(422);
-      expect(res.body.message).toMatch(/Idempotency-Key/);
+      const res = await t
+        .http()
+        .post('/orders')
+        .set('Idempotency-Key', key)
+        .send(orderRequest({ customerId: 'someone-else' }))
+        .expect(422);
+      expect((res.body as { message: unknown }).message).toMatch(/Idempotency-Key/);
     });
   });
 
@@ -161,14 +210,20 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
     it('takes each step once and has each effect once', async () => {
       const bus = t.app.get(EventBus);
       const publish = bus.publish.bind(bus);
-      bus.publish = ((event: object) => {
+      bus.publish = ((event: object): unknown => {
         publish(event);
         return publish(event);
       }) as typeof bus.publish;
       try {
         const before = await stockBySku(t.dataSource);
         const happy = await placeAndSettle(t, orderRequest({ items: [{ sku: 'SKU-005', quantity: 1 }] }));
-        const failed = await placeAndSettle(t, orderRequest({ items: [{ sku: 'SKU-005', quantity: 1 }], shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'AQ' } }));
+        const failed = await placeAndSettle(
+          t,
+          orderRequest({
+            items: [{ sku: 'SKU-005', quantity: 1 }],
+            shippingAddress: { line1: 'x', city: 'y', postalCode: 'z', country: 'AQ' },
+          }),
+        );
         expect(happy.status).toBe('CONFIRMED');
         expect(failed.status).toBe('CANCELLED');
         for (const order of [happy, failed]) {
@@ -202,9 +257,10 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
   describe('the inspection API', () => {
     it('lists sagas by status and type, and validates its query', async () => {
       const res = await t.http().get('/sagas?status=COMPLETED&type=order-fulfillment&limit=2').expect(200);
-      expect(res.body.length).toBeGreaterThan(0);
-      expect(res.body.length).toBeLessThanOrEqual(2);
-      for (const s of res.body) expect(s).toMatchObject({ status: 'COMPLETED', type: 'order-fulfillment', history: expect.any(Array), steps: expect.any(Array) });
+      expect((res.body as unknown[]).length).toBeGreaterThan(0);
+      expect((res.body as unknown[]).length).toBeLessThanOrEqual(2);
+      for (const s of res.body)
+        expect(s).toMatchObject({ status: 'COMPLETED', type: 'order-fulfillment', history: expect.any(Array), steps: expect.any(Array) });
       await t.http().get('/sagas?status=NOPE').expect(400);
       await t.http().get('/sagas?limit=0').expect(400);
       await t.http().get('/sagas/not-a-uuid').expect(400);
@@ -214,7 +270,7 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
 
     it('serves health and the OpenAPI document', async () => {
       const health = await t.http().get('/health').expect(200);
-      expect(health.body.status).toBe('ok');
+      expect((health.body as { status: unknown }).status).toBe('ok');
       await t.http().get('/docs').expect(200);
     });
   });
@@ -248,6 +304,9 @@ describe.each(databaseKinds())('a step that never answers (tok_timeout), on %s',
   it('a happy order is not disturbed by the short deadlines', async () => {
     const order = await placeAndSettle(t, orderRequest());
     expect(order.status).toBe('CONFIRMED');
-    await waitFor(async () => (await t.http().get(`/sagas/${order.sagaId}`)).body.status as string, (s) => s === 'COMPLETED');
+    await waitFor(
+      async () => ((await t.http().get(`/sagas/${order.sagaId}`)).body as { status: string }).status,
+      (s) => s === 'COMPLETED',
+    );
   });
 });

@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { orderFulfillmentSaga } from '../src/order-fulfillment';
 import { renderSagaDiagram } from 'sagaworks';
 
-describe('the README', () => {
+describe('docs/architecture.md', () => {
   it('shows the order saga diagram as the code renders it today', () => {
-    const readme = readFileSync(resolve(process.cwd(), 'README.md'), 'utf8');
-    expect(readme).toContain('```mermaid\n' + renderSagaDiagram(orderFulfillmentSaga) + '\n```');
+    const doc = readFileSync(resolve(process.cwd(), 'docs/architecture.md'), 'utf8');
+    expect(doc).toContain('```mermaid\n' + renderSagaDiagram(orderFulfillmentSaga) + '\n```');
   });
 });

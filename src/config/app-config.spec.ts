@@ -7,12 +7,24 @@ describe('loadAppConfig', () => {
     expect(config).toMatchObject({ port: 3000, dbPoolSize: 10, seedStock: 100, log: { format: 'pretty' } });
     expect(config.adminToken).toBeUndefined();
     expect(config.log.level).toBeUndefined();
-    expect(config.saga).toEqual({ stepTimeoutMs: 10_000, maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 30_000, jobIntervalMs: 1_000, jobBatchSize: 100, jobEnabled: true, leaseMs: 15_000 });
+    expect(config.saga).toEqual({
+      stepTimeoutMs: 10_000,
+      maxAttempts: 3,
+      backoffBaseMs: 500,
+      backoffMaxMs: 30_000,
+      jobIntervalMs: 1_000,
+      jobBatchSize: 100,
+      jobEnabled: true,
+      leaseMs: 15_000,
+    });
   });
 
   it('reads the log level and format, JSON by default in production', () => {
     expect(loadAppConfig({ NODE_ENV: 'production' }).log).toEqual({ level: undefined, format: 'json' });
-    expect(loadAppConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty', LOG_LEVEL: 'DEBUG' }).log).toEqual({ level: 'debug', format: 'pretty' });
+    expect(loadAppConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty', LOG_LEVEL: 'DEBUG' }).log).toEqual({
+      level: 'debug',
+      format: 'pretty',
+    });
     expect(loadAppConfig({ LOG_FORMAT: 'json', LOG_LEVEL: 'silent' }).log).toEqual({ level: 'silent', format: 'json' });
   });
 

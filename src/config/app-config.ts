@@ -85,7 +85,8 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = raw.toLowerCase();
-  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(name, `${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new ConfigError(name, `${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return value as T;
 }
 

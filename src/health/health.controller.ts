@@ -1,6 +1,13 @@
 import { Controller, Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
 import { TimeoutJobHealthIndicator } from './timeout-job.health';
 
@@ -35,7 +42,9 @@ export class HealthController {
   @HealthCheck()
   @ApiOkResponse({ description: 'The process is up' })
   live(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
-    return this.answer(res, () => this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]));
+    return this.answer(res, () =>
+      this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]),
+    );
   }
 
   /** Readiness: the database answers a ping in time and the timeout job is still passing. */
@@ -44,9 +53,7 @@ export class HealthController {
   @ApiOkResponse({ description: 'The database answers and the timeout job is not stalled' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says which check failed' })
   ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
-    return this.answer(res, () =>
-      this.health.check([() => this.database(), () => this.timeoutJob.check('timeoutJob')]),
-    );
+    return this.answer(res, () => this.health.check([() => this.database(), () => this.timeoutJob.check('timeoutJob')]));
   }
 
   /**
@@ -65,7 +72,9 @@ export class HealthController {
     if (detail !== this.loggedDbFailure) this.logger.warn(`database ping failed: ${detail}`);
     this.loggedDbFailure = detail;
     const timedOut = /time(d)? ?out/i.test(detail);
-    return this.indicators.check('database').down({ message: timedOut ? `no answer within ${DB_PING_TIMEOUT_MS} ms` : 'the database cannot be reached', responseTime });
+    return this.indicators
+      .check('database')
+      .down({ message: timedOut ? `no answer within ${DB_PING_TIMEOUT_MS} ms` : 'the database cannot be reached', responseTime });
   }
 
   /**

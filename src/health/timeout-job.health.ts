@@ -25,6 +25,11 @@ export class TimeoutJobHealthIndicator {
     };
     const stalledMs = jobStallMs(this.job, this.bootedAt, new Date());
     if (stalledMs === null) return session.up(data);
-    return session.down({ ...data, message: pass ? `no pass finished for ${Math.round(stalledMs / 1000)} s` : `no pass finished since start-up ${Math.round(stalledMs / 1000)} s ago` });
+    return session.down({
+      ...data,
+      message: pass
+        ? `no pass finished for ${Math.round(stalledMs / 1000)} s`
+        : `no pass finished since start-up ${Math.round(stalledMs / 1000)} s ago`,
+    });
   }
 }

@@ -23,7 +23,12 @@ export function configureApp(app: INestApplication): INestApplication {
   app.enableShutdownHooks([], { useProcessExit: true });
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Sagaworks').setDescription('Orders fulfilled by durable sagas').setVersion('0.1.0').addBearerAuth().build(),
+    new DocumentBuilder()
+      .setTitle('Sagaworks')
+      .setDescription('Orders fulfilled by durable sagas')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
   );
   SwaggerModule.setup('docs', app, document);
   return app;

@@ -21,7 +21,12 @@ const CONNECTION_ERROR =
 const CONNECTION_SQLSTATE = /^(08...|57P0[123]|53300)$/;
 
 function isDatabaseUnavailable(exception: unknown): boolean {
-  const e = exception as { message?: unknown; code?: unknown; driverError?: { code?: unknown; message?: unknown }; errors?: unknown[] } | null;
+  const e = exception as {
+    message?: unknown;
+    code?: unknown;
+    driverError?: { code?: unknown; message?: unknown };
+    errors?: unknown[];
+  } | null;
   if (!e || typeof e !== 'object') return false;
   const codes = [e.code, e.driverError?.code].filter((c): c is string => typeof c === 'string');
   if (codes.some((c) => CONNECTION_SQLSTATE.test(c) || CONNECTION_ERROR.test(c))) return true;
@@ -53,22 +58,28 @@ export class HttpErrorFilter implements ExceptionFilter {
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
+      if (status === (HttpStatus.PAYLOAD_TOO_LARGE as number)) {
         // Oversized input is bad input: the contract answers every bad body with 400 naming what is wrong.
         return { statusCode: 400, error: 'Bad Request', message: ['body must be at most 64kb'] };
       }
       const response = exception.getResponse();
       const given = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
-      const message = typeof given === 'string' || (Array.isArray(given) && given.every((m) => typeof m === 'string')) ? (given as string | string[]) : exception.message;
+      const message =
+        typeof given === 'string' || (Array.isArray(given) && given.every((m) => typeof m === 'string')) ? given : exception.message;
       // `error` is a string in Nest's own exceptions, but anything in others' (terminus puts its report there).
       const own = typeof response === 'object' ? (response as { error?: unknown }).error : undefined;
       const error = typeof own === 'string' && own ? own : (HttpStatus[status]?.replace(/_/g, ' ') ?? 'Error');
       // A 5xx's own text is not for clients (terminus, for one, puts driver messages in its 503s).
-      const plain = status === HttpStatus.SERVICE_UNAVAILABLE ? 'The service is unavailable; retry later' : 'Internal server error';
+      const plain =
+        status === (HttpStatus.SERVICE_UNAVAILABLE as number) ? 'The service is unavailable; retry later' : 'Internal server error';
       return { statusCode: status, error: titleCase(error), message: status >= 500 ? plain : message };
     }
     if (isBodyParserError(exception)) {
-      return { statusCode: exception.status, error: 'Bad Request', message: exception.status === 413 ? ['body must be at most 64kb'] : ['body must be valid JSON'] };
+      return {
+        statusCode: exception.status,
+        error: 'Bad Request',
+        message: exception.status === 413 ? ['body must be at most 64kb'] : ['body must be valid JSON'],
+      };
     }
     if (isDatabaseUnavailable(exception)) {
       return { statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry later' };
@@ -79,7 +90,9 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 function isBodyParserError(e: unknown): e is { status: 400 | 413; type: string } {
   const err = e as { type?: string; status?: number };
-  return typeof err?.type === 'string' && (err.status === 400 || err.status === 413) && /^entity\.|encoding|charset|request\.size/.test(err.type);
+  return (
+    typeof err?.type === 'string' && (err.status === 400 || err.status === 413) && /^entity\.|encoding|charset|request\.size/.test(err.type)
+  );
 }
 
 function titleCase(s: string): string {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
@@ -32,14 +33,17 @@ interface ReservationRow {
 
 describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
   let t: ModuleTestApp;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let commandBus: CommandBus;
   let queryBus: QueryBus;
   let dataSource: DataSource;
   let events: IEvent[] = [];
 
   beforeAll(async () => {
-    t = await startModuleTestApp(kind, { migrations: [CreateInventoryTables1764000000200], module: InventoryModule.forRoot({ seedStock: 10 }) });
+    t = await startModuleTestApp(kind, {
+      migrations: [CreateInventoryTables1764000000200],
+      module: InventoryModule.forRoot({ seedStock: 10 }),
+    });
     app = t.app;
     commandBus = t.commandBus;
     queryBus = t.queryBus;
@@ -58,7 +62,11 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
   /** A product of this test's own, so tests never share stock. */
   async function addProduct(available: number): Promise<string> {
     const sku = `T-${randomUUID().slice(0, 8)}`;
-    await dataSource.query(`INSERT INTO inventory_products (sku, name, price_cents, available) VALUES ($1, $2, 100, $3)`, [sku, `Test ${sku}`, available]);
+    await dataSource.query(`INSERT INTO inventory_products (sku, name, price_cents, available) VALUES ($1, $2, 100, $3)`, [
+      sku,
+      `Test ${sku}`,
+      available,
+    ]);
     return sku;
   }
 
@@ -68,12 +76,17 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
   }
 
   async function reservation(orderId: string): Promise<ReservationRow | undefined> {
-    const rows = await dataSource.query<ReservationRow[]>(`SELECT status, reason, items FROM inventory_reservations WHERE order_id = $1`, [orderId]);
+    const rows = await dataSource.query<ReservationRow[]>(`SELECT status, reason, items FROM inventory_reservations WHERE order_id = $1`, [
+      orderId,
+    ]);
     return rows[0];
   }
 
   /** Runs `work` inside a transaction on its own connection and commits once another statement waits on its locks. */
-  async function commitWhenBlocking(work: (query: (sql: string, params?: unknown[]) => Promise<unknown>) => Promise<void>, blocked: () => Promise<void>): Promise<void> {
+  async function commitWhenBlocking(
+    work: (query: (sql: string, params?: unknown[]) => Promise<unknown>) => Promise<void>,
+    blocked: () => Promise<void>,
+  ): Promise<void> {
     const runner = dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
@@ -133,7 +146,12 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
 
     it('prices order lines inside another statement (pricedLinesSql): in order, with their total, or NULL for an unknown SKU', async () => {
       const price = async (lines: unknown): Promise<unknown> =>
-        ((await dataSource.query(`SELECT priced.lines, priced.total_cents::int AS total FROM ${pricedLinesSql('$1')} AS priced`, [JSON.stringify(lines)])) as unknown[])[0];
+        (
+          await dataSource.query<unknown[]>(
+            `SELECT priced.lines, priced.total_cents::int AS total FROM ${pricedLinesSql('$1')} AS priced`,
+            [JSON.stringify(lines)],
+          )
+        )[0];
       const [mug, other] = (await queryBus.execute(new GetProductsQuery(['SKU-001', 'SKU-003']))) as { priceCents: number }[];
       expect(
         await price([
@@ -149,12 +167,19 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
         ],
         total: 7 * other.priceCents + mug.priceCents,
       });
-      expect(await price([{ sku: 'SKU-001', quantity: 1 }, { sku: 'NOPE-1', quantity: 1 }])).toMatchObject({ lines: null });
+      expect(
+        await price([
+          { sku: 'SKU-001', quantity: 1 },
+          { sku: 'NOPE-1', quantity: 1 },
+        ]),
+      ).toMatchObject({ lines: null });
       expect(await price([])).toEqual({ lines: null, total: null });
     });
 
     it('looks each SKU up by its key, so pricing costs the same in a large catalog', async () => {
-      const plan = (await dataSource.query(`EXPLAIN SELECT priced.lines FROM ${pricedLinesSql(`'[{"sku":"SKU-001","quantity":1}]'`)} AS priced`)) as Record<string, string>[];
+      const plan = await dataSource.query<Record<string, string>[]>(
+        `EXPLAIN SELECT priced.lines FROM ${pricedLinesSql(`'[{"sku":"SKU-001","quantity":1}]'`)} AS priced`,
+      );
       const text = plan.map((row) => Object.values(row)[0]).join('\n');
       expect(text).toMatch(/Index Scan using \w+ on inventory_products/);
       expect(text).not.toMatch(/Seq Scan on inventory_products/);
@@ -176,12 +201,23 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
       const b = await addProduct(5);
       const sagaId = randomUUID();
       const orderId = randomUUID();
-      await commandBus.execute(new ReserveInventoryCommand(sagaId, orderId, [{ sku: a, quantity: 2 }, { sku: b, quantity: 5 }, { sku: a, quantity: 1 }]));
+      await commandBus.execute(
+        new ReserveInventoryCommand(sagaId, orderId, [
+          { sku: a, quantity: 2 },
+          { sku: b, quantity: 5 },
+          { sku: a, quantity: 1 },
+        ]),
+      );
       expect(await stock(a)).toEqual({ available: 7, reserved: 3 });
       expect(await stock(b)).toEqual({ available: 0, reserved: 5 });
       const row = await reservation(orderId);
       expect(row?.status).toBe('RESERVED');
-      expect(row?.items).toEqual(expect.arrayContaining([{ sku: a, quantity: 3 }, { sku: b, quantity: 5 }]));
+      expect(row?.items).toEqual(
+        expect.arrayContaining([
+          { sku: a, quantity: 3 },
+          { sku: b, quantity: 5 },
+        ]),
+      );
       expect(eventsFor(orderId)).toEqual([new InventoryReservedEvent(sagaId, orderId)]);
     });
 
@@ -190,7 +226,12 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
       const b = await addProduct(2);
       const sagaId = randomUUID();
       const orderId = randomUUID();
-      await commandBus.execute(new ReserveInventoryCommand(sagaId, orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 5 }]));
+      await commandBus.execute(
+        new ReserveInventoryCommand(sagaId, orderId, [
+          { sku: a, quantity: 1 },
+          { sku: b, quantity: 5 },
+        ]),
+      );
       expect(await stock(a)).toEqual({ available: 10, reserved: 0 });
       expect(await stock(b)).toEqual({ available: 2, reserved: 0 });
       const reason = `insufficient stock for ${b}: requested 5, available 2`;
@@ -201,7 +242,12 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
     it('rejects an unknown SKU without touching the known ones', async () => {
       const a = await addProduct(10);
       const orderId = randomUUID();
-      await commandBus.execute(new ReserveInventoryCommand(randomUUID(), orderId, [{ sku: a, quantity: 1 }, { sku: 'NOPE-404', quantity: 1 }]));
+      await commandBus.execute(
+        new ReserveInventoryCommand(randomUUID(), orderId, [
+          { sku: a, quantity: 1 },
+          { sku: 'NOPE-404', quantity: 1 },
+        ]),
+      );
       expect(await stock(a)).toEqual({ available: 10, reserved: 0 });
       const [event] = eventsFor(orderId);
       expect(event).toBeInstanceOf(InventoryReservationFailedEvent);
@@ -251,7 +297,9 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
     it('never oversells: 30 concurrent reservations of 1 unit against 10 in stock', async () => {
       const a = await addProduct(10);
       const orders: string[] = Array.from({ length: 30 }, () => randomUUID());
-      await Promise.all(orders.map((orderId) => commandBus.execute(new ReserveInventoryCommand(randomUUID(), orderId, [{ sku: a, quantity: 1 }]))));
+      await Promise.all(
+        orders.map((orderId) => commandBus.execute(new ReserveInventoryCommand(randomUUID(), orderId, [{ sku: a, quantity: 1 }]))),
+      );
       const [counts] = await dataSource.query<{ reserved: number; rejected: number }[]>(
         `SELECT count(*) FILTER (WHERE status = 'RESERVED')::int AS reserved, count(*) FILTER (WHERE status = 'REJECTED')::int AS rejected
          FROM inventory_reservations WHERE order_id = ANY($1::uuid[])`,
@@ -314,7 +362,11 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
       await commitWhenBlocking(
         async (query) => {
           // What an in-flight ReserveInventory holds: its reservation row and the stock it took.
-          await query(`INSERT INTO inventory_reservations (order_id, saga_id, items, status) VALUES ($1, $2, $3::jsonb, 'RESERVED')`, [orderId, sagaId, JSON.stringify([{ sku: a, quantity: 4 }])]);
+          await query(`INSERT INTO inventory_reservations (order_id, saga_id, items, status) VALUES ($1, $2, $3::jsonb, 'RESERVED')`, [
+            orderId,
+            sagaId,
+            JSON.stringify([{ sku: a, quantity: 4 }]),
+          ]);
           await query(`UPDATE inventory_products SET available = available - 4, reserved = reserved + 4 WHERE sku = $1`, [a]);
         },
         () => commandBus.execute(new ReleaseInventoryCommand(sagaId, orderId)),
@@ -330,7 +382,12 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
       const b = await addProduct(10);
       const sagaId = randomUUID();
       const orderId = randomUUID();
-      await commandBus.execute(new ReserveInventoryCommand(sagaId, orderId, [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }]));
+      await commandBus.execute(
+        new ReserveInventoryCommand(sagaId, orderId, [
+          { sku: a, quantity: 3 },
+          { sku: b, quantity: 2 },
+        ]),
+      );
       await commandBus.execute(new ReleaseInventoryCommand(sagaId, orderId));
       expect(await stock(a)).toEqual({ available: 10, reserved: 0 });
       expect(await stock(b)).toEqual({ available: 10, reserved: 0 });

@@ -27,12 +27,7 @@ export class InventorySeeder implements OnApplicationBootstrap {
       `INSERT INTO inventory_products (sku, name, price_cents, available)
        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[])
        ON CONFLICT (sku) DO NOTHING`,
-      [
-        CATALOG.map((p) => p.sku),
-        CATALOG.map((p) => p.name),
-        CATALOG.map((p) => p.priceCents),
-        CATALOG.map(() => this.options.seedStock),
-      ],
+      [CATALOG.map((p) => p.sku), CATALOG.map((p) => p.name), CATALOG.map((p) => p.priceCents), CATALOG.map(() => this.options.seedStock)],
     );
   }
 }

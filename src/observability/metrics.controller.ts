@@ -9,7 +9,10 @@ export class MetricsController {
   constructor(private readonly metrics: SagaMetrics) {}
 
   @Get()
-  @ApiOkResponse({ description: 'Prometheus text exposition: saga counters, step and saga durations, sagas in flight, timeout job lag and claims, process metrics' })
+  @ApiOkResponse({
+    description:
+      'Prometheus text exposition: saga counters, step and saga durations, sagas in flight, timeout job lag and claims, process metrics',
+  })
   async scrape(@Res({ passthrough: true }) res: Response): Promise<string> {
     const { contentType, body } = await this.metrics.scrape();
     res.setHeader('Content-Type', contentType);

@@ -53,6 +53,7 @@ export class SagaLogContext implements OnModuleInit, OnApplicationShutdown {
       if (this.sagas.size > MAX_TRACKED) this.sagas.delete(this.sagas.keys().next().value as string);
     });
     const bus = this.commandBus;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original is kept to be called with .call(bus) and put back on shutdown
     const execute = bus.execute;
     const wrapped = ((command: ICommand, ...rest: unknown[]) => {
       const fields = this.fieldsOf(command);
@@ -80,6 +81,10 @@ export class SagaLogContext implements OnModuleInit, OnApplicationShutdown {
     const sagaId = (command as { sagaId?: unknown }).sagaId;
     if (typeof sagaId !== 'string') return undefined;
     const known = this.sagas.get(sagaId);
-    return { sagaId, ...(known ? { correlationId: known.correlationId, ...(known.step ? { step: known.step } : {}) } : {}), command: command.constructor.name };
+    return {
+      sagaId,
+      ...(known ? { correlationId: known.correlationId, ...(known.step ? { step: known.step } : {}) } : {}),
+      command: command.constructor.name,
+    };
   }
 }

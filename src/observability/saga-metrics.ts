@@ -35,9 +35,21 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly started = this.counter('saga_started_total', 'Sagas started', ['type']);
   private readonly completed = this.counter('saga_completed_total', 'Sagas that completed', ['type']);
   private readonly compensated = this.counter('saga_compensated_total', 'Sagas that were compensated', ['type']);
-  private readonly failed = this.counter('saga_failed_total', 'Sagas that failed (a compensation exhausted its attempts; an operator must act)', ['type']);
-  private readonly retries = this.counter('saga_step_retries_total', 'Attempts of a step or compensation dispatched again (timeout retries and operator retries)', ['type', 'step']);
-  private readonly claims = this.counter('saga_timeout_job_claims_total', 'Sagas claimed by the timeout job (deadline passed or lease expired)', []);
+  private readonly failed = this.counter(
+    'saga_failed_total',
+    'Sagas that failed (a compensation exhausted its attempts; an operator must act)',
+    ['type'],
+  );
+  private readonly retries = this.counter(
+    'saga_step_retries_total',
+    'Attempts of a step or compensation dispatched again (timeout retries and operator retries)',
+    ['type', 'step'],
+  );
+  private readonly claims = this.counter(
+    'saga_timeout_job_claims_total',
+    'Sagas claimed by the timeout job (deadline passed or lease expired)',
+    [],
+  );
   private readonly passes = this.counter('saga_timeout_job_passes_total', 'Passes of the timeout job, by outcome', ['outcome']);
   private readonly stepDuration = new Histogram({
     name: 'saga_step_duration_seconds',
@@ -59,6 +71,7 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
     private readonly sagas: SagaRegistry,
     private readonly job: SagaTimeoutJob,
   ) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`, so the service is reached through this alias
     const metrics = this;
     new Gauge({
       name: 'sagas_in_flight',
@@ -136,13 +149,19 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
       const labels = (outcome: string) => ({ type, step: entry.step as string, outcome });
       const performed = !!definition?.steps.find((s) => s.name === entry.step)?.command;
       const startedAt = after.steps.find((s) => s.name === entry.step)?.startedAt;
-      if ((entry.to === StepStatus.COMPLETED || entry.to === StepStatus.FAILED) && entry.from === StepStatus.EXECUTING && performed && startedAt) {
+      if (
+        (entry.to === StepStatus.COMPLETED || entry.to === StepStatus.FAILED) &&
+        entry.from === StepStatus.EXECUTING &&
+        performed &&
+        startedAt
+      ) {
         this.stepDuration.observe(labels(entry.to.toLowerCase()), seconds(startedAt, at));
       } else if (entry.to === StepStatus.COMPENSATING && entry.from !== StepStatus.COMPENSATING) {
         const starts = this.compensationStarts.get(after.id) ?? new Map<string, Date>();
         starts.set(entry.step, at);
         this.compensationStarts.set(after.id, starts);
-        if (this.compensationStarts.size > MAX_TRACKED) this.compensationStarts.delete(this.compensationStarts.keys().next().value as string);
+        if (this.compensationStarts.size > MAX_TRACKED)
+          this.compensationStarts.delete(this.compensationStarts.keys().next().value as string);
       } else if (entry.to === StepStatus.COMPENSATED) {
         const start = this.compensationStarts.get(after.id)?.get(entry.step);
         if (start) this.stepDuration.observe(labels('compensated'), seconds(start, at));
@@ -158,6 +177,7 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
    */
   private watchJob(): void {
     const job = this.job;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original is kept to be called with .call(job) and put back on shutdown
     const runOnce = job.runOnce;
     const wrapped = (): Promise<number> => {
       const pass = runOnce.call(job);

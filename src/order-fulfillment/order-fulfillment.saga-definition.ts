@@ -1,4 +1,10 @@
-import { InventoryReleasedEvent, InventoryReservationFailedEvent, InventoryReservedEvent, ReleaseInventoryCommand, ReserveInventoryCommand } from '../inventory';
+import {
+  InventoryReleasedEvent,
+  InventoryReservationFailedEvent,
+  InventoryReservedEvent,
+  ReleaseInventoryCommand,
+  ReserveInventoryCommand,
+} from '../inventory';
 import {
   CancelOrderCommand,
   ConfirmOrderCommand,
@@ -9,7 +15,13 @@ import {
 } from '../orders';
 import { PaymentChargedEvent, PaymentDeclinedEvent, PaymentRefundedEvent, ProcessPaymentCommand, RefundPaymentCommand } from '../payment';
 import { defineSaga, send } from 'sagaworks';
-import { CancelShipmentCommand, CreateShipmentCommand, ShipmentCancelledEvent, ShipmentCreatedEvent, ShipmentFailedEvent } from '../shipping';
+import {
+  CancelShipmentCommand,
+  CreateShipmentCommand,
+  ShipmentCancelledEvent,
+  ShipmentCreatedEvent,
+  ShipmentFailedEvent,
+} from '../shipping';
 
 /**
  * Placing an order: reserve stock, charge, ship, confirm. When a step fails, the steps before it are undone in
@@ -27,7 +39,11 @@ export const orderFulfillmentSaga = defineSaga<OrderFulfillmentData>({
     },
     {
       name: 'reserveInventory',
-      command: send(ReserveInventoryCommand, (c) => [c.sagaId, c.data.orderId, c.data.items.map((i) => ({ sku: i.sku, quantity: i.quantity }))]),
+      command: send(ReserveInventoryCommand, (c) => [
+        c.sagaId,
+        c.data.orderId,
+        c.data.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
+      ]),
       completedBy: [InventoryReservedEvent],
       failedBy: [InventoryReservationFailedEvent],
       compensation: send(ReleaseInventoryCommand, (c) => [c.sagaId, c.data.orderId]),
@@ -47,7 +63,11 @@ export const orderFulfillmentSaga = defineSaga<OrderFulfillmentData>({
       command: send(CreateShipmentCommand, (c) => [c.sagaId, c.data.orderId, c.data.shippingAddress]),
       completedBy: [ShipmentCreatedEvent],
       failedBy: [ShipmentFailedEvent],
-      onCompleted: (data, e) => ({ ...data, shipmentId: (e as ShipmentCreatedEvent).shipmentId, trackingNumber: (e as ShipmentCreatedEvent).trackingNumber }),
+      onCompleted: (data, e) => ({
+        ...data,
+        shipmentId: (e as ShipmentCreatedEvent).shipmentId,
+        trackingNumber: (e as ShipmentCreatedEvent).trackingNumber,
+      }),
       compensation: send(CancelShipmentCommand, (c) => [c.sagaId, c.data.orderId]),
       compensatedBy: [ShipmentCancelledEvent],
     },

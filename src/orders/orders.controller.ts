@@ -1,4 +1,16 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+} from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBadRequestResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -29,7 +41,11 @@ export class OrdersController {
   @Post()
   @HttpCode(201)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key returns the same order and starts no second saga' })
-  @ApiHeader({ name: 'Prefer', required: false, description: '`wait=<seconds>` (at most 30): answer with the settled order if its saga ends in time' })
+  @ApiHeader({
+    name: 'Prefer',
+    required: false,
+    description: '`wait=<seconds>` (at most 30): answer with the settled order if its saga ends in time',
+  })
   @ApiCreatedResponse({ description: '{ id, status: "PENDING", sagaId }' })
   @ApiBadRequestResponse({ description: 'A bad field, named in `message`; nothing is written' })
   async place(
@@ -44,7 +60,17 @@ export class OrdersController {
     }
     const { order, replayed } = await this.commandBus.execute(
       new PlaceOrderCommand(
-        { customerId: body.customerId, items: body.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), paymentToken: body.paymentToken, shippingAddress: { line1: body.shippingAddress.line1, city: body.shippingAddress.city, postalCode: body.shippingAddress.postalCode, country: body.shippingAddress.country } },
+        {
+          customerId: body.customerId,
+          items: body.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
+          paymentToken: body.paymentToken,
+          shippingAddress: {
+            line1: body.shippingAddress.line1,
+            city: body.shippingAddress.city,
+            postalCode: body.shippingAddress.postalCode,
+            country: body.shippingAddress.country,
+          },
+        },
         idempotencyKey,
       ),
     );

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
@@ -27,7 +28,7 @@ interface PaymentRow {
 
 describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
   let t: ModuleTestApp;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let commandBus: CommandBus;
   let dataSource: DataSource;
   let provider: PaymentProvider;
@@ -77,13 +78,16 @@ describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
     it('declines tok_declined, records it, and says why', async () => {
       const { sagaId, orderId } = ids();
       await commandBus.execute(new ProcessPaymentCommand(sagaId, orderId, 4997, 'tok_declined'));
-      expect(await payments(orderId)).toEqual([{ id: expect.any(String), status: 'DECLINED', amount_cents: 4997, reason: 'card declined' }]);
+      expect(await payments(orderId)).toEqual([
+        { id: expect.any(String), status: 'DECLINED', amount_cents: 4997, reason: 'card declined' },
+      ]);
       expect(eventsFor(orderId)).toEqual([new PaymentDeclinedEvent(sagaId, orderId, 'card declined')]);
     });
 
     it('writes and publishes nothing for tok_timeout, however often it is retried', async () => {
       const { sagaId, orderId } = ids();
-      for (let attempt = 0; attempt < 3; attempt++) await commandBus.execute(new ProcessPaymentCommand(sagaId, orderId, 4997, 'tok_timeout'));
+      for (let attempt = 0; attempt < 3; attempt++)
+        await commandBus.execute(new ProcessPaymentCommand(sagaId, orderId, 4997, 'tok_timeout'));
       expect(await payments(orderId)).toEqual([]);
       expect(eventsFor(orderId)).toEqual([]);
     });
@@ -153,7 +157,10 @@ describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
       await commandBus.execute(new ProcessPaymentCommand(sagaId, orderId, 999, 'tok_visa'));
       expect(charge).not.toHaveBeenCalled();
       expect(await payments(orderId)).toEqual([expect.objectContaining({ status: 'VOIDED', amount_cents: 0 })]);
-      expect(eventsFor(orderId)).toEqual([new PaymentRefundedEvent(sagaId, orderId), new PaymentDeclinedEvent(sagaId, orderId, 'payment was cancelled')]);
+      expect(eventsFor(orderId)).toEqual([
+        new PaymentRefundedEvent(sagaId, orderId),
+        new PaymentDeclinedEvent(sagaId, orderId, 'payment was cancelled'),
+      ]);
     });
 
     it('compensates a charge that never answered: tombstone, and the retry is declined', async () => {
@@ -164,7 +171,10 @@ describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
       // The provider is asked to undo by key, since a charge that timed out may still have gone through there.
       expect(refund).toHaveBeenCalledWith(orderId);
       await commandBus.execute(new ProcessPaymentCommand(sagaId, orderId, 999, 'tok_timeout'));
-      expect(eventsFor(orderId)).toEqual([new PaymentRefundedEvent(sagaId, orderId), new PaymentDeclinedEvent(sagaId, orderId, 'payment was cancelled')]);
+      expect(eventsFor(orderId)).toEqual([
+        new PaymentRefundedEvent(sagaId, orderId),
+        new PaymentDeclinedEvent(sagaId, orderId, 'payment was cancelled'),
+      ]);
     });
 
     it('undoes a charge at the provider when the refund lands while the provider is answering', async () => {
@@ -179,7 +189,10 @@ describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
       expect(await payments(orderId)).toEqual([expect.objectContaining({ status: 'VOIDED', amount_cents: 0 })]);
       // Once for the refund command itself, once to undo the charge that lost to the tombstone.
       expect(refund).toHaveBeenCalledTimes(2);
-      expect(eventsFor(orderId)).toEqual([new PaymentRefundedEvent(sagaId, orderId), new PaymentDeclinedEvent(sagaId, orderId, 'payment was cancelled')]);
+      expect(eventsFor(orderId)).toEqual([
+        new PaymentRefundedEvent(sagaId, orderId),
+        new PaymentDeclinedEvent(sagaId, orderId, 'payment was cancelled'),
+      ]);
     });
 
     it('leaves a declined payment as it is', async () => {
@@ -231,7 +244,7 @@ describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
 
       const bad = await request(server).get('/payments').query({ orderId: 'not-a-uuid' }).expect(400);
       expect(bad.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-      expect(JSON.stringify(bad.body.message)).toContain('orderId');
+      expect(JSON.stringify((bad.body as { message: unknown }).message)).toContain('orderId');
     });
 
     it('backs the endpoint with GetPaymentsQuery', async () => {

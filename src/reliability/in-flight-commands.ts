@@ -71,8 +71,10 @@ export class InFlightCommands {
     for (;;) {
       const now = Date.now();
       const otherWork = busy();
-      if (this.executing === 0 && otherWork === 0 && now - this.lastChange >= quietMs) return { drained: true, left: 0, otherWork: 0, waitedMs: now - start };
-      if (now - start >= boundMs) return { drained: this.executing === 0 && otherWork === 0, left: this.executing, otherWork, waitedMs: now - start };
+      if (this.executing === 0 && otherWork === 0 && now - this.lastChange >= quietMs)
+        return { drained: true, left: 0, otherWork: 0, waitedMs: now - start };
+      if (now - start >= boundMs)
+        return { drained: this.executing === 0 && otherWork === 0, left: this.executing, otherWork, waitedMs: now - start };
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }

@@ -1,5 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { GRACEFUL_SHUTDOWN_OPTIONS, GracefulShutdown, type GracefulShutdownOptions, gracefulShutdownOptionsFromEnv } from './graceful-shutdown.service';
+import {
+  GRACEFUL_SHUTDOWN_OPTIONS,
+  GracefulShutdown,
+  type GracefulShutdownOptions,
+  gracefulShutdownOptionsFromEnv,
+} from './graceful-shutdown.service';
 
 export interface ReliabilityOptions {
   shutdown?: Partial<GracefulShutdownOptions>;
@@ -15,7 +20,10 @@ export class ReliabilityModule {
     return {
       module: ReliabilityModule,
       providers: [
-        { provide: GRACEFUL_SHUTDOWN_OPTIONS, useFactory: (): GracefulShutdownOptions => ({ ...gracefulShutdownOptionsFromEnv(), ...options.shutdown }) },
+        {
+          provide: GRACEFUL_SHUTDOWN_OPTIONS,
+          useFactory: (): GracefulShutdownOptions => ({ ...gracefulShutdownOptionsFromEnv(), ...options.shutdown }),
+        },
         GracefulShutdown,
       ],
       exports: [GracefulShutdown],

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
@@ -32,7 +33,7 @@ const TRACKING = /^TRK-[0-9A-F]{10}$/;
 
 describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
   let t: ModuleTestApp;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let commandBus: CommandBus;
   let dataSource: DataSource;
   let events: IEvent[] = [];
@@ -54,7 +55,9 @@ describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
   });
 
   async function shipments(orderId: string): Promise<ShipmentRow[]> {
-    return dataSource.query<ShipmentRow[]>(`SELECT id, status, tracking_number, reason, address FROM shipments WHERE order_id = $1`, [orderId]);
+    return dataSource.query<ShipmentRow[]>(`SELECT id, status, tracking_number, reason, address FROM shipments WHERE order_id = $1`, [
+      orderId,
+    ]);
   }
 
   const eventsFor = (orderId: string): IEvent[] => events.filter((e) => (e as { orderId?: string }).orderId === orderId);
@@ -66,14 +69,18 @@ describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
       const { sagaId, orderId } = ids();
       await commandBus.execute(new CreateShipmentCommand(sagaId, orderId, HOME));
       const rows = await shipments(orderId);
-      expect(rows).toEqual([{ id: expect.any(String), status: 'CREATED', tracking_number: expect.stringMatching(TRACKING), reason: null, address: { ...HOME } }]);
+      expect(rows).toEqual([
+        { id: expect.any(String), status: 'CREATED', tracking_number: expect.stringMatching(TRACKING), reason: null, address: { ...HOME } },
+      ]);
       expect(eventsFor(orderId)).toEqual([new ShipmentCreatedEvent(sagaId, orderId, rows[0].id, rows[0].tracking_number as string)]);
     });
 
     it('cannot ship to AQ: records the rejection and publishes ShipmentFailedEvent', async () => {
       const { sagaId, orderId } = ids();
       await commandBus.execute(new CreateShipmentCommand(sagaId, orderId, ANTARCTICA));
-      expect(await shipments(orderId)).toEqual([expect.objectContaining({ status: 'REJECTED', tracking_number: null, reason: 'cannot ship to AQ' })]);
+      expect(await shipments(orderId)).toEqual([
+        expect.objectContaining({ status: 'REJECTED', tracking_number: null, reason: 'cannot ship to AQ' }),
+      ]);
       expect(eventsFor(orderId)).toEqual([new ShipmentFailedEvent(sagaId, orderId, 'cannot ship to AQ')]);
     });
 
@@ -121,7 +128,9 @@ describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
       await commandBus.execute(new CancelShipmentCommand(sagaId, orderId));
       await commandBus.execute(new CancelShipmentCommand(sagaId, orderId));
       await commandBus.execute(new CreateShipmentCommand(sagaId, orderId, HOME));
-      expect(await shipments(orderId)).toEqual([expect.objectContaining({ id: booked.id, status: 'CANCELLED', tracking_number: booked.tracking_number })]);
+      expect(await shipments(orderId)).toEqual([
+        expect.objectContaining({ id: booked.id, status: 'CANCELLED', tracking_number: booked.tracking_number }),
+      ]);
       expect(eventsFor(orderId).slice(1)).toEqual([
         new ShipmentCancelledEvent(sagaId, orderId),
         new ShipmentCancelledEvent(sagaId, orderId),
@@ -134,7 +143,10 @@ describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
       await commandBus.execute(new CancelShipmentCommand(sagaId, orderId));
       await commandBus.execute(new CreateShipmentCommand(sagaId, orderId, HOME));
       expect(await shipments(orderId)).toEqual([expect.objectContaining({ status: 'VOIDED', tracking_number: null, address: {} })]);
-      expect(eventsFor(orderId)).toEqual([new ShipmentCancelledEvent(sagaId, orderId), new ShipmentFailedEvent(sagaId, orderId, 'shipment was cancelled')]);
+      expect(eventsFor(orderId)).toEqual([
+        new ShipmentCancelledEvent(sagaId, orderId),
+        new ShipmentFailedEvent(sagaId, orderId, 'shipment was cancelled'),
+      ]);
     });
 
     it('leaves a rejected shipment as it is', async () => {
@@ -185,7 +197,7 @@ describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
 
       const bad = await request(server).get('/shipments').query({ orderId: '42' }).expect(400);
       expect(bad.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-      expect(JSON.stringify(bad.body.message)).toContain('orderId');
+      expect(JSON.stringify((bad.body as { message: unknown }).message)).toContain('orderId');
     });
 
     it('backs the endpoint with GetShipmentsQuery', async () => {

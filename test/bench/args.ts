@@ -69,7 +69,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be an integer >= 0`);
         break;
       case '--concurrency':
-        concurrency = take().split(',').map((c) => positiveInt(c.trim(), flag));
+        concurrency = take()
+          .split(',')
+          .map((c) => positiveInt(c.trim(), flag));
         break;
       case '--db': {
         const db = take();
@@ -83,7 +85,8 @@ export function parseArgs(argv: string[]): BenchArgs {
         if (s === 'both') scenarios = ['happy', 'mix'];
         else {
           const list = s.split(',').map((x) => x.trim());
-          if (list.some((x) => x !== 'happy' && x !== 'mix')) throw new Error(`--scenario must be happy, mix, both or a list such as mix,happy, got "${s}"`);
+          if (list.some((x) => x !== 'happy' && x !== 'mix'))
+            throw new Error(`--scenario must be happy, mix, both or a list such as mix,happy, got "${s}"`);
           scenarios = list as BenchArgs['scenarios'];
         }
         break;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -29,7 +30,7 @@ export interface BenchAppOptions {
 }
 
 export interface BenchApp {
-  app: INestApplication;
+  app: INestApplication<Server>;
   config: AppConfig;
   dataSource: DataSource;
   commandBus: CommandBus;
@@ -56,7 +57,8 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     seedStock: BENCH_SEED_STOCK,
     saga: { ...base.saga, ...options.saga },
   };
-  const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { logger: ['error'] }));
+  const app = await NestFactory.create<INestApplication<Server>>(AppModule.forRoot(config), { logger: ['error'] });
+  configureApp(app);
   await app.init();
   const dataSource = app.get<DataSource>(getDataSourceToken());
   // A database given by DATABASE_URL may have been seeded with little stock earlier (the seeder never resets it).

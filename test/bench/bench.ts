@@ -25,19 +25,31 @@ const ANCHORS = {
 };
 
 const METHOD = {
-  sagasPerSecond: 'N / wall time from the first placement to the last SagaEndedEvent, with at most `concurrency` sagas in flight (each worker places one saga, waits for its end, places the next).',
-  latency: 'per saga: from just before PlaceOrderCommand is sent on the CommandBus (or POST /orders starts, with --http) to the SagaEndedEvent the runtime publishes right after storing the terminal transition; nearest-rank percentiles.',
-  sqlStatements: "every QueryRunner.query() the app makes, counted in a hook on the DataSource's TypeORM logger (logQuery runs for every statement, START TRANSACTION and COMMIT included, on PostgreSQL and PGlite alike) / N. Each is one client-server round trip.",
-  wireStatements: 'PostgreSQL only: every pg.Client#query call of the app (a patch on pg.Client.prototype.query; the bench\'s own connections excluded) / N; the cross-check that nothing bypasses TypeORM.',
-  commits: 'explicit COMMIT statements plus statements run outside an explicit transaction (each an implicit transaction that commits), tracked per TypeORM query runner / N. writeCommits counts only those that wrote (a transaction containing INSERT/UPDATE/DELETE, or such a statement on its own): the commits that flush WAL.',
-  pgXactCommits: "PostgreSQL only: delta of pg_stat_database.xact_commit for the bench database (read from a connection to another database, so the reader is not counted), after asking every pool connection to publish its counters with pg_stat_force_next_flush(); minus those flush statements and the timeout job's statements; / N. Includes read-only transactions; autovacuum may add a few.",
-  background: 'the timeout job (SagaTimeoutJob: renewLeases + claimDue, once per SAGA_JOB_INTERVAL_MS) keeps running as in production; its statements are recognised by their SQL and reported apart as backgroundStatements, never in the per-saga figures.',
+  sagasPerSecond:
+    'N / wall time from the first placement to the last SagaEndedEvent, with at most `concurrency` sagas in flight (each worker places one saga, waits for its end, places the next).',
+  latency:
+    'per saga: from just before PlaceOrderCommand is sent on the CommandBus (or POST /orders starts, with --http) to the SagaEndedEvent the runtime publishes right after storing the terminal transition; nearest-rank percentiles.',
+  sqlStatements:
+    "every QueryRunner.query() the app makes, counted in a hook on the DataSource's TypeORM logger (logQuery runs for every statement, START TRANSACTION and COMMIT included, on PostgreSQL and PGlite alike) / N. Each is one client-server round trip.",
+  wireStatements:
+    "PostgreSQL only: every pg.Client#query call of the app (a patch on pg.Client.prototype.query; the bench's own connections excluded) / N; the cross-check that nothing bypasses TypeORM.",
+  commits:
+    'explicit COMMIT statements plus statements run outside an explicit transaction (each an implicit transaction that commits), tracked per TypeORM query runner / N. writeCommits counts only those that wrote (a transaction containing INSERT/UPDATE/DELETE, or such a statement on its own): the commits that flush WAL.',
+  pgXactCommits:
+    "PostgreSQL only: delta of pg_stat_database.xact_commit for the bench database (read from a connection to another database, so the reader is not counted), after asking every pool connection to publish its counters with pg_stat_force_next_flush(); minus those flush statements and the timeout job's statements; / N. Includes read-only transactions; autovacuum may add a few.",
+  background:
+    'the timeout job (SagaTimeoutJob: renewLeases + claimDue, once per SAGA_JOB_INTERVAL_MS) keeps running as in production; its statements are recognised by their SQL and reported apart as backgroundStatements, never in the per-saga figures.',
   cpu: 'nodeCpuMsPerSaga: process.cpuUsage() (user+system, all threads incl. PGlite) delta / N. pgBackendCpuMsPerSaga: utime+stime from /proc/<pid>/stat of the server backends connected to the bench database (pg_stat_activity) / N.',
-  memory: 'rssMb: process.memoryUsage().rss after the run; peakRssMb: process.resourceUsage().maxRSS so far (whole process, both databases, PGlite WASM memory included).',
-  scenarios: 'happy: tok_visa, 1 unit of one of SKU-001..005 (round robin). mix: the same with 20% compensations: i % 10 == 3 pays with tok_declined (release stock, cancel order), i % 10 == 8 ships to AQ (cancel shipment is not needed; refund, release, cancel).',
-  handRolledPeer: 'PostgreSQL, in-process, happy path only: right after each Sagaworks run, the same number of sagas at the same concurrency through test/bench/hand-rolled.ts, a hand-rolled orchestrator on bare pg (5 transactions per saga, no framework, no history), with its own pool of the same size, on the same database. vsHandRolled = Sagaworks rate / peer rate, measured back to back; the issue\'s anchors put 300 sagas/s at 300/470 = 0.64 of this peer. pgBackendCpuMsPerSaga covers every backend of the bench database, so the peer\'s includes the idle app\'s timeout job.',
-  warmup: 'each database first runs `warmup` unmeasured sagas (mix scenario, 16 in flight), and the hand-rolled peer as many of its own: JIT, pool connections, the backends\' catalog caches. Node\'s CPU per saga keeps falling for the first few thousand sagas; after 200 or 1000 the first measured run still cost 10-20% more Node CPU per saga than the run after it, after 3000 (the default) the difference is within the noise.',
-  cpuBoundCeiling: 'PostgreSQL only: cores x 1000 / (nodeCpuMsPerSaga + pgBackendCpuMsPerSaga): the rate at which this process and its backends alone would saturate every core of an otherwise idle machine. An estimate for comparing runs on a shared machine (kernel time of the loopback is partly in those figures), not a measurement.',
+  memory:
+    'rssMb: process.memoryUsage().rss after the run; peakRssMb: process.resourceUsage().maxRSS so far (whole process, both databases, PGlite WASM memory included).',
+  scenarios:
+    'happy: tok_visa, 1 unit of one of SKU-001..005 (round robin). mix: the same with 20% compensations: i % 10 == 3 pays with tok_declined (release stock, cancel order), i % 10 == 8 ships to AQ (cancel shipment is not needed; refund, release, cancel).',
+  handRolledPeer:
+    "PostgreSQL, in-process, happy path only: right after each Sagaworks run, the same number of sagas at the same concurrency through test/bench/hand-rolled.ts, a hand-rolled orchestrator on bare pg (5 transactions per saga, no framework, no history), with its own pool of the same size, on the same database. vsHandRolled = Sagaworks rate / peer rate, measured back to back; the issue's anchors put 300 sagas/s at 300/470 = 0.64 of this peer. pgBackendCpuMsPerSaga covers every backend of the bench database, so the peer's includes the idle app's timeout job.",
+  warmup:
+    "each database first runs `warmup` unmeasured sagas (mix scenario, 16 in flight), and the hand-rolled peer as many of its own: JIT, pool connections, the backends' catalog caches. Node's CPU per saga keeps falling for the first few thousand sagas; after 200 or 1000 the first measured run still cost 10-20% more Node CPU per saga than the run after it, after 3000 (the default) the difference is within the noise.",
+  cpuBoundCeiling:
+    'PostgreSQL only: cores x 1000 / (nodeCpuMsPerSaga + pgBackendCpuMsPerSaga): the rate at which this process and its backends alone would saturate every core of an otherwise idle machine. An estimate for comparing runs on a shared machine (kernel time of the loopback is partly in those figures), not a measurement.',
 };
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -85,7 +97,11 @@ function perSaga(counts: SqlCounts, n: number, pgXact: number | null): RunRow['p
     writeCommits: per(counts.writeCommits),
     explicitCommits: per(counts.explicitCommits),
     pgXactCommits: pgXact === null ? null : per(pgXact),
-    statementsByKind: Object.fromEntries(Object.entries(counts.byKind).sort(([, a], [, b]) => b - a).map(([k, v]) => [k, per(v)])),
+    statementsByKind: Object.fromEntries(
+      Object.entries(counts.byKind)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => [k, per(v)]),
+    ),
   };
 }
 
@@ -116,7 +132,10 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
   const target = { commandBus: app.commandBus, baseUrl: app.baseUrl, watcher };
   const rows: RunRow[] = [];
   let offset = 0;
-  const peer = pgTarget && args.peer && !app.baseUrl && args.scenarios.includes('happy') ? await HandRolledOrchestrator.open(pgTarget.url, app.config.dbPoolSize) : null;
+  const peer =
+    pgTarget && args.peer && !app.baseUrl && args.scenarios.includes('happy')
+      ? await HandRolledOrchestrator.open(pgTarget.url, app.config.dbPoolSize)
+      : null;
   let peerOffset = 0;
   try {
     if (args.warmup > 0) {
@@ -157,7 +176,10 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           backgroundStatements: counts.backgroundStatements,
           nodeCpuMsPerSaga: round((cpu.user + cpu.system) / 1000 / args.n, 3),
           pgBackendCpuMsPerSaga: backendCpu === null ? null : round((backendCpu * 1000) / args.n, 3),
-          cpuBoundCeiling: backendCpu === null ? null : round((cpus().length * 1000) / ((cpu.user + cpu.system) / 1000 / args.n + (backendCpu * 1000) / args.n), 0),
+          cpuBoundCeiling:
+            backendCpu === null
+              ? null
+              : round((cpus().length * 1000) / ((cpu.user + cpu.system) / 1000 / args.n + (backendCpu * 1000) / args.n), 0),
           rssMb: mb(process.memoryUsage().rss),
           peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
           loadavg: load(),
@@ -169,9 +191,14 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           peerOffset += args.n;
           const peerAfter = reader ? await reader.snapshot() : null;
           const peerBackendCpu = peerBefore && peerAfter ? backendCpuDelta(peerBefore, peerAfter) : null;
-          row.handRolled = { ...handRolled, pgBackendCpuMsPerSaga: peerBackendCpu === null ? null : round((peerBackendCpu * 1000) / args.n, 3) };
+          row.handRolled = {
+            ...handRolled,
+            pgBackendCpuMsPerSaga: peerBackendCpu === null ? null : round((peerBackendCpu * 1000) / args.n, 3),
+          };
           row.vsHandRolled = round(row.sagasPerSecond / handRolled.sagasPerSecond, 2);
-          process.stderr.write(`[bench] hand-rolled peer c=${concurrency}: ${handRolled.sagasPerSecond}/s p99 ${handRolled.latencyMs.p99} ms; Sagaworks/peer = ${row.vsHandRolled}\n`);
+          process.stderr.write(
+            `[bench] hand-rolled peer c=${concurrency}: ${handRolled.sagasPerSecond}/s p99 ${handRolled.latencyMs.p99} ms; Sagaworks/peer = ${row.vsHandRolled}\n`,
+          );
         }
         rows.push(row);
         process.stderr.write(
@@ -227,7 +254,12 @@ async function scale(app: BenchApp): Promise<Record<string, unknown>> {
       under50ms: passes.every((p) => p.ms < 50),
       allClaimedTheDue: passes.every((p) => p.claimed === Math.min(SCALE_DUE, batch)),
     },
-    claimPlan: { nodeTypes: claimPlan.nodeTypes, scans: claimPlan.scans, indexScanOnWakeIdx: claimPlan.scans.some((s) => /^Index( Only)? Scan on saga_instance using saga_instance_wake_idx/.test(s)), seqScan: claimPlan.nodeTypes.includes('Seq Scan') },
+    claimPlan: {
+      nodeTypes: claimPlan.nodeTypes,
+      scans: claimPlan.scans,
+      indexScanOnWakeIdx: claimPlan.scans.some((s) => /^Index( Only)? Scan on saga_instance using saga_instance_wake_idx/.test(s)),
+      seqScan: claimPlan.nodeTypes.includes('Seq Scan'),
+    },
     claimPlanBeforeAnalyze: { nodeTypes: claimPlanBeforeAnalyze.nodeTypes, scans: claimPlanBeforeAnalyze.scans },
     renewLeases: { ms: renewPasses, plan: { nodeTypes: renewPlan.nodeTypes, scans: renewPlan.scans } },
     loadavg: load(),
@@ -255,7 +287,8 @@ async function heap(app: BenchApp, args: BenchArgs): Promise<Record<string, unkn
       growthMb: round((after.heapUsedBytes - before.heapUsedBytes) / 1024 / 1024, 3),
       growthBytesPerSaga: round((after.heapUsedBytes - before.heapUsedBytes) / args.heapN, 1),
       rssMb: mb(process.memoryUsage().rss),
-      method: 'heapUsed after 4x global.gc() (node --expose-gc), after a warm-up of max(warmup, 500) sagas and again after `sagas` more (mix scenario, 16 in flight) and a 1.5 s pause; plus the runtime cache size and process.getActiveResourcesInfo() (timers, sockets) at both points.',
+      method:
+        'heapUsed after 4x global.gc() (node --expose-gc), after a warm-up of max(warmup, 500) sagas and again after `sagas` more (mix scenario, 16 in flight) and a 1.5 s pause; plus the runtime cache size and process.getActiveResourcesInfo() (timers, sockets) at both points.',
     };
   } finally {
     watcher.close();
@@ -263,17 +296,27 @@ async function heap(app: BenchApp, args: BenchArgs): Promise<Record<string, unkn
 }
 
 function targets(rows: RunRow[]): Record<string, unknown>[] {
-  const find = (db: BenchDatabase, scenario: Scenario, c: number): RunRow | undefined => rows.find((r) => r.database === db && r.scenario === scenario && r.concurrency === c);
+  const find = (db: BenchDatabase, scenario: Scenario, c: number): RunRow | undefined =>
+    rows.find((r) => r.database === db && r.scenario === scenario && r.concurrency === c);
   const out: Record<string, unknown>[] = [];
   const pgHappy = find('postgres', 'happy', 16);
   const pgMix = find('postgres', 'mix', 16);
-  const liteHappy = rows.filter((r) => r.database === 'pglite' && r.scenario === 'happy').sort((a, b) => b.sagasPerSecond - a.sagasPerSecond)[0];
+  const liteHappy = rows
+    .filter((r) => r.database === 'pglite' && r.scenario === 'happy')
+    .sort((a, b) => b.sagasPerSecond - a.sagasPerSecond)[0];
   const check = (name: string, measured: number | undefined, limit: number, atLeast: boolean, row?: RunRow): void => {
     if (measured === undefined) {
       out.push({ target: name, measured: null, met: null, note: 'not measured in this run' });
       return;
     }
-    out.push({ target: name, measured, limit, met: atLeast ? measured >= limit : measured <= limit, ratio: round(measured / limit, 2), ...(row ? { at: `${row.database} ${row.scenario} c=${row.concurrency}` } : {}) });
+    out.push({
+      target: name,
+      measured,
+      limit,
+      met: atLeast ? measured >= limit : measured <= limit,
+      ratio: round(measured / limit, 2),
+      ...(row ? { at: `${row.database} ${row.scenario} c=${row.concurrency}` } : {}),
+    });
   };
   check('PostgreSQL happy path at 16 in flight: >= 300 sagas/s', pgHappy?.sagasPerSecond, 300, true, pgHappy);
   check('PostgreSQL happy path at 16 in flight: p99 < 100 ms', pgHappy?.latencyMs.p99, 100, false, pgHappy);
@@ -284,12 +327,30 @@ function targets(rows: RunRow[]): Record<string, unknown>[] {
     rows.filter((r) => r.database === 'postgres' && r.scenario === 'happy').sort((a, b) => b.perSaga[key] - a.perSaga[key])[0];
   const mostCommits = worst('commits');
   const mostStatements = worst('sqlStatements');
-  check('PostgreSQL happy saga: <= 10 commits (all transactions, read-only included; the worst concurrency measured)', mostCommits?.perSaga.commits, 10, false, mostCommits);
-  check('PostgreSQL happy saga: <= 25 SQL statements (the worst concurrency measured)', mostStatements?.perSaga.sqlStatements, 25, false, mostStatements);
+  check(
+    'PostgreSQL happy saga: <= 10 commits (all transactions, read-only included; the worst concurrency measured)',
+    mostCommits?.perSaga.commits,
+    10,
+    false,
+    mostCommits,
+  );
+  check(
+    'PostgreSQL happy saga: <= 25 SQL statements (the worst concurrency measured)',
+    mostStatements?.perSaga.sqlStatements,
+    25,
+    false,
+    mostStatements,
+  );
   check('PGlite happy path: >= 50 sagas/s (best concurrency)', liteHappy?.sagasPerSecond, 50, true, liteHappy);
   if (pgHappy) {
-    out.push({ target: 'vs DBOS Transact (63 sagas/s at 16)', ratio: round(pgHappy.sagasPerSecond / ANCHORS.dbosTransact53.sagasPerSecondAt16, 2) });
-    out.push({ target: 'vs hand-rolled pg (470 sagas/s at 16)', ratio: round(pgHappy.sagasPerSecond / ANCHORS.handRolledPg.sagasPerSecondAt16, 2) });
+    out.push({
+      target: 'vs DBOS Transact (63 sagas/s at 16)',
+      ratio: round(pgHappy.sagasPerSecond / ANCHORS.dbosTransact53.sagasPerSecondAt16, 2),
+    });
+    out.push({
+      target: 'vs hand-rolled pg (470 sagas/s at 16)',
+      ratio: round(pgHappy.sagasPerSecond / ANCHORS.handRolledPg.sagasPerSecondAt16, 2),
+    });
     if (pgHappy.vsHandRolled !== undefined) {
       const limit = round(300 / ANCHORS.handRolledPg.sagasPerSecondAt16, 2);
       out.push({
@@ -344,11 +405,18 @@ async function main(): Promise<void> {
         poolSize: args.poolSize,
         saga: mode === 'scale' ? { jobEnabled: false } : {},
       });
-      process.stderr.write(`[bench] ${database}: app started (pool ${database === 'postgres' ? app.config.dbPoolSize : 'one PGlite session'})\n`);
+      process.stderr.write(
+        `[bench] ${database}: app started (pool ${database === 'postgres' ? app.config.dbPoolSize : 'one PGlite session'})\n`,
+      );
       if (mode === 'throughput') results.push(...(await throughput(app, database, pgTarget, args)));
       else if (mode === 'scale') perDatabase[database] = await scale(app);
       else perDatabase[database] = await heap(app, args);
-      if (pgTarget) perDatabase[`${database}Server`] = { database: pgTarget.database, createdByBench: pgTarget.created, poolSize: app.config.dbPoolSize };
+      if (pgTarget)
+        perDatabase[`${database}Server`] = {
+          database: pgTarget.database,
+          createdByBench: pgTarget.created,
+          poolSize: app.config.dbPoolSize,
+        };
     } finally {
       await app?.close();
       await pgTarget?.drop();

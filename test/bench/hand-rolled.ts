@@ -99,20 +99,32 @@ export class HandRolledOrchestrator {
          SELECT $1, $2, sku, 1, price_cents, 'PENDING' FROM hand_rolled_products WHERE sku = $3 RETURNING total_cents`,
         [orderId, `peer-${i}`, sku],
       );
-      amount = placed.rows[0].total_cents as number;
-      await q(`INSERT INTO hand_rolled_sagas (id, order_id, status, step, version, deadline, updated_at) VALUES ($1, $2, 'RUNNING', 'reserve', 1, now() + interval '60 seconds', now())`, [sagaId, orderId]);
+      amount = (placed.rows[0] as { total_cents: number }).total_cents;
+      await q(
+        `INSERT INTO hand_rolled_sagas (id, order_id, status, step, version, deadline, updated_at) VALUES ($1, $2, 'RUNNING', 'reserve', 1, now() + interval '60 seconds', now())`,
+        [sagaId, orderId],
+      );
     });
     await this.tx(async (q) => {
-      const reserved = await q(`UPDATE hand_rolled_products SET available = available - 1, reserved = reserved + 1 WHERE sku = $1 AND available >= 1`, [sku]);
+      const reserved = await q(
+        `UPDATE hand_rolled_products SET available = available - 1, reserved = reserved + 1 WHERE sku = $1 AND available >= 1`,
+        [sku],
+      );
       if (reserved.rowCount !== 1) throw new Error(`out of stock: ${sku}`);
       await HandRolledOrchestrator.advance(q, sagaId, 1, 'charge');
     });
     await this.tx(async (q) => {
-      await q(`INSERT INTO hand_rolled_payments (order_id, amount_cents, status) VALUES ($1, $2, 'CHARGED') ON CONFLICT (order_id) DO NOTHING`, [orderId, amount]);
+      await q(
+        `INSERT INTO hand_rolled_payments (order_id, amount_cents, status) VALUES ($1, $2, 'CHARGED') ON CONFLICT (order_id) DO NOTHING`,
+        [orderId, amount],
+      );
       await HandRolledOrchestrator.advance(q, sagaId, 2, 'ship');
     });
     await this.tx(async (q) => {
-      await q(`INSERT INTO hand_rolled_shipments (order_id, tracking) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [orderId, `TRK-${i}`]);
+      await q(`INSERT INTO hand_rolled_shipments (order_id, tracking) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [
+        orderId,
+        `TRK-${i}`,
+      ]);
       await HandRolledOrchestrator.advance(q, sagaId, 3, 'confirm');
     });
     // The last step is one statement on its own: confirming the order and completing the saga commit together.

@@ -97,9 +97,14 @@ export interface LoadResult {
 const SAGA_TIMEOUT_MS = 60_000;
 
 async function placeOverHttp(baseUrl: string, input: PlaceOrderInput): Promise<string> {
-  const res = await fetch(`${baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const res = await fetch(`${baseUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
   const body = (await res.json()) as { sagaId?: string; message?: unknown };
-  if (res.status !== 201 || typeof body.sagaId !== 'string') throw new Error(`POST /orders answered ${res.status}: ${JSON.stringify(body)}`);
+  if (res.status !== 201 || typeof body.sagaId !== 'string')
+    throw new Error(`POST /orders answered ${res.status}: ${JSON.stringify(body)}`);
   return body.sagaId;
 }
 
@@ -142,5 +147,11 @@ export function latencySummary(latencies: Float64Array): { p50: number; p90: num
   const sorted = Float64Array.from(latencies).sort();
   const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
   const r = (x: number): number => Math.round(x * 100) / 100;
-  return { p50: r(percentile(sorted, 50)), p90: r(percentile(sorted, 90)), p99: r(percentile(sorted, 99)), max: r(sorted[sorted.length - 1] ?? NaN), mean: r(mean) };
+  return {
+    p50: r(percentile(sorted, 50)),
+    p90: r(percentile(sorted, 90)),
+    p99: r(percentile(sorted, 99)),
+    max: r(sorted[sorted.length - 1] ?? NaN),
+    mean: r(mean),
+  };
 }

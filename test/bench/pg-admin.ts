@@ -40,7 +40,7 @@ async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): P
  */
 export async function benchPostgres(env: NodeJS.ProcessEnv = process.env): Promise<BenchPostgres | { unavailable: string }> {
   if (env.DATABASE_URL) {
-    return { url: env.DATABASE_URL, database: databaseOf(env.DATABASE_URL), created: false, drop: async () => undefined };
+    return { url: env.DATABASE_URL, database: databaseOf(env.DATABASE_URL), created: false, drop: () => Promise.resolve() };
   }
   const name = `sagaworks_bench_${randomBytes(5).toString('hex')}`;
   try {

@@ -35,40 +35,41 @@ describe('SagaStateCache', () => {
  * --heap` measures it. Here: the structures that would leak are asserted instead. The runtime cache holds
  * sagas in flight only (terminal sagas leave it), and nothing leaves a timer behind.
  */
-for (const kind of databaseKinds()) describe(`memory after many sagas, on ${kind}`, () => {
-  let t: TestApp;
+for (const kind of databaseKinds())
+  describe(`memory after many sagas, on ${kind}`, () => {
+    let t: TestApp;
 
-  beforeAll(async () => {
-    t = await startTestApp(kind, { seedStock: 100_000 });
-  });
+    beforeAll(async () => {
+      t = await startTestApp(kind, { seedStock: 100_000 });
+    });
 
-  afterAll(async () => {
-    await t?.close();
-  });
+    afterAll(async () => {
+      await t?.close();
+    });
 
-  it('leaves no saga in the runtime cache and no timer behind once every saga has ended', async () => {
-    const watcher = new SagaEndWatcher(t.app.get(EventBus));
-    const target = { commandBus: t.app.get(CommandBus), baseUrl: null, watcher };
-    const n = kind === 'pglite' ? 80 : 200;
-    const concurrency = 16;
-    // A first round opens the pool's connections (each idle one holds an idle-timeout timer), then the second
-    // round is compared with it.
-    await runLoad(target, concurrency * 2, concurrency, 'mix');
-    const timersBefore = timers(t);
-    let peak = 0;
-    // Sampled on every event rather than on a timer: on PGlite a run is one long chain of promise continuations
-    // that never yields to the timers phase.
-    const sampler = t.app.get(EventBus).subscribe(() => (peak = Math.max(peak, cacheOf(t).size)));
-    try {
-      const result = await runLoad(target, n, concurrency, 'mix', concurrency * 2);
-      expect(result.outcomes).toEqual(expectedOutcomes(n, 'mix', concurrency * 2));
-    } finally {
-      sampler.unsubscribe();
-      watcher.close();
-    }
-    expect(peak).toBeGreaterThan(0);
-    expect(peak).toBeLessThanOrEqual(concurrency);
-    expect(cacheOf(t).size).toBe(0);
-    expect(await settledTimers(t, timersBefore)).toBeLessThanOrEqual(timersBefore);
+    it('leaves no saga in the runtime cache and no timer behind once every saga has ended', async () => {
+      const watcher = new SagaEndWatcher(t.app.get(EventBus));
+      const target = { commandBus: t.app.get(CommandBus), baseUrl: null, watcher };
+      const n = kind === 'pglite' ? 80 : 200;
+      const concurrency = 16;
+      // A first round opens the pool's connections (each idle one holds an idle-timeout timer), then the second
+      // round is compared with it.
+      await runLoad(target, concurrency * 2, concurrency, 'mix');
+      const timersBefore = timers(t);
+      let peak = 0;
+      // Sampled on every event rather than on a timer: on PGlite a run is one long chain of promise continuations
+      // that never yields to the timers phase.
+      const sampler = t.app.get(EventBus).subscribe(() => (peak = Math.max(peak, cacheOf(t).size)));
+      try {
+        const result = await runLoad(target, n, concurrency, 'mix', concurrency * 2);
+        expect(result.outcomes).toEqual(expectedOutcomes(n, 'mix', concurrency * 2));
+      } finally {
+        sampler.unsubscribe();
+        watcher.close();
+      }
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThanOrEqual(concurrency);
+      expect(cacheOf(t).size).toBe(0);
+      expect(await settledTimers(t, timersBefore)).toBeLessThanOrEqual(timersBefore);
+    });
   });
-});

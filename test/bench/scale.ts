@@ -36,9 +36,9 @@ export interface CapturedQuery {
 export async function captureStoreQuery(call: (store: SagaStore) => Promise<unknown>): Promise<CapturedQuery> {
   let captured: CapturedQuery | null = null;
   const recorder: SqlRunner = {
-    query: (async (sql: string, params?: unknown[]) => {
+    query: ((sql: string, params?: unknown[]) => {
       captured ??= { sql, params: params ?? [] };
-      return [];
+      return Promise.resolve([]);
     }) as SqlRunner['query'],
   };
   await call(new SagaStore(recorder));
@@ -73,7 +73,7 @@ function walk(node: PlanNode, visit: (n: PlanNode) => void): void {
 
 /** `EXPLAIN (FORMAT JSON)` of a captured query, with the same parameters. Plans only; runs nothing. */
 export async function explain(db: SqlRunner, query: CapturedQuery): Promise<PlanSummary> {
-  const rows = (await db.query(`EXPLAIN (FORMAT JSON) ${query.sql}`, query.params)) as Record<string, unknown>[];
+  const rows = await db.query<Record<string, unknown>[]>(`EXPLAIN (FORMAT JSON) ${query.sql}`, query.params);
   const raw = Object.values(rows[0])[0];
   const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
   const plan = doc[0].Plan;

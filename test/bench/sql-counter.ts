@@ -67,14 +67,23 @@ export class SqlCounter {
   private paused = false;
 
   static zero(wire: boolean): SqlCounts {
-    return { statements: 0, wireStatements: wire ? 0 : null, explicitCommits: 0, implicitCommits: 0, writeCommits: 0, rollbacks: 0, backgroundStatements: 0, byKind: {} };
+    return {
+      statements: 0,
+      wireStatements: wire ? 0 : null,
+      explicitCommits: 0,
+      implicitCommits: 0,
+      writeCommits: 0,
+      rollbacks: 0,
+      backgroundStatements: 0,
+      byKind: {},
+    };
   }
 
   /** Hooks the DataSource's logger; with `wire`, also `pg.Client.prototype.query` (PostgreSQL only). */
   install(dataSource: DataSource, wire: boolean): void {
     const logger = dataSource.logger;
     const original = logger.logQuery.bind(logger);
-    logger.logQuery = (query: string, parameters?: unknown[], queryRunner?: QueryRunner) => {
+    logger.logQuery = (query: string, parameters?: unknown[], queryRunner?: QueryRunner): unknown => {
       if (!this.paused) this.record(query, queryRunner);
       return original(query, parameters, queryRunner);
     };
@@ -148,7 +157,7 @@ export class SqlCounter {
     proto.query = function (this: object, ...args: unknown[]): unknown {
       if (!counter.paused && !counter.excludedClients.has(this) && counter.counts.wireStatements !== null) {
         const first = args[0];
-        const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text ?? '';
+        const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
         if (!classify(text).background) counter.counts.wireStatements++;
       }
       return original.apply(this, args);

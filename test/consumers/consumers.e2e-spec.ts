@@ -50,7 +50,11 @@ function run(command: string, args: string[], cwd: string, timeoutMs = INSTALL_M
     execFile(command, args, { cwd, env: childEnv(), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return resolve({ stdout, stderr });
       const code = (error as { code?: unknown }).code;
-      reject(new Error(`\`${command} ${args.join(' ')}\` in ${cwd} failed (exit ${String(code)}${error.killed ? ', killed on timeout' : ''})\n--- stdout\n${tail(stdout)}\n--- stderr\n${tail(stderr)}`));
+      reject(
+        new Error(
+          `\`${command} ${args.join(' ')}\` in ${cwd} failed (exit ${String(code)}${error.killed ? ', killed on timeout' : ''})\n--- stdout\n${tail(stdout)}\n--- stderr\n${tail(stderr)}`,
+        ),
+      );
     });
   });
 }
@@ -62,7 +66,9 @@ function copiesOf(appDir: string, name: string): string[] {
     if (existsSync(join(nodeModules, name, 'package.json'))) found.push(join(nodeModules, name));
     for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-      const packages = entry.name.startsWith('@') ? readdirSync(join(nodeModules, entry.name)).map((p) => join(nodeModules, entry.name, p)) : [join(nodeModules, entry.name)];
+      const packages = entry.name.startsWith('@')
+        ? readdirSync(join(nodeModules, entry.name)).map((p) => join(nodeModules, entry.name, p))
+        : [join(nodeModules, entry.name)];
       for (const pkg of packages) {
         const nested = join(pkg, 'node_modules');
         if (existsSync(nested)) visit(nested);
@@ -111,14 +117,17 @@ describe('the sagaworks package, packed and installed as a user installs it', ()
   beforeAll(async () => {
     // `npm test` builds the library before Jest starts. Rebuilding here would empty dist/ under the suites that
     // run the built app as child processes at the same time, so build only when nothing is built yet.
-    if (!existsSync(join(ROOT, 'packages', 'sagaworks', 'dist', 'cjs', 'index.js'))) await run('npm', ['run', 'build', '-w', 'sagaworks'], ROOT);
+    if (!existsSync(join(ROOT, 'packages', 'sagaworks', 'dist', 'cjs', 'index.js')))
+      await run('npm', ['run', 'build', '-w', 'sagaworks'], ROOT);
     packDir = await mkdtemp(join(tmpdir(), 'sagaworks-pack-'));
     const { stdout } = await run('npm', ['pack', '-w', 'sagaworks', '--ignore-scripts', '--pack-destination', packDir, '--json'], ROOT);
     // A prepack script's own output may precede the JSON.
     const [result] = JSON.parse(stdout.slice(stdout.search(/^\[/m))) as PackResult[];
     pack = result;
     tarball = join(packDir, pack.filename);
-    console.log(`sagaworks tarball ${pack.filename}: ${(pack.size / 1024).toFixed(1)} kB packed, ${(pack.unpackedSize / 1024).toFixed(1)} kB unpacked, ${pack.entryCount} files`);
+    console.log(
+      `sagaworks tarball ${pack.filename}: ${(pack.size / 1024).toFixed(1)} kB packed, ${(pack.unpackedSize / 1024).toFixed(1)} kB unpacked, ${pack.entryCount} files`,
+    );
   }, INSTALL_MS);
 
   afterAll(async () => {
@@ -175,9 +184,14 @@ describe('the sagaworks package, packed and installed as a user installs it', ()
       await run('node', fixture.loadEveryEntryPoint, appDir, 60_000);
     }, 60_000);
 
-    it.each(fixture.scripts)('it passes `npm run %s`', async (script) => {
-      const { stdout, stderr } = await run('npm', ['run', script], appDir);
-      if (script === 'test' || script === 'smoke') console.log(`${fixture.name}: npm run ${script}\n${tail(`${stdout}\n${stderr}`.trim(), 15)}`);
-    }, INSTALL_MS);
+    it.each(fixture.scripts)(
+      'it passes `npm run %s`',
+      async (script) => {
+        const { stdout, stderr } = await run('npm', ['run', script], appDir);
+        if (script === 'test' || script === 'smoke')
+          console.log(`${fixture.name}: npm run ${script}\n${tail(`${stdout}\n${stderr}`.trim(), 15)}`);
+      },
+      INSTALL_MS,
+    );
   });
 });

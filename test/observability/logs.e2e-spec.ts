@@ -22,7 +22,15 @@ interface LogLine {
  * the first app, so the apps of both databases write here.
  */
 const lines: LogLine[] = [];
-const capture = { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine)) };
+const capture = {
+  write: (chunk: string) =>
+    void lines.push(
+      ...chunk
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as LogLine),
+    ),
+};
 
 describe.each(databaseKinds())('structured logs, on %s', (kind) => {
   let t: TestApp;
@@ -42,13 +50,25 @@ describe.each(databaseKinds())('structured logs, on %s', (kind) => {
   });
 
   it("puts sagaId, correlationId and step on a handler's log line", async () => {
-    const res = await t.http().post('/orders').set('Authorization', 'Bearer not-logged').send(orderRequest({ paymentToken: 'tok_timeout' })).expect(201);
+    const res = await t
+      .http()
+      .post('/orders')
+      .set('Authorization', 'Bearer not-logged')
+      .send(orderRequest({ paymentToken: 'tok_timeout' }))
+      .expect(201);
     const { id: orderId, sagaId } = res.body as { id: string; sagaId: string };
     const warned = await waitFor(
-      async () => lines.find((l) => l.msg?.includes(`payment provider did not answer for order ${orderId}`)),
+      () => lines.find((l) => l.msg?.includes(`payment provider did not answer for order ${orderId}`)),
       (l) => !!l,
     );
-    expect(warned).toMatchObject({ level: 40, context: 'ProcessPaymentHandler', sagaId, correlationId: orderId, step: 'processPayment', command: 'ProcessPaymentCommand' });
+    expect(warned).toMatchObject({
+      level: 40,
+      context: 'ProcessPaymentHandler',
+      sagaId,
+      correlationId: orderId,
+      step: 'processPayment',
+      command: 'ProcessPaymentCommand',
+    });
 
     const request = lines.find((l) => l.req?.method === 'POST' && l.req.url === '/orders' && l.msg === 'request completed');
     expect(request).toMatchObject({ level: 30 });
@@ -58,7 +78,7 @@ describe.each(databaseKinds())('structured logs, on %s', (kind) => {
     expect(JSON.stringify(lines)).not.toContain('not-logged');
   });
 
-  it('leaves saga fields off lines written outside a saga, and sets them for code run in one', async () => {
+  it('leaves saga fields off lines written outside a saga, and sets them for code run in one', () => {
     const logger = new Logger('OutsideTest');
     logger.log(`outside-${kind}`);
     t.app.get(SagaLogContext).run({ sagaId: 'sagaid-x', command: 'Manual' }, () => logger.log(`inside-${kind}`));
@@ -74,7 +94,7 @@ describe.each(databaseKinds())('structured logs, on %s', (kind) => {
     await t.http().get('/health/live').expect(200);
     await t.http().get('/metrics').expect(200);
     await t.http().get('/products').expect(200);
-    await waitFor(async () => lines.slice(before).some((l) => l.req?.url === '/products'), Boolean);
+    await waitFor(() => lines.slice(before).some((l) => l.req?.url === '/products'), Boolean);
     expect(lines.slice(before).filter((l) => l.req?.url === '/health/live' || l.req?.url === '/metrics')).toEqual([]);
   });
 });

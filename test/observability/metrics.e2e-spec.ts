@@ -41,7 +41,8 @@ describe.each(databaseKinds())('GET /metrics, on %s', (kind) => {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(sampleValue(samples, 'sagas_in_flight', { type: TYPE })).toBe(0);
-    for (const name of ['saga_started_total', 'saga_completed_total', 'saga_compensated_total', 'saga_failed_total']) expect(sampleValue(samples, name, { type: TYPE })).toBe(0);
+    for (const name of ['saga_started_total', 'saga_completed_total', 'saga_compensated_total', 'saga_failed_total'])
+      expect(sampleValue(samples, name, { type: TYPE })).toBe(0);
     expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 
@@ -51,7 +52,12 @@ describe.each(databaseKinds())('GET /metrics, on %s', (kind) => {
     const settled = await Promise.all([
       placeAndSettle(t, orderRequest()),
       placeAndSettle(t, orderRequest({ paymentToken: 'tok_declined' })),
-      t.http().post('/orders').send(orderRequest({ paymentToken: 'tok_timeout' })).expect(201).then((res) => settleSilentStep(t, res.body.id as string, 'processPayment')),
+      t
+        .http()
+        .post('/orders')
+        .send(orderRequest({ paymentToken: 'tok_timeout' }))
+        .expect(201)
+        .then((res) => settleSilentStep(t, (res.body as { id: string }).id, 'processPayment')),
     ]);
     expect(settled.map((o) => o.status)).toEqual(['CONFIRMED', 'CANCELLED', 'CANCELLED']);
 
@@ -84,10 +90,14 @@ describe.each(databaseKinds())('GET /metrics, on %s', (kind) => {
 
   it('counts a saga in flight while it waits on a step', async () => {
     // tok_timeout's payment waits on its deadline: the saga is in flight right after it is placed
-    const res = await t.http().post('/orders').send(orderRequest({ paymentToken: 'tok_timeout' })).expect(201);
+    const res = await t
+      .http()
+      .post('/orders')
+      .send(orderRequest({ paymentToken: 'tok_timeout' }))
+      .expect(201);
     const { samples } = await scrape();
     expect(sampleValue(samples, 'sagas_in_flight', { type: TYPE })).toBe(1);
-    await settleSilentStep(t, res.body.id as string, 'processPayment');
+    await settleSilentStep(t, (res.body as { id: string }).id, 'processPayment');
     expect(sampleValue((await scrape()).samples, 'sagas_in_flight', { type: TYPE })).toBe(0);
   });
 });

@@ -6,7 +6,10 @@ import { ensureAppBuilt } from '../support/app-process';
 async function runApp(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const main = await ensureAppBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main], { env: { ...process.env, PGLITE_DATA_DIR: 'memory://', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PGLITE_DATA_DIR: 'memory://', PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -24,11 +27,15 @@ describe('start-up with a bad configuration', () => {
   it.each([
     ['SAGA_MAX_ATTEMPTS', 'abc'],
     ['LOG_LEVEL', 'loud'],
-  ])('%s=%s stops the app with exit code 1 and one line naming the variable', async (name, value) => {
-    const { code, stdout, stderr } = await runApp({ [name]: value });
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(name)]);
-    expect(stderr).toMatch(/^Invalid configuration: /);
-    expect(stdout).toBe('');
-  }, 180_000);
+  ])(
+    '%s=%s stops the app with exit code 1 and one line naming the variable',
+    async (name, value) => {
+      const { code, stdout, stderr } = await runApp({ [name]: value });
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(name)]);
+      expect(stderr).toMatch(/^Invalid configuration: /);
+      expect(stdout).toBe('');
+    },
+    180_000,
+  );
 });

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Injectable, type INestApplication, Module } from '@nestjs/common';
 import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent, Saga } from '@nestjs/cqrs';
@@ -22,10 +23,18 @@ const forward = new Map<string, Forward>();
 const undo = new Map<string, Undo>();
 
 class DoCommand implements ICommand {
-  constructor(public readonly sagaId: string, public readonly step: string, public readonly key: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly step: string,
+    public readonly key: string,
+  ) {}
 }
 class UndoCommand implements ICommand {
-  constructor(public readonly sagaId: string, public readonly step: string, public readonly key: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly step: string,
+    public readonly key: string,
+  ) {}
 }
 class ReserveDone implements IEvent {
   constructor(public readonly sagaId: string) {}
@@ -43,7 +52,10 @@ class ConfirmDone implements IEvent {
   constructor(public readonly sagaId: string) {}
 }
 class ConfirmFailed implements IEvent {
-  constructor(public readonly sagaId: string, public readonly reason: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly reason: string,
+  ) {}
 }
 
 interface Data {
@@ -68,27 +80,35 @@ const operatorSaga = defineSaga<Data>({
       compensation: send(UndoCommand, (c) => [c.sagaId, 'charge', c.data.key]),
       compensatedBy: [ChargeUndone],
     },
-    { name: 'confirm', command: send(DoCommand, (c) => [c.sagaId, 'confirm', c.data.key]), completedBy: [ConfirmDone], failedBy: [ConfirmFailed], nonCompensable: true },
+    {
+      name: 'confirm',
+      command: send(DoCommand, (c) => [c.sagaId, 'confirm', c.data.key]),
+      completedBy: [ConfirmDone],
+      failedBy: [ConfirmFailed],
+      nonCompensable: true,
+    },
   ],
 });
 
 @CommandHandler(DoCommand)
 class DoHandler implements ICommandHandler<DoCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute({ sagaId, step, key }: DoCommand): Promise<void> {
+  execute({ sagaId, step, key }: DoCommand): Promise<void> {
     const b = forward.get(`${key}:${step}`) ?? 'ok';
-    if (b === 'silent') return;
-    if (step === 'confirm') return this.events.publish(b === 'fail' ? new ConfirmFailed(sagaId, 'confirmation refused') : new ConfirmDone(sagaId));
-    this.events.publish(step === 'reserve' ? new ReserveDone(sagaId) : new ChargeDone(sagaId));
+    if (b === 'silent') return Promise.resolve();
+    if (step === 'confirm') this.events.publish(b === 'fail' ? new ConfirmFailed(sagaId, 'confirmation refused') : new ConfirmDone(sagaId));
+    else this.events.publish(step === 'reserve' ? new ReserveDone(sagaId) : new ChargeDone(sagaId));
+    return Promise.resolve();
   }
 }
 
 @CommandHandler(UndoCommand)
 class UndoHandler implements ICommandHandler<UndoCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute({ sagaId, step, key }: UndoCommand): Promise<void> {
-    if ((undo.get(`${key}:${step}`) ?? 'ok') === 'silent') return;
-    this.events.publish(step === 'reserve' ? new ReserveUndone(sagaId) : new ChargeUndone(sagaId));
+  execute({ sagaId, step, key }: UndoCommand): Promise<void> {
+    if ((undo.get(`${key}:${step}`) ?? 'ok') !== 'silent')
+      this.events.publish(step === 'reserve' ? new ReserveUndone(sagaId) : new ChargeUndone(sagaId));
+    return Promise.resolve();
   }
 }
 
@@ -103,20 +123,29 @@ class OperatorTestSagas {
 class OperatorTestFeature {}
 
 /** A host app of the saga module with its own saga; the timeout job is driven by hand with the saga clock. */
-async function startHost(db: TestDatabase, adminToken: string | undefined): Promise<INestApplication> {
+async function startHost(db: TestDatabase, adminToken: string | undefined): Promise<INestApplication<Server>> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       CqrsModule.forRoot(),
       ScheduleModule.forRoot(),
       TypeOrmModule.forRootAsync({
-        useFactory: async () => ({ ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })), autoLoadEntities: true }),
+        useFactory: async () => ({
+          ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })),
+          autoLoadEntities: true,
+        }),
       }),
-      SagaModule.forRoot({ jobEnabled: false, defaultStepTimeoutMs: STEP_TIMEOUT_MS, retry: { maxAttempts: 1, backoffBaseMs: 0, backoffMaxMs: 0 }, adminToken }),
+      SagaModule.forRoot({
+        jobEnabled: false,
+        defaultStepTimeoutMs: STEP_TIMEOUT_MS,
+        retry: { maxAttempts: 1, backoffBaseMs: 0, backoffMaxMs: 0 },
+        adminToken,
+      }),
       SagaInspectorModule.forRoot(),
       OperatorTestFeature,
     ],
   }).compile();
-  const app = configureApp(moduleRef.createNestApplication({ logger: false }));
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
+  configureApp(app);
   await app.init();
   return app;
 }
@@ -131,7 +160,7 @@ interface SagaBody {
 
 describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
   let db: TestDatabase;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let sagas: SagaOrchestrator;
   let job: SagaTimeoutJob;
   let clock: SagaClock;
@@ -186,7 +215,10 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
     expect(none.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
     await http().post(`/sagas/${id}/abort`).set('Authorization', `Bearer ${TOKEN}x`).expect(401);
-    await http().post(`/sagas/${id}/abort`).set('Authorization', `Bearer ${TOKEN.slice(0, -1)}`).expect(401);
+    await http()
+      .post(`/sagas/${id}/abort`)
+      .set('Authorization', `Bearer ${TOKEN.slice(0, -1)}`)
+      .expect(401);
     await http().post(`/sagas/${id}/abort`).set('Authorization', TOKEN).expect(401);
     await http().post(`/sagas/${id}/steps/charge/skip`).send({}).expect(401); // the token is checked before the body
     await http().post(`/sagas/${id}/retry`).set('Authorization', 'Bearer ').expect(401);
@@ -196,7 +228,7 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
 
   it('answers 404 for an unknown saga and 400 for an id that is not a UUID', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
-    expect((await http().post(`/sagas/${missing}/retry`).set(auth).expect(404)).body.message).toContain(missing);
+    expect(((await http().post(`/sagas/${missing}/retry`).set(auth).expect(404)).body as { message: unknown }).message).toContain(missing);
     await http().post(`/sagas/${missing}/abort`).set(auth).expect(404);
     await http().post(`/sagas/${missing}/abort?dryRun=true`).set(auth).expect(404);
     await http().post(`/sagas/${missing}/steps/charge/skip`).set(auth).send({ reason: 'x' }).expect(404);
@@ -225,7 +257,12 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
 
   it('aborts a running saga: it compensates what was done, and the history says who and why', async () => {
     const id = await runningSaga('abort');
-    const res = await http().post(`/sagas/${id}/abort`).set(auth).set('X-Operator', 'alice <b>ops</b>').send({ reason: 'customer asked to cancel' }).expect(200);
+    const res = await http()
+      .post(`/sagas/${id}/abort`)
+      .set(auth)
+      .set('X-Operator', 'alice <b>ops</b>')
+      .send({ reason: 'customer asked to cancel' })
+      .expect(200);
     const body = res.body as SagaBody;
     expect(body.id).toBe(id);
     expect(['COMPENSATING', 'COMPENSATED']).toContain(body.status);
@@ -235,7 +272,7 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
     expect(saga.history.some((h) => h.reason === 'charge failed: aborted by alice bopsb: customer asked to cancel')).toBe(true);
     // a second abort does not apply any more
     const again = await http().post(`/sagas/${id}/abort`).set(auth).expect(409);
-    expect(again.body.message).toContain('COMPENSATED');
+    expect((again.body as { message: unknown }).message).toContain('COMPENSATED');
     const plan = await http().post(`/sagas/${id}/abort?dryRun=true`).set(auth).expect(200);
     expect(plan.body).toMatchObject({ applicable: false, status: 'COMPENSATED', compensations: [] });
   });
@@ -262,13 +299,22 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
     const id = await failedSaga('skip');
     const before = (await load(id)).version;
     const missing = await http().post(`/sagas/${id}/steps/charge/skip`).set(auth).send({}).expect(400);
-    expect(JSON.stringify(missing.body.message)).toContain('reason');
+    expect(JSON.stringify((missing.body as { message: unknown }).message)).toContain('reason');
     await http().post(`/sagas/${id}/steps/charge/skip`).set(auth).send({ reason: '   ' }).expect(400);
     await http().post(`/sagas/${id}/steps/nope/skip`).set(auth).send({ reason: 'typo' }).expect(404);
     expect((await load(id)).version).toBe(before);
 
-    const res = await http().post(`/sagas/${id}/steps/charge/skip`).set(auth).set('X-Operator', 'bob').send({ reason: 'refunded by hand, ticket OPS-42' }).expect(200);
-    expect((res.body as SagaBody).history).toEqual(expect.arrayContaining([expect.objectContaining({ step: 'charge', to: 'COMPENSATED', reason: 'skipped by bob: refunded by hand, ticket OPS-42' })]));
+    const res = await http()
+      .post(`/sagas/${id}/steps/charge/skip`)
+      .set(auth)
+      .set('X-Operator', 'bob')
+      .send({ reason: 'refunded by hand, ticket OPS-42' })
+      .expect(200);
+    expect((res.body as SagaBody).history).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ step: 'charge', to: 'COMPENSATED', reason: 'skipped by bob: refunded by hand, ticket OPS-42' }),
+      ]),
+    );
     await waitUntil(async () => (await statusOf(id)) === 'COMPENSATED');
     expect((await load(id)).steps.map((s) => s.status)).toEqual(['COMPENSATED', 'COMPENSATED', 'FAILED']);
   });
@@ -276,7 +322,7 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
 
 describe('operator actions without an admin token', () => {
   let db: TestDatabase;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
 
   beforeAll(async () => {
     db = await createTestDatabase('pglite');
@@ -291,9 +337,14 @@ describe('operator actions without an admin token', () => {
   it('are disabled with a 403 that says how to enable them, whatever token is sent', async () => {
     forward.set('no-token:reserve', 'silent');
     const saga = await app.get(SagaOrchestrator).start(operatorSaga, { correlationId: 'no-token', data: { key: 'no-token' } });
-    for (const path of [`/sagas/${saga.id}/retry`, `/sagas/${saga.id}/abort`, `/sagas/${saga.id}/abort?dryRun=true`, `/sagas/${saga.id}/steps/charge/skip`]) {
+    for (const path of [
+      `/sagas/${saga.id}/retry`,
+      `/sagas/${saga.id}/abort`,
+      `/sagas/${saga.id}/abort?dryRun=true`,
+      `/sagas/${saga.id}/steps/charge/skip`,
+    ]) {
       const res = await request(app.getHttpServer()).post(path).set('Authorization', 'Bearer anything').send({ reason: 'x' }).expect(403);
-      expect(res.body.message).toMatch(/^operator actions are disabled: set ADMIN_TOKEN/);
+      expect((res.body as { message: unknown }).message).toMatch(/^operator actions are disabled: set ADMIN_TOKEN/);
     }
     expect((await app.get(SagaOrchestrator).store.load(saga.id))?.version).toBe(saga.version);
   });

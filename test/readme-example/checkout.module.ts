@@ -7,7 +7,10 @@ import { defineSaga, SagaModule, SagaOrchestrator, sagaMigrations, send } from '
 
 // 1. Messages. Commands carry the saga id; reply events echo it.
 export class ChargeCardCommand {
-  constructor(public readonly sagaId: string, public readonly amountCents: number) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly amountCents: number,
+  ) {}
 }
 export class RefundCardCommand {
   constructor(public readonly sagaId: string) {}
@@ -19,7 +22,10 @@ export class CardChargedEvent {
   constructor(public readonly sagaId: string) {}
 }
 export class CardDeclinedEvent {
-  constructor(public readonly sagaId: string, public readonly reason: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly reason: string,
+  ) {}
 }
 export class CardRefundedEvent {
   constructor(public readonly sagaId: string) {}
@@ -32,22 +38,25 @@ export class ReceiptSentEvent {
 @CommandHandler(ChargeCardCommand)
 export class ChargeCardHandler implements ICommandHandler<ChargeCardCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute({ sagaId, amountCents }: ChargeCardCommand): Promise<void> {
+  execute({ sagaId, amountCents }: ChargeCardCommand): Promise<void> {
     this.events.publish(amountCents <= 10_000 ? new CardChargedEvent(sagaId) : new CardDeclinedEvent(sagaId, 'over the limit'));
+    return Promise.resolve();
   }
 }
 @CommandHandler(RefundCardCommand)
 export class RefundCardHandler implements ICommandHandler<RefundCardCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute({ sagaId }: RefundCardCommand): Promise<void> {
+  execute({ sagaId }: RefundCardCommand): Promise<void> {
     this.events.publish(new CardRefundedEvent(sagaId));
+    return Promise.resolve();
   }
 }
 @CommandHandler(SendReceiptCommand)
 export class SendReceiptHandler implements ICommandHandler<SendReceiptCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute({ sagaId }: SendReceiptCommand): Promise<void> {
+  execute({ sagaId }: SendReceiptCommand): Promise<void> {
     this.events.publish(new ReceiptSentEvent(sagaId));
+    return Promise.resolve();
   }
 }
 
@@ -83,7 +92,13 @@ export class CheckoutSagas {
     CqrsModule.forRoot(),
     ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
-      useFactory: () => ({ type: 'postgres', url: process.env.DATABASE_URL, migrations: sagaMigrations, migrationsRun: true, autoLoadEntities: true }),
+      useFactory: () => ({
+        type: 'postgres',
+        url: process.env.DATABASE_URL,
+        migrations: sagaMigrations,
+        migrationsRun: true,
+        autoLoadEntities: true,
+      }),
     }),
     SagaModule.forRoot({ defaultStepTimeoutMs: 10_000, retry: { maxAttempts: 3 } }),
     SagaModule.forFeature([checkoutSaga]),

@@ -79,9 +79,15 @@ async function snapshot(sql: Sql): Promise<Pick<Run, 'state' | 'detail' | 'stock
 async function settle(t: TestApp, sql: Sql, placed: Run['placed']): Promise<void> {
   const silent = placed.filter((p) => p.mode === 'timeout' && p.orderId).map((p) => p.orderId as string);
   const others = await sql<{ saga_id: string }>(`SELECT saga_id FROM orders WHERE saga_id IS NOT NULL AND id <> ALL($1::uuid[])`, [silent]);
-  await waitSettled(sql, 90_000, others.map((o) => o.saga_id));
+  await waitSettled(
+    sql,
+    90_000,
+    others.map((o) => o.saga_id),
+  );
   for (let jump = 0; jump < 20; jump++) {
-    const [{ active }] = await sql<{ active: number }>(`SELECT count(*)::int AS active FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
+    const [{ active }] = await sql<{ active: number }>(
+      `SELECT count(*)::int AS active FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`,
+    );
     if (active === 0) break;
     t.clock.advance(STEP_TIMEOUT_MS);
     // The job runs every 100 ms; a retry waits out a backoff of at most 200 ms first.
@@ -153,13 +159,22 @@ describe.each(databaseKinds())('duplicate delivery: %s', (kind) => {
     const sql = sqlOf(twice.app.dataSource);
     const client = new OrderClient(() => [twice.url]);
     for (let i = 0; i < KEYLESS; i++) {
-      const res = await fetch(`${twice.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(orderRequest({ customerId: `keyless-${i}` })) });
+      const res = await fetch(`${twice.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(orderRequest({ customerId: `keyless-${i}` })),
+      });
       client.inspect('POST /orders (no key)', res.status, await res.text());
       expect(res.status).toBe(201);
     }
     await waitSettled(sql, 60_000);
     const [{ keyless }] = await sql<{ keyless: number }>(`SELECT count(*)::int AS keyless FROM orders WHERE idempotency_key IS NULL`);
-    const invariants = await checkInvariants(sql, { seedStock: SEED_STOCK, orders: twice.placed, outcomeByMode: true, extraOrders: keyless });
+    const invariants = await checkInvariants(sql, {
+      seedStock: SEED_STOCK,
+      orders: twice.placed,
+      outcomeByMode: true,
+      extraOrders: keyless,
+    });
     expect(client.problems).toEqual([]);
     expect(invariants.violations).toEqual([]);
     expect(keyless).toBe(KEYLESS);

@@ -47,7 +47,14 @@ describe.each(databaseKinds())('races: %s', (kind) => {
 
     const placed = [...client.placed.values()];
     const invariants = await checkInvariants(sql, { seedStock: UNITS, orders: placed });
-    const outcomes = await sql<{ status: string; failure_reason: string | null; saga: string; reservation: string; payments: number; shipments: number }>(
+    const outcomes = await sql<{
+      status: string;
+      failure_reason: string | null;
+      saga: string;
+      reservation: string;
+      payments: number;
+      shipments: number;
+    }>(
       `SELECT o.status, o.failure_reason, s.status AS saga, r.status AS reservation,
               (SELECT count(*)::int FROM payments p WHERE p.order_id = o.id) AS payments,
               (SELECT count(*)::int FROM shipments sh WHERE sh.order_id = o.id) AS shipments
@@ -55,8 +62,18 @@ describe.each(databaseKinds())('races: %s', (kind) => {
     );
     const winners = outcomes.filter((o) => o.status === 'CONFIRMED');
     const losers = outcomes.filter((o) => o.status !== 'CONFIRMED');
-    const [sku] = await sql<{ available: number; reserved: number }>(`SELECT available, reserved FROM inventory_products WHERE sku = 'SKU-001'`);
-    report(`races (${kind})`, { racers: RACERS, units: UNITS, winners: winners.length, losers: losers.length, ms: Date.now() - started, settleMs, minStockSeen: stock.min() });
+    const [sku] = await sql<{ available: number; reserved: number }>(
+      `SELECT available, reserved FROM inventory_products WHERE sku = 'SKU-001'`,
+    );
+    report(`races (${kind})`, {
+      racers: RACERS,
+      units: UNITS,
+      winners: winners.length,
+      losers: losers.length,
+      ms: Date.now() - started,
+      settleMs,
+      minStockSeen: stock.min(),
+    });
 
     expect(client.problems).toEqual([]);
     expect(invariants.violations).toEqual([]);

@@ -1,6 +1,17 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  createWriteStream,
+  type WriteStream,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 
@@ -87,7 +98,17 @@ async function compile(dir: string): Promise<void> {
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile(
       process.execPath,
-      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', tmp, '--declaration', 'false', '--incremental', 'false'],
+      [
+        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        'tsconfig.build.json',
+        '--outDir',
+        tmp,
+        '--declaration',
+        'false',
+        '--incremental',
+        'false',
+      ],
       { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
@@ -199,7 +220,14 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     });
   }
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', NODE_ENV: 'test', ...options.env, PORT: String(port) })) {
+  for (const [k, v] of Object.entries({
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    NODE_ENV: 'test',
+    ...options.env,
+    PORT: String(port),
+  })) {
     if (v !== undefined) env[k] = v;
   }
   prepareLogDir();
@@ -221,8 +249,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       }
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   let exitInfo: AppExit | null = null;
   const exited = new Promise<AppExit>((resolve) => {
     child.on('exit', (code, signal) => {

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { CommandBus, CqrsModule, EventBus, type IEvent, QueryBus } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
@@ -8,7 +9,7 @@ import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test
 
 /** One domain module alone on a database of its own, with every event it publishes recorded. */
 export interface ModuleTestApp {
-  app: INestApplication;
+  app: INestApplication<Server>;
   db: TestDatabase;
   commandBus: CommandBus;
   queryBus: QueryBus;
@@ -28,13 +29,16 @@ export async function startModuleTestApp(
     imports: [
       CqrsModule.forRoot(),
       TypeOrmModule.forRootAsync({
-        useFactory: async () => ({ ...(await buildDataSourceOptions(db.target, { migrations: parts.migrations })), autoLoadEntities: true }),
+        useFactory: async () => ({
+          ...(await buildDataSourceOptions(db.target, { migrations: parts.migrations })),
+          autoLoadEntities: true,
+        }),
         dataSourceFactory: connectAndMigrate,
       }),
       parts.module,
     ],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
   await app.init();
   const events: IEvent[] = [];
   app.get(EventBus).subscribe((e: IEvent) => events.push(e));

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -25,7 +26,7 @@ export interface TestAppOptions {
 
 /** The real app (every module, `configureApp()`), on a database of its own. */
 export interface TestApp {
-  app: INestApplication;
+  app: INestApplication<Server>;
   db: TestDatabase;
   dataSource: DataSource;
   job: SagaTimeoutJob;
@@ -48,7 +49,8 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
   };
   const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config), ...(options.imports ?? [])] });
   const moduleRef = await (options.override ? options.override(builder) : builder).compile();
-  const app = configureApp(moduleRef.createNestApplication({ logger: ['error'] }));
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: ['error'] });
+  configureApp(app);
   await app.init();
   return {
     app,
@@ -85,7 +87,7 @@ export function orderRequest(overrides: Partial<OrderRequest> = {}): OrderReques
 /** Places an order over HTTP and waits until it is CONFIRMED or CANCELLED; returns the final order. */
 export async function placeAndSettle(t: TestApp, body: OrderRequest = orderRequest(), timeoutMs = 20_000): Promise<SettledOrder> {
   const res = await t.http().post('/orders').send(body).expect(201);
-  return settle(t, res.body.id as string, timeoutMs);
+  return settle(t, (res.body as { id: string }).id, timeoutMs);
 }
 
 export interface SettledOrder {
@@ -105,7 +107,7 @@ export async function settle(t: TestApp, orderId: string, timeoutMs = 20_000): P
   );
   // The order settles one transition before its saga does; wait for the saga's terminal status too.
   await waitFor(
-    async () => (await t.http().get(`/sagas/${order.sagaId}`).expect(200)).body.status as string,
+    async () => ((await t.http().get(`/sagas/${order.sagaId}`).expect(200)).body as { status: string }).status,
     (s) => ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(s),
     timeoutMs,
   );
@@ -136,6 +138,8 @@ export async function settleSilentStep(t: TestApp, orderId: string, silentStep: 
 
 /** Per-SKU stock as the database holds it: conservation says available + reserved is constant. */
 export async function stockBySku(dataSource: DataSource): Promise<Record<string, { available: number; reserved: number }>> {
-  const rows = (await dataSource.query(`SELECT sku, available, reserved FROM inventory_products ORDER BY sku`)) as { sku: string; available: number; reserved: number }[];
+  const rows = await dataSource.query<{ sku: string; available: number; reserved: number }[]>(
+    `SELECT sku, available, reserved FROM inventory_products ORDER BY sku`,
+  );
   return Object.fromEntries(rows.map((r) => [r.sku, { available: Number(r.available), reserved: Number(r.reserved) }]));
 }

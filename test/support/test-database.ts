@@ -36,7 +36,7 @@ function withDatabase(url: string, database: string): string {
 
 export async function createTestDatabase(kind: DatabaseKind, poolSize = 10): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    return { kind, target: { pgliteDataDir: 'memory://', poolSize: 1 }, drop: async () => undefined };
+    return { kind, target: { pgliteDataDir: 'memory://', poolSize: 1 }, drop: () => Promise.resolve() };
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');

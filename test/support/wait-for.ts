@@ -1,5 +1,5 @@
 /** Polls `read` until `done` holds (or fails with the last value seen). */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await read();
   while (!done(last)) {
@@ -11,6 +11,6 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
 }
 
 /** Polls `check` every 10 ms until it holds; fails after `timeoutMs`. */
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   await waitFor(check, (ok) => ok, timeoutMs, 10);
 }

@@ -21,7 +21,7 @@ export class TravelAppModule {
   static forRoot(options: TravelAppOptions): DynamicModule {
     const sagas =
       options.sagaConfig === 'factory'
-        ? SagaModule.forRootAsync({ useFactory: async () => ({ ...travelSagaOptions, instanceId: 'travel-async' }) })
+        ? SagaModule.forRootAsync({ useFactory: () => Promise.resolve({ ...travelSagaOptions, instanceId: 'travel-async' }) })
         : SagaModule.forRoot({ ...travelSagaOptions, instanceId: 'travel' });
     return {
       module: TravelAppModule,

@@ -55,7 +55,11 @@ describe('the travel app', () => {
     for (const file of files) {
       const source = readFileSync(join(dir, file), 'utf8');
       for (const [, spec] of source.matchAll(specifier)) {
-        const target = spec.startsWith('.') ? relative(root, resolve(dirname(join(dir, file)), spec)).split(sep).join('/') : spec;
+        const target = spec.startsWith('.')
+          ? relative(root, resolve(dirname(join(dir, file)), spec))
+              .split(sep)
+              .join('/')
+          : spec;
         if (/^sagaworks(\/|$)/.test(target)) reached.add('sagaworks');
         if (target.startsWith('packages/')) offending.push(`${file} imports ${spec}`);
         if (!target.startsWith('src/')) continue;
@@ -218,7 +222,11 @@ describe.each(databaseKinds())('booking a trip with the saga module, on %s', (ki
         car: null,
       });
       await t.app.get(CommandBus).execute(new BookFlightCommand(state.id, data.tripId, 'BA117'));
-      expect((await tripBookings(t.dataSource, data.tripId)).flight).toMatchObject({ status: 'CANCELLED', tombstone: true, booking_ref: null });
+      expect((await tripBookings(t.dataSource, data.tripId)).flight).toMatchObject({
+        status: 'CANCELLED',
+        tombstone: true,
+        booking_ref: null,
+      });
       expect(await t.orchestrator.store.load(state.id)).toMatchObject({ status: SagaStatus.COMPENSATED, version: state.version });
     });
   });
@@ -272,7 +280,8 @@ describe.each(databaseKinds())('booking a trip with the saga module, on %s', (ki
       });
       expect(report.failures.length).toBeGreaterThan(0);
       expect(failedScenarios(report.failures)).toEqual(['rentCar fails', 'rentCar never answers', 'reserveHotel never answers']);
-      for (const line of report.failures) expect(line).toMatch(/: ended FAILED \(.*reserveHotel compensation timed out after 2 attempts\), expected COMPENSATED$/);
+      for (const line of report.failures)
+        expect(line).toMatch(/: ended FAILED \(.*reserveHotel compensation timed out after 2 attempts\), expected COMPENSATED$/);
     });
   });
 
@@ -298,7 +307,9 @@ describe.each(databaseKinds())('booking a trip with the saga module, on %s', (ki
       expect(failedScenarios(report.failures)).toEqual(["rentCar's reply is lost once"]);
       expect(report.failures).toEqual([
         "rentCar's reply is lost once: ended COMPENSATED (rentCar failed: a car is already rented for this trip), expected COMPLETED",
-        expect.stringMatching(/^rentCar's reply is lost once: check failed: COMPENSATED trip .* holds \{"flights":0,"hotels":0,"cars":1\}, expected 0 of each$/),
+        expect.stringMatching(
+          /^rentCar's reply is lost once: check failed: COMPENSATED trip .* holds \{"flights":0,"hotels":0,"cars":1\}, expected 0 of each$/,
+        ),
       ]);
     });
   });

@@ -18,7 +18,9 @@ export async function tripBookings(ds: DataSource, tripId: string): Promise<Trip
     `SELECT status, reason, tombstone, booking_ref FROM travel_flight_bookings WHERE trip_id = $1`,
     [tripId],
   );
-  const [hotel] = await ds.query<BookingRecord[]>(`SELECT status, reason, tombstone FROM travel_hotel_reservations WHERE trip_id = $1`, [tripId]);
+  const [hotel] = await ds.query<BookingRecord[]>(`SELECT status, reason, tombstone FROM travel_hotel_reservations WHERE trip_id = $1`, [
+    tripId,
+  ]);
   const [car] = await ds.query<BookingRecord[]>(`SELECT status, reason, tombstone FROM travel_car_rentals WHERE trip_id = $1`, [tripId]);
   return { flight: flight ?? null, hotel: hotel ?? null, car: car ?? null };
 }

@@ -14,11 +14,22 @@ const DOCS_SCREENSHOT = join(process.cwd(), 'docs', 'inspector.png');
 /** Debian's chromium, headless; no browser download. Missing: the suite fails (CI installs it, see .ci/run). */
 async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\` (the inspector test needs a real browser)`);
+    throw new Error(
+      `${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\` (the inspector test needs a real browser)`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -40,7 +51,8 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
     const req = t.http().post('/orders').send(orderRequest({ paymentToken }));
     return (await (wait ? req.set('Prefer', 'wait=20') : req)).body as PlacedOrder;
   };
-  const sagaOf = async (id: string) => (await t.http().get(`/sagas/${id}`).expect(200)).body as { status: string; version: number; history: { reason?: string }[] };
+  const sagaOf = async (id: string) =>
+    (await t.http().get(`/sagas/${id}`).expect(200)).body as { status: string; version: number; history: { reason?: string }[] };
 
   beforeAll(async () => {
     // deadlines far away: the tok_timeout saga stays RUNNING until the test aborts it
@@ -67,7 +79,10 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
   it('shows a declined order compensated: the list, its saga, the diagram and the timeline', async () => {
     const declined = await place('tok_declined', true);
     expect(declined.status).toBe('CANCELLED');
-    await waitFor(() => sagaOf(declined.sagaId), (s) => s.status === 'COMPENSATED');
+    await waitFor(
+      () => sagaOf(declined.sagaId),
+      (s) => s.status === 'COMPENSATED',
+    );
 
     await page.goto(`${base}/ui`);
     expect(await page.title()).toContain('Sagaworks inspector');
@@ -109,7 +124,10 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
 
   it('previews and then performs an abort with the admin token kept in the session', async () => {
     const running = await place('tok_timeout', false);
-    await waitFor(async () => (await t.orchestrator.store.load(running.sagaId))?.steps[2].status, (s) => s === 'EXECUTING');
+    await waitFor(
+      async () => (await t.orchestrator.store.load(running.sagaId))?.steps[2].status,
+      (s) => s === 'EXECUTING',
+    );
     await page.goto(`${base}/ui/sagas/${running.sagaId}`);
     await expect(page.locator('[data-saga-status]').getAttribute('data-saga-status')).resolves.toBe('RUNNING');
 
@@ -144,10 +162,17 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
     await page.fill('[data-saga] textarea[name=reason]', 'payment provider is down');
     await page.click('button[data-action="abort"]');
     await page.waitForFunction(() => document.getElementById('action-result')?.textContent?.includes('Abort done'));
-    const ended = await waitFor(() => sagaOf(running.sagaId), (s) => s.status === 'COMPENSATED');
+    const ended = await waitFor(
+      () => sagaOf(running.sagaId),
+      (s) => s.status === 'COMPENSATED',
+    );
     expect(ended.history.some((h) => h.reason === 'processPayment failed: aborted by e2e-operator: payment provider is down')).toBe(true);
     // the page follows without a reload: it refreshes its live region after an action and every few seconds
-    await page.waitForFunction(() => document.querySelector('[data-saga-status]')?.getAttribute('data-saga-status') === 'COMPENSATED', undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-saga-status]')?.getAttribute('data-saga-status') === 'COMPENSATED',
+      undefined,
+      { timeout: 15_000 },
+    );
     await page.reload();
     await expect(page.locator('[data-saga-status]').getAttribute('data-saga-status')).resolves.toBe('COMPENSATED');
     await expect(page.locator('button[data-action="abort"]').isDisabled()).resolves.toBe(true);

@@ -7,7 +7,16 @@ export type { SagaModuleOptions } from './saga-module-options.interface.js';
 export { SagaStore } from './persistence/saga-store.js';
 export type { SagaHistoryRow, SagaListFilter, CompanionWrite, Lease, SqlRunner } from './persistence/saga-store.js';
 export { defineSaga, send } from './definition/saga-definition.js';
-export type { CommandSpec, CommandType, SagaDefinition, SagaStepDefinition, SagaContext, SagaReply, SagaFailureReply, ReplyType } from './definition/saga-definition.js';
+export type {
+  CommandSpec,
+  CommandType,
+  SagaDefinition,
+  SagaStepDefinition,
+  SagaContext,
+  SagaReply,
+  SagaFailureReply,
+  ReplyType,
+} from './definition/saga-definition.js';
 export type { RetryPolicy } from './definition/retry-policy.js';
 export { SagaStatus, StepStatus, isTerminal } from './domain/saga-status.js';
 export type { SagaState, StepState } from './domain/saga-state.js';

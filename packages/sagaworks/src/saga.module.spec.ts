@@ -39,15 +39,17 @@ const invoiceSaga = defineSaga({
 @CommandHandler(BookFlightCommand)
 class BookFlightHandler implements ICommandHandler<BookFlightCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute({ sagaId }: BookFlightCommand): Promise<void> {
+  execute({ sagaId }: BookFlightCommand): Promise<void> {
     this.events.publish(new FlightBookedEvent(sagaId));
+    return Promise.resolve();
   }
 }
 @CommandHandler(SendInvoiceCommand)
 class SendInvoiceHandler implements ICommandHandler<SendInvoiceCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute({ sagaId }: SendInvoiceCommand): Promise<void> {
+  execute({ sagaId }: SendInvoiceCommand): Promise<void> {
     this.events.publish(new InvoiceSentEvent(sagaId));
+    return Promise.resolve();
   }
 }
 @Injectable()
@@ -69,48 +71,57 @@ class InvoicingModule {}
 
 // Nest tells dynamic modules apart by reference unless the app asks for `deep-hash`, which merges two dynamic
 // modules whose metadata serialise alike: both strategies must keep both features.
-for (const moduleIdGeneratorAlgorithm of ['reference', 'deep-hash'] as const) describe(`SagaModule.forFeature in two feature modules (module ids by ${moduleIdGeneratorAlgorithm})`, () => {
-  let app: INestApplication;
+for (const moduleIdGeneratorAlgorithm of ['reference', 'deep-hash'] as const)
+  describe(`SagaModule.forFeature in two feature modules (module ids by ${moduleIdGeneratorAlgorithm})`, () => {
+    let app: INestApplication;
 
-  beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({ ...(await createPgliteOptions('memory://')), migrations: sagaMigrations, migrationsRun: true, autoLoadEntities: true }),
-        }),
-        SagaModule.forRoot({ jobEnabled: false }),
-        FlightsModule,
-        InvoicingModule,
-      ],
-    }, { moduleIdGeneratorAlgorithm }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-  });
+    beforeAll(async () => {
+      const moduleRef = await Test.createTestingModule(
+        {
+          imports: [
+            CqrsModule.forRoot(),
+            ScheduleModule.forRoot(),
+            TypeOrmModule.forRootAsync({
+              useFactory: async () => ({
+                ...(await createPgliteOptions('memory://')),
+                migrations: sagaMigrations,
+                migrationsRun: true,
+                autoLoadEntities: true,
+              }),
+            }),
+            SagaModule.forRoot({ jobEnabled: false }),
+            FlightsModule,
+            InvoicingModule,
+          ],
+        },
+        { moduleIdGeneratorAlgorithm },
+      ).compile();
+      app = moduleRef.createNestApplication({ logger: false });
+      await app.init();
+    });
 
-  afterAll(async () => {
-    await app?.close();
-  });
+    afterAll(async () => {
+      await app?.close();
+    });
 
-  it('registers both definitions', () => {
-    expect(
-      app
-        .get(SagaRegistry)
-        .all()
-        .map((s) => s.definition.type)
-        .sort(),
-    ).toEqual(['flight', 'invoice']);
-  });
+    it('registers both definitions', () => {
+      expect(
+        app
+          .get(SagaRegistry)
+          .all()
+          .map((s) => s.definition.type)
+          .sort(),
+      ).toEqual(['flight', 'invoice']);
+    });
 
-  it('runs a saga of each to completion', async () => {
-    const sagas = app.get(SagaOrchestrator);
-    const flight = await sagas.start(flightSaga, { correlationId: 'trip-1', data: {} });
-    const invoice = await sagas.start(invoiceSaga, { correlationId: 'trip-1', data: {} });
-    expect((await sagas.waitForEnd(flight.id, 10_000))?.status).toBe(SagaStatus.COMPLETED);
-    expect((await sagas.waitForEnd(invoice.id, 10_000))?.status).toBe(SagaStatus.COMPLETED);
+    it('runs a saga of each to completion', async () => {
+      const sagas = app.get(SagaOrchestrator);
+      const flight = await sagas.start(flightSaga, { correlationId: 'trip-1', data: {} });
+      const invoice = await sagas.start(invoiceSaga, { correlationId: 'trip-1', data: {} });
+      expect((await sagas.waitForEnd(flight.id, 10_000))?.status).toBe(SagaStatus.COMPLETED);
+      expect((await sagas.waitForEnd(invoice.id, 10_000))?.status).toBe(SagaStatus.COMPLETED);
+    });
   });
-});
 
 describe('SagaModule at bootstrap, on saga tables made by synchronize alone', () => {
   it('refuses to start, naming what the tables lack', async () => {
@@ -118,7 +129,9 @@ describe('SagaModule at bootstrap, on saga tables made by synchronize alone', ()
       imports: [
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
-        TypeOrmModule.forRootAsync({ useFactory: async () => ({ ...(await createPgliteOptions('memory://')), synchronize: true, autoLoadEntities: true }) }),
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => ({ ...(await createPgliteOptions('memory://')), synchronize: true, autoLoadEntities: true }),
+        }),
         SagaModule.forRoot({ jobEnabled: false }),
         FlightsModule,
       ],

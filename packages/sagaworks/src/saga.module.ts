@@ -49,7 +49,6 @@ const coreProviders: Provider[] = [
   exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, RESOLVED_SAGA_OPTIONS],
 })
 export class SagaModule extends ConfigurableSagaModule {
-
   static override forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {
     return { ...super.forRoot(options), global: true };
   }

@@ -13,15 +13,15 @@ export const TEST_TOKENS = {
  */
 @Injectable()
 export class FakePaymentProvider extends PaymentProvider {
-  async charge({ paymentToken }: ChargeRequest): Promise<ChargeOutcome> {
+  charge({ paymentToken }: ChargeRequest): Promise<ChargeOutcome> {
     switch (paymentToken) {
       case TEST_TOKENS.declined:
-        return { status: 'declined', reason: 'card declined' };
+        return Promise.resolve({ status: 'declined', reason: 'card declined' });
       case TEST_TOKENS.timeout:
         // Answered at once rather than left hanging, so retries do not pile up pending promises.
-        return { status: 'no-response' };
+        return Promise.resolve({ status: 'no-response' });
       default:
-        return { status: 'approved' };
+        return Promise.resolve({ status: 'approved' });
     }
   }
 

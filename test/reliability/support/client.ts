@@ -86,7 +86,8 @@ export class OrderClient {
       this.count(String(status));
       const body = this.inspect(`POST /orders ${spec.key}`, status, text) as { id?: string; statusCode?: number; message?: unknown };
       if (status === 201) {
-        if (placed.orderId && placed.orderId !== body.id) this.problems.push(`${spec.key}: a retry answered order ${body.id}, the first answer was ${placed.orderId}`);
+        if (placed.orderId && placed.orderId !== body.id)
+          this.problems.push(`${spec.key}: a retry answered order ${body.id}, the first answer was ${placed.orderId}`);
         if (!placed.orderId) this.accepted++;
         placed.orderId = body.id ?? null;
         return placed;
@@ -143,7 +144,8 @@ export async function checkOverHttp(
       const charged = payments.filter((p) => p.status === 'CHARGED').length;
       const created = shipments.filter((s) => s.status === 'CREATED').length;
       const live = order.status === 'CONFIRMED' ? 1 : 0;
-      if (charged !== live || created !== live) v.push(`order ${id} ${order.status}: ${charged} CHARGED payment(s), ${created} CREATED shipment(s) over HTTP`);
+      if (charged !== live || created !== live)
+        v.push(`order ${id} ${order.status}: ${charged} CHARGED payment(s), ${created} CREATED shipment(s) over HTTP`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));

@@ -48,7 +48,9 @@ export function watchStock(sql: Sql, everyMs = 100): { min: () => number; stop: 
   const loop = (async () => {
     while (running) {
       try {
-        const [row] = await sql<{ a: number; r: number }>(`SELECT min(available)::int AS a, min(reserved)::int AS r FROM inventory_products`);
+        const [row] = await sql<{ a: number; r: number }>(
+          `SELECT min(available)::int AS a, min(reserved)::int AS r FROM inventory_products`,
+        );
         if (row && row.a !== null) min = Math.min(min, row.a, row.r);
       } catch {
         // the database may be down on purpose
@@ -66,7 +68,9 @@ export function watchStock(sql: Sql, everyMs = 100): { min: () => number; stop: 
 }
 
 export async function countActive(sql: Sql): Promise<number> {
-  const [row] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
+  const [row] = await sql<{ n: number }>(
+    `SELECT count(*)::int AS n FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`,
+  );
   return row.n;
 }
 

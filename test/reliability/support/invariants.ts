@@ -68,7 +68,8 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
     `SELECT id, status, current_step, failure_reason FROM saga_instance`,
   );
   for (const s of sagas) {
-    if (!['COMPLETED', 'COMPENSATED'].includes(s.status)) v.push(`saga ${s.id} is ${s.status} at ${s.current_step} (${s.failure_reason ?? 'no reason'})`);
+    if (!['COMPLETED', 'COMPENSATED'].includes(s.status))
+      v.push(`saga ${s.id} is ${s.status} at ${s.current_step} (${s.failure_reason ?? 'no reason'})`);
   }
 
   // 2. Orders: exactly the ones placed, one per key, each settled and agreeing with its saga.
@@ -91,7 +92,8 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
     if (options.outcomeByMode) {
       const want = e.mode === 'visa' ? 'CONFIRMED' : 'CANCELLED';
       if (o.status !== want) v.push(`order ${e.key} (${e.mode}) is ${o.status} (${o.failure_reason ?? ''}), expected ${want}`);
-      else if (e.mode !== 'visa' && !REASON_BY_MODE[e.mode].test(o.failure_reason ?? '')) v.push(`order ${e.key} (${e.mode}) cancelled for "${o.failure_reason}"`);
+      else if (e.mode !== 'visa' && !REASON_BY_MODE[e.mode].test(o.failure_reason ?? ''))
+        v.push(`order ${e.key} (${e.mode}) cancelled for "${o.failure_reason}"`);
     }
   }
   for (const o of orders) {
@@ -103,10 +105,20 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
 
   // 3. Effects: at most one row per order in each module, live effects exactly for confirmed orders.
   for (const table of ['payments', 'shipments', 'inventory_reservations']) {
-    const dup = await sql<{ order_id: string; n: number }>(`SELECT order_id, count(*)::int AS n FROM ${table} GROUP BY order_id HAVING count(*) > 1`);
+    const dup = await sql<{ order_id: string; n: number }>(
+      `SELECT order_id, count(*)::int AS n FROM ${table} GROUP BY order_id HAVING count(*) > 1`,
+    );
     for (const d of dup) v.push(`${table}: ${d.n} rows for order ${d.order_id}`);
   }
-  const effects = await sql<{ id: string; status: string; total_cents: number; charged: number; charged_cents: number; created: number; reservation: string | null }>(
+  const effects = await sql<{
+    id: string;
+    status: string;
+    total_cents: number;
+    charged: number;
+    charged_cents: number;
+    created: number;
+    reservation: string | null;
+  }>(
     `SELECT o.id, o.status, o.total_cents,
             (SELECT count(*)::int FROM payments p WHERE p.order_id = o.id AND p.status = 'CHARGED') AS charged,
             (SELECT coalesce(sum(amount_cents), 0)::int FROM payments p WHERE p.order_id = o.id AND p.status = 'CHARGED') AS charged_cents,
@@ -116,7 +128,8 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
   );
   for (const e of effects) {
     if (e.status === 'CONFIRMED') {
-      if (e.charged !== 1 || e.charged_cents !== e.total_cents) v.push(`confirmed order ${e.id}: ${e.charged} CHARGED payment(s) for ${e.charged_cents} of ${e.total_cents} cents`);
+      if (e.charged !== 1 || e.charged_cents !== e.total_cents)
+        v.push(`confirmed order ${e.id}: ${e.charged} CHARGED payment(s) for ${e.charged_cents} of ${e.total_cents} cents`);
       if (e.created !== 1) v.push(`confirmed order ${e.id}: ${e.created} CREATED shipment(s)`);
       if (e.reservation !== 'RESERVED') v.push(`confirmed order ${e.id}: reservation ${e.reservation}`);
     } else if (e.status === 'CANCELLED') {
@@ -130,7 +143,8 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
     `SELECT (SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE status = 'CHARGED') AS charged,
             (SELECT coalesce(sum(total_cents), 0) FROM orders WHERE status = 'CONFIRMED') AS confirmed`,
   );
-  if (Number(money.charged) !== Number(money.confirmed)) v.push(`money: ${money.charged} cents charged, confirmed orders total ${money.confirmed}`);
+  if (Number(money.charged) !== Number(money.confirmed))
+    v.push(`money: ${money.charged} cents charged, confirmed orders total ${money.confirmed}`);
 
   // 4. Stock, per SKU: seed = available + reserved; reserved = RESERVED reservations = units sold to confirmed orders.
   const stock = await sql<{ sku: string; available: number; reserved: number; held: number; sold: number }>(
@@ -144,7 +158,8 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
   for (const s of stock) {
     summary[`sold:${s.sku}`] = s.sold;
     if (s.available < 0 || s.reserved < 0) v.push(`${s.sku}: negative stock (available ${s.available}, reserved ${s.reserved})`);
-    if (s.available + s.reserved !== options.seedStock) v.push(`${s.sku}: available ${s.available} + reserved ${s.reserved} != initial ${options.seedStock}`);
+    if (s.available + s.reserved !== options.seedStock)
+      v.push(`${s.sku}: available ${s.available} + reserved ${s.reserved} != initial ${options.seedStock}`);
     if (s.reserved !== s.held) v.push(`${s.sku}: reserved ${s.reserved} but RESERVED reservations hold ${s.held}`);
     if (s.reserved !== s.sold) v.push(`${s.sku}: reserved ${s.reserved} but confirmed orders bought ${s.sold}`);
   }
@@ -163,8 +178,12 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
 }
 
 /** Sagas not yet terminal, with what they wait on (for messages). */
-export async function activeSagas(sql: Sql): Promise<{ id: string; status: string; current_step: string; due_at: string; lease_owner: string; lease_until: string }[]> {
-  return sql(`SELECT id, status, current_step, due_at, lease_owner, lease_until FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
+export async function activeSagas(
+  sql: Sql,
+): Promise<{ id: string; status: string; current_step: string; due_at: string; lease_owner: string; lease_until: string }[]> {
+  return sql(
+    `SELECT id, status, current_step, due_at, lease_owner, lease_until FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`,
+  );
 }
 
 /**

@@ -40,6 +40,7 @@ export async function createCluster(): Promise<Cluster> {
   const dir = mkdtempSync('/tmp/sagaworks-pg-');
   if (userInfo().uid === 0) {
     const pw = await new Promise<string>((resolve, reject) =>
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- e is execFile's error, an Error at run time; its type (an Omit<> of ExecException) hides that from the rule
       execFile('id', ['-u', 'postgres'], (e, out) => (e ? reject(e) : resolve(out.trim()))),
     );
     chownSync(dir, Number(pw), Number(pw));
@@ -53,7 +54,18 @@ export async function createCluster(): Promise<Cluster> {
     port,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
     start: async () => {
-      await run(join(BIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-k /tmp -c listen_addresses=127.0.0.1 -p ${port} -c fsync=off -c max_connections=60`, 'start']);
+      await run(join(BIN, 'pg_ctl'), [
+        '-D',
+        data,
+        '-l',
+        join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        `-k /tmp -c listen_addresses=127.0.0.1 -p ${port} -c fsync=off -c max_connections=60`,
+        'start',
+      ]);
       running = true;
     },
     stop: async () => {

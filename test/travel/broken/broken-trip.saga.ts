@@ -7,6 +7,8 @@ import { ReleaseHotelHoldCommand } from './release-hotel-hold.command';
 export const brokenTripSaga = defineSaga<TripData>({
   type: 'broken-trip',
   steps: tripSaga.steps.map((step) =>
-    step.name === 'reserveHotel' ? { ...step, compensation: send(ReleaseHotelHoldCommand, (c) => [c.sagaId, c.data.tripId, c.failureReason ?? 'trip cancelled']) } : step,
+    step.name === 'reserveHotel'
+      ? { ...step, compensation: send(ReleaseHotelHoldCommand, (c) => [c.sagaId, c.data.tripId, c.failureReason ?? 'trip cancelled']) }
+      : step,
   ),
 });

@@ -29,10 +29,21 @@ export class RentCarHandler implements ICommandHandler<RentCarCommand, void> {
 
   async execute(c: RentCarCommand): Promise<void> {
     const rejection = c.carClass === UNAVAILABLE_CAR_CLASS ? `no ${c.carClass} available` : null;
-    const inserted = await this.dataSource.query<RentalRow[]>(RENT_SQL, [c.tripId, c.sagaId, c.carClass, rejection ? 'REJECTED' : 'RENTED', rejection]);
-    const row = inserted[0] ?? (await this.dataSource.query<RentalRow[]>(`SELECT status, reason FROM travel_car_rentals WHERE trip_id = $1`, [c.tripId]))[0];
+    const inserted = await this.dataSource.query<RentalRow[]>(RENT_SQL, [
+      c.tripId,
+      c.sagaId,
+      c.carClass,
+      rejection ? 'REJECTED' : 'RENTED',
+      rejection,
+    ]);
+    const row =
+      inserted[0] ??
+      (await this.dataSource.query<RentalRow[]>(`SELECT status, reason FROM travel_car_rentals WHERE trip_id = $1`, [c.tripId]))[0];
     if (!row) throw new Error(`car rental of trip ${c.tripId} conflicted but cannot be read`);
     if (row.status === 'RENTED') this.eventBus.publish(new CarRentedEvent(c.sagaId, c.tripId));
-    else this.eventBus.publish(new CarRentalFailedEvent(c.sagaId, c.tripId, row.status === 'RETURNED' ? 'rental was returned' : (row.reason ?? 'rejected')));
+    else
+      this.eventBus.publish(
+        new CarRentalFailedEvent(c.sagaId, c.tripId, row.status === 'RETURNED' ? 'rental was returned' : (row.reason ?? 'rejected')),
+      );
   }
 }

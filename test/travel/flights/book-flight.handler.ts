@@ -45,10 +45,19 @@ export class BookFlightHandler implements ICommandHandler<BookFlightCommand, voi
       soldOut ? `flight ${c.flightNo} is sold out` : null,
     ]);
     // A separate statement, so that it sees a row a concurrent twin committed after our insert's snapshot.
-    const row = inserted[0] ?? (await this.dataSource.query<BookingRow[]>(`SELECT status, booking_ref, reason FROM travel_flight_bookings WHERE trip_id = $1`, [c.tripId]))[0];
+    const row =
+      inserted[0] ??
+      (
+        await this.dataSource.query<BookingRow[]>(`SELECT status, booking_ref, reason FROM travel_flight_bookings WHERE trip_id = $1`, [
+          c.tripId,
+        ])
+      )[0];
     if (!row) throw new Error(`flight booking of trip ${c.tripId} conflicted but cannot be read`);
     // The command's sagaId is echoed: the reply answers this command.
     if (row.status === 'BOOKED') this.eventBus.publish(new FlightBookedEvent(c.sagaId, c.tripId, row.booking_ref ?? ''));
-    else this.eventBus.publish(new FlightBookingFailedEvent(c.sagaId, c.tripId, row.status === 'CANCELLED' ? 'booking was cancelled' : (row.reason ?? 'rejected')));
+    else
+      this.eventBus.publish(
+        new FlightBookingFailedEvent(c.sagaId, c.tripId, row.status === 'CANCELLED' ? 'booking was cancelled' : (row.reason ?? 'rejected')),
+      );
   }
 }

@@ -28,11 +28,33 @@ export class ReserveHotelHandler implements ICommandHandler<ReserveHotelCommand,
   ) {}
 
   async execute(c: ReserveHotelCommand): Promise<void> {
-    const rejection = c.destination === UNKNOWN_DESTINATION ? `no hotel in ${c.destination}` : !(c.nights > 0) ? `invalid stay of ${c.nights} nights` : null;
-    const inserted = await this.dataSource.query<ReservationRow[]>(RESERVE_SQL, [c.tripId, c.sagaId, c.destination, rejection ? 'REJECTED' : 'RESERVED', rejection]);
-    const row = inserted[0] ?? (await this.dataSource.query<ReservationRow[]>(`SELECT status, reason FROM travel_hotel_reservations WHERE trip_id = $1`, [c.tripId]))[0];
+    const rejection =
+      c.destination === UNKNOWN_DESTINATION
+        ? `no hotel in ${c.destination}`
+        : !(c.nights > 0)
+          ? `invalid stay of ${c.nights} nights`
+          : null;
+    const inserted = await this.dataSource.query<ReservationRow[]>(RESERVE_SQL, [
+      c.tripId,
+      c.sagaId,
+      c.destination,
+      rejection ? 'REJECTED' : 'RESERVED',
+      rejection,
+    ]);
+    const row =
+      inserted[0] ??
+      (
+        await this.dataSource.query<ReservationRow[]>(`SELECT status, reason FROM travel_hotel_reservations WHERE trip_id = $1`, [c.tripId])
+      )[0];
     if (!row) throw new Error(`hotel reservation of trip ${c.tripId} conflicted but cannot be read`);
     if (row.status === 'RESERVED') this.eventBus.publish(new HotelReservedEvent(c.sagaId, c.tripId));
-    else this.eventBus.publish(new HotelReservationFailedEvent(c.sagaId, c.tripId, row.status === 'CANCELLED' ? 'reservation was cancelled' : (row.reason ?? 'rejected')));
+    else
+      this.eventBus.publish(
+        new HotelReservationFailedEvent(
+          c.sagaId,
+          c.tripId,
+          row.status === 'CANCELLED' ? 'reservation was cancelled' : (row.reason ?? 'rejected'),
+        ),
+      );
   }
 }

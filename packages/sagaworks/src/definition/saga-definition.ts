@@ -41,7 +41,10 @@ export interface CommandSpec<TData> {
  * `send(ReserveInventoryCommand, (c) => [c.sagaId, c.data.orderId, c.data.items])`. The arguments are type
  * checked against the command's constructor.
  */
-export function send<TData, A extends unknown[]>(type: new (...args: A) => ICommand, args: (ctx: SagaContext<TData>) => [...A]): CommandSpec<TData> {
+export function send<TData, A extends unknown[]>(
+  type: new (...args: A) => ICommand,
+  args: (ctx: SagaContext<TData>) => [...A],
+): CommandSpec<TData> {
   return { type, create: (ctx) => new type(...args(ctx)) };
 }
 
@@ -59,7 +62,7 @@ export interface SagaStepDefinition<TData> {
   /** Events that fail the step (the saga then compensates). */
   readonly failedBy?: readonly ReplyType<SagaFailureReply>[];
   /** Folds a completing event into the saga's data (say, a payment id the refund needs). */
-  onCompleted?(data: TData, event: SagaReply): TData;
+  onCompleted?(this: void, data: TData, event: SagaReply): TData;
   /** The command that undoes the step; required unless `nonCompensable`. */
   readonly compensation?: CommandSpec<TData>;
   /** Events that confirm the compensation. */

@@ -25,7 +25,10 @@ const definition = defineSaga<Data>({
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
-const rules = new SagaTransitions(definition, { timeoutMs: 1_000, retry: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 150, nonRetryableErrors: [] } });
+const rules = new SagaTransitions(definition, {
+  timeoutMs: 1_000,
+  retry: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 150, nonRetryableErrors: [] },
+});
 
 /** Applies a transition as the store would: the version moves on. */
 function stored(t: Transition<Data> | null): SagaState<Data> {
@@ -153,7 +156,10 @@ describe('SagaTransitions', () => {
     });
 
     it('retries at once when the backoff is zero', () => {
-      const eager = new SagaTransitions(definition, { timeoutMs: 1_000, retry: { maxAttempts: 2, backoffBaseMs: 0, backoffMaxMs: 0, nonRetryableErrors: [] } });
+      const eager = new SagaTransitions(definition, {
+        timeoutMs: 1_000,
+        retry: { maxAttempts: 2, backoffBaseMs: 0, backoffMaxMs: 0, nonRetryableErrors: [] },
+      });
       const s = stored(eager.start({ id: 's', correlationId: 'o', data: { n: 0 }, definitionHash: 'h' }, T0));
       expect(eager.deadlinePassed(s, at(1_000))?.actions).toEqual([{ kind: 'execute', stepIndex: 1, attempt: 2 }]);
     });
@@ -175,7 +181,11 @@ describe('SagaTransitions', () => {
   describe("when a step's handler throws", () => {
     it('retries a retryable error after the backoff, without waiting for the deadline', () => {
       const t = rules.attemptFailed(started(), 1, false, 'connection reset', true, at(10));
-      expect(t?.state.steps[1]).toMatchObject({ status: 'EXECUTING', awaitingRetry: true, error: 'attempt 1 failed: connection reset; retry in 100 ms' });
+      expect(t?.state.steps[1]).toMatchObject({
+        status: 'EXECUTING',
+        awaitingRetry: true,
+        error: 'attempt 1 failed: connection reset; retry in 100 ms',
+      });
       expect(t?.state.dueAt).toEqual(at(110));
       expect(t?.actions).toEqual([]);
     });
@@ -211,7 +221,9 @@ describe('SagaTransitions', () => {
       const t = rules.resume(started(), 'node-2', at(5_000), true);
       expect(t?.actions).toEqual([{ kind: 'execute', stepIndex: 1, attempt: 1 }]);
       expect(t?.state.dueAt).toEqual(at(6_000));
-      expect(t?.history[0].reason).toBe('resumed by node-2 after lease expiry; its deadline passed while no instance held the lease, so the attempt is not spent');
+      expect(t?.history[0].reason).toBe(
+        'resumed by node-2 after lease expiry; its deadline passed while no instance held the lease, so the attempt is not spent',
+      );
     });
 
     it('resumes a step at most maxAttempts times, then lets its deadline count (a command that kills its instance)', () => {

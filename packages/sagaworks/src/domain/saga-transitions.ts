@@ -114,7 +114,14 @@ export class SagaTransitions<TData> {
    * the deadline) until the attempts run out; a non-retryable one ends the step (or compensation) at once. The
    * handler may have committed before it threw, so a failed step counts as possibly done and is compensated.
    */
-  attemptFailed(current: SagaState<TData>, index: number, compensating: boolean, error: string, retryable: boolean, now: Date): Transition<TData> | null {
+  attemptFailed(
+    current: SagaState<TData>,
+    index: number,
+    compensating: boolean,
+    error: string,
+    retryable: boolean,
+    now: Date,
+  ): Transition<TData> | null {
     const step = current.steps[index];
     const status = compensating ? SagaStatus.COMPENSATING : SagaStatus.RUNNING;
     const stepStatus = compensating ? StepStatus.COMPENSATING : StepStatus.EXECUTING;
@@ -122,7 +129,9 @@ export class SagaTransitions<TData> {
     const t = this.begin(current, now);
     const attempts = compensating ? step.compensationAttempts : step.attempts;
     const what = compensating ? 'compensation' : 'attempt';
-    const final = retryable ? `${step.name} ${compensating ? 'compensation ' : ''}failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${error}` : `${error} (not retryable)`;
+    const final = retryable
+      ? `${step.name} ${compensating ? 'compensation ' : ''}failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${error}`
+      : `${error} (not retryable)`;
     this.endAttempt(t, index, compensating, `${what} ${attempts} failed: ${error}`, final, retryable, now);
     return t;
   }
@@ -236,7 +245,14 @@ export class SagaTransitions<TData> {
     t.state.status = to;
   }
 
-  private setStep(t: Transition<TData>, index: number, to: StepState['status'], reason: string | null, now: Date, patch: Partial<StepState> = {}): void {
+  private setStep(
+    t: Transition<TData>,
+    index: number,
+    to: StepState['status'],
+    reason: string | null,
+    now: Date,
+    patch: Partial<StepState> = {},
+  ): void {
     const step = t.state.steps[index];
     t.history.push({ step: step.name, from: step.status, to, reason });
     Object.assign(step, patch, { status: to });
@@ -303,7 +319,15 @@ export class SagaTransitions<TData> {
   }
 
   /** An attempt ended without an answer: retry after the backoff, or give up once attempts are spent. */
-  private endAttempt(t: Transition<TData>, index: number, compensating: boolean, why: string, finalReason: string, retryable: boolean, now: Date): void {
+  private endAttempt(
+    t: Transition<TData>,
+    index: number,
+    compensating: boolean,
+    why: string,
+    finalReason: string,
+    retryable: boolean,
+    now: Date,
+  ): void {
     const step = t.state.steps[index];
     const policy = this.retryPolicy(index);
     const attempts = compensating ? step.compensationAttempts : step.attempts;

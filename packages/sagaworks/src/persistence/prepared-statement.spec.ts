@@ -10,7 +10,10 @@ for (const kind of postgresKinds()) {
     let client: PreparedStatementClient;
 
     const preparedOnConnection = async (): Promise<{ name: string; statement: string }[]> =>
-      (await client.query(`SELECT name, statement FROM pg_prepared_statements ORDER BY name`)).rows as { name: string; statement: string }[];
+      (await client.query(`SELECT name, statement FROM pg_prepared_statements ORDER BY name`)).rows as {
+        name: string;
+        statement: string;
+      }[];
 
     beforeAll(async () => {
       db = await createTestDatabase(kind);
@@ -52,7 +55,10 @@ for (const kind of postgresKinds()) {
 
 describe('buildDataSourceOptions', () => {
   it('gives a PostgreSQL pool the preparing client unless told not to', async () => {
-    const on = await buildDataSourceOptions({ url: 'postgres://u@127.0.0.1:1/x', pgliteDataDir: 'memory://', poolSize: 1 }, { migrations: [] });
+    const on = await buildDataSourceOptions(
+      { url: 'postgres://u@127.0.0.1:1/x', pgliteDataDir: 'memory://', poolSize: 1 },
+      { migrations: [] },
+    );
     const off = await buildDataSourceOptions(
       { url: 'postgres://u@127.0.0.1:1/x', pgliteDataDir: 'memory://', poolSize: 1, preparedStatements: false },
       { migrations: [] },

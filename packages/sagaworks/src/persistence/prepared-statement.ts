@@ -41,11 +41,10 @@ export class PreparedStatementClient extends pg.Client {}
 // Assigned rather than declared as an override: pg's query() has a dozen overloads that no single signature
 // satisfies. Every call shape passes through unchanged except (markedText, values).
 (PreparedStatementClient.prototype as unknown as { query: AnyQuery }).query = function (this: pg.Client, ...args: unknown[]): unknown {
-  const base = pg.Client.prototype.query as AnyQuery;
   const [text, values, ...rest] = args;
   if (typeof text === 'string' && Array.isArray(values) && text.startsWith(PREPARED_MARK)) {
     const name = nameFor(text);
-    if (name) return base.call(this, { name, text, values }, ...rest);
+    if (name) return (pg.Client.prototype.query as AnyQuery).call(this, { name, text, values }, ...rest);
   }
-  return base.apply(this, args);
+  return (pg.Client.prototype.query as AnyQuery).apply(this, args);
 };

@@ -11,7 +11,7 @@ async function connect(db: TestDatabase, poolSize: number): Promise<DataSource> 
 }
 
 async function appliedMigrations(ds: DataSource): Promise<string[]> {
-  return ((await ds.query(`SELECT name FROM migrations ORDER BY id`)) as { name: string }[]).map((r) => r.name);
+  return (await ds.query<{ name: string }[]>(`SELECT name FROM migrations ORDER BY id`)).map((r) => r.name);
 }
 
 for (const kind of databaseKinds()) {
@@ -70,7 +70,12 @@ for (const kind of postgresKinds()) {
 
       // Without the lock all four would see every migration pending, and all but one would fail on CREATE TABLE.
       const results = await runs;
-      expect(results.flat().map((m) => m.name).sort()).toEqual(sagaMigrations.map((m) => m.name).sort());
+      expect(
+        results
+          .flat()
+          .map((m) => m.name)
+          .sort(),
+      ).toEqual(sagaMigrations.map((m) => m.name).sort());
       expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);
       expect(await appliedMigrations(sources[0])).toEqual(sagaMigrations.map((m) => m.name));
     });

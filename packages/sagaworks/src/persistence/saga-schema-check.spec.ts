@@ -55,7 +55,9 @@ for (const kind of databaseKinds()) {
       await damaged.query('DROP INDEX saga_instance_wake_idx');
       const missing = await missingSagaSchema(damaged);
       expect(missing).toEqual(['constraint saga_instance_type_correlation_uq', 'index saga_instance_wake_idx']);
-      expect(new SagaSchemaError(missing).message).toContain('missing: constraint saga_instance_type_correlation_uq, index saga_instance_wake_idx');
+      expect(new SagaSchemaError(missing).message).toContain(
+        'missing: constraint saga_instance_type_correlation_uq, index saga_instance_wake_idx',
+      );
     });
 
     it('when the tables do not exist at all, the check names every part', async () => {

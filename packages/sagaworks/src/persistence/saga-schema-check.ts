@@ -8,7 +8,13 @@ import type { SqlRunner } from './saga-store.js';
  */
 export const SAGA_SCHEMA = {
   tables: ['saga_instance', 'saga_history'],
-  constraints: ['saga_instance_pkey', 'saga_instance_type_correlation_uq', 'saga_instance_status_check', 'saga_history_pkey', 'saga_history_saga_id_fkey'],
+  constraints: [
+    'saga_instance_pkey',
+    'saga_instance_type_correlation_uq',
+    'saga_instance_status_check',
+    'saga_history_pkey',
+    'saga_history_saga_id_fkey',
+  ],
   indexes: ['saga_instance_wake_idx', 'saga_instance_status_idx'],
   functions: ['saga_store_transitions(jsonb)'],
 } as const;

@@ -25,7 +25,14 @@ for (const kind of postgresKinds()) {
     });
 
     /** A saga in flight, leased to `owner` until `leaseUntil` (and due then). */
-    async function insertSaga(o: { type: string; owner: string; leaseUntil: Date; id?: string; correlationId?: string; hash?: string }): Promise<string> {
+    async function insertSaga(o: {
+      type: string;
+      owner: string;
+      leaseUntil: Date;
+      id?: string;
+      correlationId?: string;
+      hash?: string;
+    }): Promise<string> {
       const id = o.id ?? randomUUID();
       await ds.query(
         `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, due_at, lease_owner,
@@ -38,7 +45,8 @@ for (const kind of postgresKinds()) {
 
     const insertLeased = (owner: string, leaseUntil: Date): Promise<string> => insertSaga({ type: 'lease-test', owner, leaseUntil });
 
-    const leaseOf = async (id: string): Promise<Date> => new Date(((await ds.query(`SELECT lease_until FROM saga_instance WHERE id = $1`, [id])) as { lease_until: Date }[])[0].lease_until);
+    const leaseOf = async (id: string): Promise<Date> =>
+      new Date((await ds.query<{ lease_until: Date }[]>(`SELECT lease_until FROM saga_instance WHERE id = $1`, [id]))[0].lease_until);
 
     it('renewLeases renews the leases about to end, skips a row a transition holds locked, and never waits for it', async () => {
       const soon = new Date(Date.now() + 500);
@@ -87,7 +95,9 @@ for (const kind of postgresKinds()) {
       } finally {
         await writer.end();
       }
-      const rows = (await ds.query(`SELECT id, wake_at, version FROM saga_instance WHERE type = 'hold-test' ORDER BY id`)) as { wake_at: Date | null; version: number }[];
+      const rows = await ds.query<{ wake_at: Date | null; version: number }[]>(
+        `SELECT id, wake_at, version FROM saga_instance WHERE type = 'hold-test' ORDER BY id`,
+      );
       expect(rows.map((r) => [r.wake_at, r.version])).toEqual([
         [null, 1],
         [null, 2],

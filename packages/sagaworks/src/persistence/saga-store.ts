@@ -58,7 +58,9 @@ const COLUMNS = `id, type, correlation_id, status, step_index, steps, data, fail
   version, history_seq, definition_hash, created_at, updated_at`;
 const S_COLUMNS = COLUMNS.replace(/(\w+)/g, 's.$1');
 const LOAD_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE id = $1`);
-const ENDED_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE id = ANY($1::uuid[]) AND status IN ('COMPLETED', 'COMPENSATED', 'FAILED')`);
+const ENDED_SQL = prepared(
+  `SELECT ${COLUMNS} FROM saga_instance WHERE id = ANY($1::uuid[]) AND status IN ('COMPLETED', 'COMPENSATED', 'FAILED')`,
+);
 const BY_CORRELATION_SQL = prepared(`SELECT ${COLUMNS} FROM saga_instance WHERE type = $1 AND correlation_id = $2`);
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
@@ -99,10 +101,24 @@ function wakeAt(state: SagaState, lease: Lease): Date | null {
 function transitionRow(t: Transition, lease: Lease) {
   const s = t.state;
   return {
-    id: s.id, type: s.type, correlation_id: s.correlationId, version: s.version, status: s.status, step_index: s.stepIndex,
-    current_step: s.steps[s.stepIndex]?.name ?? null, steps: s.steps, data: s.data, failure_reason: s.failureReason,
-    due_at: iso(s.dueAt), lease_owner: lease.owner, lease_until: iso(lease.until), wake_at: iso(wakeAt(s, lease)),
-    n: t.history.length, updated_at: s.updatedAt.toISOString(), definition_hash: s.definitionHash, history: historyRows(t.history),
+    id: s.id,
+    type: s.type,
+    correlation_id: s.correlationId,
+    version: s.version,
+    status: s.status,
+    step_index: s.stepIndex,
+    current_step: s.steps[s.stepIndex]?.name ?? null,
+    steps: s.steps,
+    data: s.data,
+    failure_reason: s.failureReason,
+    due_at: iso(s.dueAt),
+    lease_owner: lease.owner,
+    lease_until: iso(lease.until),
+    wake_at: iso(wakeAt(s, lease)),
+    n: t.history.length,
+    updated_at: s.updatedAt.toISOString(),
+    definition_hash: s.definitionHash,
+    history: historyRows(t.history),
   };
 }
 
@@ -110,8 +126,23 @@ function transitionRow(t: Transition, lease: Lease) {
 function insertParams(t: Transition, lease: Lease): unknown[] {
   const r = transitionRow(t, lease);
   return [
-    r.id, r.type, r.correlation_id, r.status, r.step_index, r.current_step, JSON.stringify(r.steps), JSON.stringify(r.data),
-    r.failure_reason, r.due_at, r.lease_owner, r.lease_until, r.wake_at, r.n, r.definition_hash, r.updated_at, JSON.stringify(r.history),
+    r.id,
+    r.type,
+    r.correlation_id,
+    r.status,
+    r.step_index,
+    r.current_step,
+    JSON.stringify(r.steps),
+    JSON.stringify(r.data),
+    r.failure_reason,
+    r.due_at,
+    r.lease_owner,
+    r.lease_until,
+    r.wake_at,
+    r.n,
+    r.definition_hash,
+    r.updated_at,
+    JSON.stringify(r.history),
   ];
 }
 
@@ -163,7 +194,8 @@ function insertWithSql(companionSql: string, offset: number, dataColumn: string 
   const key = dataColumn ? `${dataColumn}\n${companionSql}` : companionSql;
   let sql = withSqlCache.get(key);
   if (!sql) {
-    if (dataColumn !== undefined && !IDENTIFIER.test(dataColumn)) throw new Error(`dataColumn must be a plain column name, not ${JSON.stringify(dataColumn)}`);
+    if (dataColumn !== undefined && !IDENTIFIER.test(dataColumn))
+      throw new Error(`dataColumn must be a plain column name, not ${JSON.stringify(dataColumn)}`);
     const p = (i: number): string => `$${i + offset}`;
     // jsonb || NULL is NULL, so a row without its data fails the NOT NULL of saga_instance.data: no saga starts
     // on half its data, and the companion's write goes with it.
@@ -176,7 +208,9 @@ function insertWithSql(companionSql: string, offset: number, dataColumn: string 
            ${p(15)}::text, ${p(16)}::timestamptz, ${p(16)}::timestamptz
          WHERE EXISTS (SELECT 1 FROM c)
          RETURNING id, history_seq
-       ), h AS (${HISTORY_INSERT.replace('$HN', `${p(14)}::int`).replace('$AT', p(16)).replace('$HJ', p(17))})
+       ), h AS (${HISTORY_INSERT.replace('$HN', `${p(14)}::int`)
+         .replace('$AT', p(16))
+         .replace('$HJ', p(17))})
        SELECT * FROM c`);
     // Companion texts are constants of their callers; the cap guards against one built per call by mistake.
     if (withSqlCache.size < 100) withSqlCache.set(key, sql);
@@ -228,7 +262,12 @@ interface PendingUpdate {
 /** What the state of a stored transition becomes: the row's new version, history length and lease. */
 function applyStored(t: Transition, lease: Lease): void {
   const s = t.state;
-  Object.assign(s, { version: s.version + 1, historySeq: s.historySeq + t.history.length, leaseOwner: lease.owner, leaseUntil: lease.until });
+  Object.assign(s, {
+    version: s.version + 1,
+    historySeq: s.historySeq + t.history.length,
+    leaseOwner: lease.owner,
+    leaseUntil: lease.until,
+  });
 }
 
 /**
@@ -262,7 +301,7 @@ export class SagaStore {
 
   /** Inserts a new instance; false when one with the same id or (type, correlation id) exists. */
   async insert(t: Transition, lease: Lease, runner: SqlRunner = this.db): Promise<boolean> {
-    const rows = (await runner.query(INSERT_SQL, insertParams(t, lease))) as { n: number }[];
+    const rows = await runner.query<{ n: number }[]>(INSERT_SQL, insertParams(t, lease));
     if (rows[0].n !== 1) return false;
     applyInserted(t, lease);
     return true;
@@ -275,7 +314,7 @@ export class SagaStore {
    */
   async insertWith<R>(t: Transition, lease: Lease, companion: CompanionWrite): Promise<R[]> {
     const sql = insertWithSql(companion.sql, companion.params.length, companion.dataColumn);
-    const rows = (await this.db.query(sql, [...companion.params, ...insertParams(t, lease)])) as R[];
+    const rows = await this.db.query<R[]>(sql, [...companion.params, ...insertParams(t, lease)]);
     if (rows.length === 0) return rows;
     applyInserted(t, lease);
     if (companion.dataColumn) {
@@ -300,10 +339,24 @@ export class SagaStore {
 
   private async updateOne(t: Transition, lease: Lease, runner: SqlRunner): Promise<boolean> {
     const r = transitionRow(t, lease);
-    const rows = (await runner.query(UPDATE_SQL, [
-      r.id, r.version, r.status, r.step_index, r.current_step, JSON.stringify(r.steps), JSON.stringify(r.data), r.failure_reason,
-      r.due_at, r.lease_owner, r.lease_until, r.wake_at, r.n, r.updated_at, JSON.stringify(r.history), r.definition_hash,
-    ])) as { n: number }[];
+    const rows = await runner.query<{ n: number }[]>(UPDATE_SQL, [
+      r.id,
+      r.version,
+      r.status,
+      r.step_index,
+      r.current_step,
+      JSON.stringify(r.steps),
+      JSON.stringify(r.data),
+      r.failure_reason,
+      r.due_at,
+      r.lease_owner,
+      r.lease_until,
+      r.wake_at,
+      r.n,
+      r.updated_at,
+      JSON.stringify(r.history),
+      r.definition_hash,
+    ]);
     if (rows[0].n !== 1) return false;
     applyStored(t, lease);
     return true;
@@ -371,7 +424,7 @@ export class SagaStore {
     }
     let stored: Set<string>;
     try {
-      const rows = (await this.db.query(BATCH_UPDATE_SQL, [JSON.stringify(batch.map((p) => transitionRow(p.t, p.lease)))])) as { id: string }[];
+      const rows = await this.db.query<{ id: string }[]>(BATCH_UPDATE_SQL, [JSON.stringify(batch.map((p) => transitionRow(p.t, p.lease)))]);
       stored = new Set(rows.map((r) => r.id));
     } catch {
       // One bad row must not fail the others' transitions: store each alone, so the error reaches only its own.
@@ -386,19 +439,19 @@ export class SagaStore {
   }
 
   async load(id: string, runner: SqlRunner = this.db): Promise<SagaState | null> {
-    const rows = (await runner.query(LOAD_SQL, [id])) as SagaRow[];
+    const rows = await runner.query<SagaRow[]>(LOAD_SQL, [id]);
     return rows[0] ? toState(rows[0]) : null;
   }
 
   /** The sagas among `ids` that have ended (COMPLETED, COMPENSATED or FAILED), in one read. */
   async loadEnded(ids: string[]): Promise<SagaState[]> {
     if (ids.length === 0) return [];
-    const rows = (await this.db.query(ENDED_SQL, [ids])) as SagaRow[];
+    const rows = await this.db.query<SagaRow[]>(ENDED_SQL, [ids]);
     return rows.map(toState);
   }
 
   async findByCorrelation(type: string, correlationId: string, runner: SqlRunner = this.db): Promise<SagaState | null> {
-    const rows = (await runner.query(BY_CORRELATION_SQL, [type, correlationId])) as SagaRow[];
+    const rows = await runner.query<SagaRow[]>(BY_CORRELATION_SQL, [type, correlationId]);
     return rows[0] ? toState(rows[0]) : null;
   }
 
@@ -410,7 +463,7 @@ export class SagaStore {
    * `SagaTransitions.resume`). This instance's own lapsed lease does not count: it is alive, it is claiming.
    */
   async claimDue(now: Date, limit: number, lease: Lease): Promise<ClaimedSaga[]> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<(SagaRow & { lease_lapsed: boolean })[]>(
       `WITH due AS (
          SELECT id, (lease_until IS NULL OR (lease_until <= $1::timestamptz AND lease_owner IS DISTINCT FROM $3)) AS lapsed FROM saga_instance
          WHERE wake_at IS NOT NULL AND wake_at <= $1::timestamptz
@@ -424,7 +477,7 @@ export class SagaStore {
        )
        SELECT * FROM w`,
       [now.toISOString(), limit, lease.owner, lease.until.toISOString()],
-    )) as (SagaRow & { lease_lapsed: boolean })[];
+    );
     return rows.map((row) => ({ ...toState(row), leaseLapsed: row.lease_lapsed }));
   }
 
@@ -457,14 +510,13 @@ export class SagaStore {
     if (filter.correlationId) where.push(`correlation_id = $${params.push(filter.correlationId)}`);
     const sql = `SELECT ${COLUMNS} FROM saga_instance ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY created_at DESC, id LIMIT $${params.push(filter.limit)}`;
-    return ((await this.db.query(sql, params)) as SagaRow[]).map(toState);
+    return (await this.db.query<SagaRow[]>(sql, params)).map(toState);
   }
 
   async history(id: string): Promise<SagaHistoryRow[]> {
-    const rows = (await this.db.query(
-      `SELECT seq, step, from_status, to_status, reason, at FROM saga_history WHERE saga_id = $1 ORDER BY seq`,
-      [id],
-    )) as { seq: number; step: string | null; from_status: string | null; to_status: string; reason: string | null; at: Date | string }[];
+    const rows = await this.db.query<
+      { seq: number; step: string | null; from_status: string | null; to_status: string; reason: string | null; at: Date | string }[]
+    >(`SELECT seq, step, from_status, to_status, reason, at FROM saga_history WHERE saga_id = $1 ORDER BY seq`, [id]);
     return rows.map((r) => ({ seq: r.seq, step: r.step, from: r.from_status, to: r.to_status, reason: r.reason, at: date(r.at) as Date }));
   }
 
@@ -482,28 +534,31 @@ export class SagaStore {
 
   /** Stamps an instance with its definition's current hash and makes it due now. */
   async restamp(id: string, definitionHash: string, now: Date): Promise<boolean> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<{ n: number }[]>(
       `WITH w AS (
          UPDATE saga_instance SET definition_hash = $2, wake_at = $3::timestamptz, version = version + 1
          WHERE id = $1 AND status IN ('STARTED', 'RUNNING', 'COMPENSATING') RETURNING 1
        ) SELECT count(*)::int AS n FROM w`,
       [id, definitionHash, now.toISOString()],
-    )) as { n: number }[];
+    );
     return rows[0].n === 1;
   }
 
   /** Sagas still in flight, by type and the definition hash they started under. */
   async activeByDefinition(): Promise<{ type: string; definitionHash: string; count: number }[]> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<{ type: string; definition_hash: string; n: number }[]>(
       `SELECT type, definition_hash, count(*)::int AS n FROM saga_instance WHERE status IN ('STARTED', 'RUNNING', 'COMPENSATING') GROUP BY 1, 2`,
-    )) as { type: string; definition_hash: string; n: number }[];
+    );
     return rows.map((r) => ({ type: r.type, definitionHash: r.definition_hash, count: r.n }));
   }
 
   async countByStatus(type?: string): Promise<Record<string, number>> {
-    const rows = (await (type
-      ? this.db.query(`SELECT status, count(*)::int AS n FROM saga_instance WHERE type = $1 GROUP BY status`, [type])
-      : this.db.query(`SELECT status, count(*)::int AS n FROM saga_instance GROUP BY status`))) as { status: string; n: number }[];
+    const rows = await (type
+      ? this.db.query<{ status: string; n: number }[]>(
+          `SELECT status, count(*)::int AS n FROM saga_instance WHERE type = $1 GROUP BY status`,
+          [type],
+        )
+      : this.db.query<{ status: string; n: number }[]>(`SELECT status, count(*)::int AS n FROM saga_instance GROUP BY status`));
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 }

@@ -32,7 +32,11 @@ class PgliteClient extends EventEmitter {
     super();
   }
 
-  query(text: string | { text: string; values?: unknown[] }, params?: unknown[] | QueryCallback, cb?: QueryCallback): Promise<PgShapedResult> | void {
+  query(
+    text: string | { text: string; values?: unknown[] },
+    params?: unknown[] | QueryCallback,
+    cb?: QueryCallback,
+  ): Promise<PgShapedResult> | void {
     const sql = typeof text === 'string' ? text : text.text;
     const values = typeof text === 'string' ? (Array.isArray(params) ? params : undefined) : text.values;
     const callback = typeof params === 'function' ? params : cb;
@@ -41,11 +45,14 @@ class PgliteClient extends EventEmitter {
       // Parameterless SQL may hold several statements (TypeORM migrations, DDL); exec() accepts those.
       const results = await this.db.exec(sql);
       const last = results[results.length - 1] ?? { rows: [], fields: [], affectedRows: 0 };
-      return toPgResult(last as Results<Record<string, unknown>>, sql);
+      return toPgResult(last, sql);
     };
     const promise = run();
     if (!callback) return promise;
-    promise.then((r) => callback(null, r), (e: Error) => callback(e));
+    promise.then(
+      (r) => callback(null, r),
+      (e: Error) => callback(e),
+    );
   }
 }
 
@@ -107,7 +114,10 @@ export class PglitePool extends EventEmitter {
     // The pool owns the PGlite instance: TypeORM's destroy() is the only close a caller makes.
     const closed = this.db.closed ? Promise.resolve() : this.db.close();
     if (!cb) return closed;
-    closed.then(() => cb(), (e: Error) => cb(e));
+    closed.then(
+      () => cb(),
+      (e: Error) => cb(e),
+    );
   }
 
   private acquire(): Promise<void> {
@@ -129,7 +139,11 @@ export class PglitePool extends EventEmitter {
 }
 
 /** A `pg`-module-shaped object whose Pool always lends the given PGlite session. */
-export function pgliteDriver(db: PGlite): { Pool: new () => PglitePool; defaults: Record<string, unknown>; types: Record<string, unknown> } {
+export function pgliteDriver(db: PGlite): {
+  Pool: new () => PglitePool;
+  defaults: Record<string, unknown>;
+  types: Record<string, unknown>;
+} {
   return {
     Pool: class extends PglitePool {
       constructor() {

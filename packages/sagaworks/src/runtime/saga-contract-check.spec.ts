@@ -27,7 +27,10 @@ class Unbooked implements IEvent {
   constructor(public readonly sagaId: string) {}
 }
 class Rejected implements IEvent {
-  constructor(public readonly sagaId: string, public readonly reason: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly reason: string,
+  ) {}
 }
 
 @CommandHandler(Book)
@@ -42,7 +45,14 @@ class UnbookHandler implements ICommandHandler<Unbook> {
 const good = defineSaga<{ n: number }>({
   type: 'good',
   steps: [
-    { name: 'book', command: send(Book, (c) => [c.sagaId]), completedBy: [Booked], failedBy: [Rejected], compensation: send(Unbook, (c) => [c.sagaId]), compensatedBy: [Unbooked] },
+    {
+      name: 'book',
+      command: send(Book, (c) => [c.sagaId]),
+      completedBy: [Booked],
+      failedBy: [Rejected],
+      compensation: send(Unbook, (c) => [c.sagaId]),
+      compensatedBy: [Unbooked],
+    },
     { name: 'finish', command: send(Book, (c) => [c.sagaId]), completedBy: [], nonCompensable: true },
   ],
 });
@@ -51,7 +61,13 @@ const broken = defineSaga<{ n: number }>({
   type: 'broken',
   steps: [
     { name: 'a', command: send(Orphan, (c) => [c.sagaId]), completedBy: [Booked] },
-    { name: 'b', command: send(Book, (c) => [c.sagaId]), completedBy: [Unbooked], compensation: send(Orphan, (c) => [c.sagaId]), timeoutMs: 0 },
+    {
+      name: 'b',
+      command: send(Book, (c) => [c.sagaId]),
+      completedBy: [Unbooked],
+      compensation: send(Orphan, (c) => [c.sagaId]),
+      timeoutMs: 0,
+    },
   ],
 });
 
@@ -81,7 +97,13 @@ describe('SagaModule at bootstrap', () => {
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
         TypeOrmModule.forRootAsync({
-          useFactory: async () => ({ ...(await buildDataSourceOptions({ pgliteDataDir: 'memory://', poolSize: 1 }, { migrations: sagaMigrations, migrationsRun: true })), autoLoadEntities: true }),
+          useFactory: async () => ({
+            ...(await buildDataSourceOptions(
+              { pgliteDataDir: 'memory://', poolSize: 1 },
+              { migrations: sagaMigrations, migrationsRun: true },
+            )),
+            autoLoadEntities: true,
+          }),
         }),
         SagaModule.forRoot({ jobEnabled: false }),
         Feature,

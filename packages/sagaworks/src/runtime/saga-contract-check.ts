@@ -9,7 +9,9 @@ const COMMAND_HANDLER_METADATA = '__commandHandler__';
 /** A saga definition that cannot run as declared; the message lists every problem found. */
 export class SagaDefinitionError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Saga definitions are invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Saga definitions are invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'SagaDefinitionError';
   }
 }
@@ -20,17 +22,20 @@ export function checkDefinition(definition: SagaDefinition<unknown>, handled: Re
   const at = (step: string) => `${definition.type} / ${step}`;
   if (definition.steps.length === 0) problems.push(`${definition.type}: has no steps`);
   for (const step of definition.steps) {
-    if (step.command && !handled.has(step.command.type)) problems.push(`${at(step.name)}: no @CommandHandler is registered for ${step.command.type.name}`);
+    if (step.command && !handled.has(step.command.type))
+      problems.push(`${at(step.name)}: no @CommandHandler is registered for ${step.command.type.name}`);
     if (step.compensation && !handled.has(step.compensation.type)) {
       problems.push(`${at(step.name)}: no @CommandHandler is registered for its compensation ${step.compensation.type.name}`);
     }
     if (step.command && !step.completedBy?.length) problems.push(`${at(step.name)}: names no completedBy event, so it can never complete`);
     if (!step.compensation && !step.nonCompensable) problems.push(`${at(step.name)}: has no compensation and is not marked nonCompensable`);
     if (step.compensation && step.nonCompensable) problems.push(`${at(step.name)}: is marked nonCompensable but has a compensation`);
-    if (step.compensation && !step.compensatedBy?.length) problems.push(`${at(step.name)}: names no compensatedBy event, so its compensation can never finish`);
+    if (step.compensation && !step.compensatedBy?.length)
+      problems.push(`${at(step.name)}: names no compensatedBy event, so its compensation can never finish`);
     if (!step.command && !step.compensation) problems.push(`${at(step.name)}: has neither a command nor a compensation`);
     if (step.timeoutMs !== undefined && !(step.timeoutMs > 0)) problems.push(`${at(step.name)}: timeoutMs must be a positive number`);
-    if (step.retry?.maxAttempts !== undefined && !(step.retry.maxAttempts >= 1)) problems.push(`${at(step.name)}: retry.maxAttempts must be at least 1`);
+    if (step.retry?.maxAttempts !== undefined && !(step.retry.maxAttempts >= 1))
+      problems.push(`${at(step.name)}: retry.maxAttempts must be at least 1`);
   }
   return problems;
 }

@@ -10,9 +10,9 @@ const saga = (id: string, status: SagaStatus): SagaState => ({ id, status }) as 
 function table() {
   const ended = new Map<string, SagaState>();
   const reads: string[][] = [];
-  const read = async (ids: string[]): Promise<SagaState[]> => {
+  const read = (ids: string[]): Promise<SagaState[]> => {
     reads.push(ids);
-    return ids.flatMap((id) => (ended.has(id) ? [ended.get(id)!] : []));
+    return Promise.resolve(ids.flatMap((id) => (ended.has(id) ? [ended.get(id)!] : [])));
   };
   return { ended, reads, read };
 }
@@ -64,10 +64,10 @@ describe('SagaEndWaiters', () => {
   it('keeps waiting through a failed read, and refuses what cannot be a saga id', async () => {
     let fail = true;
     const id = randomUUID();
-    const waiters = new SagaEndWaiters(async () => {
-      if (fail) throw new Error('database away');
-      return [saga(id, 'COMPLETED')];
-    }, 20);
+    const waiters = new SagaEndWaiters(
+      () => (fail ? Promise.reject(new Error('database away')) : Promise.resolve([saga(id, 'COMPLETED')])),
+      20,
+    );
     const wait = waiters.wait(id, 5_000);
     await new Promise((r) => setTimeout(r, 60));
     fail = false;

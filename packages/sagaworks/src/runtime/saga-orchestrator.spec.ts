@@ -21,18 +21,32 @@ const behaviour = new Map<string, Behaviour>();
 const executed: string[] = [];
 
 class DoCommand implements ICommand {
-  constructor(public readonly sagaId: string, public readonly step: string, public readonly key: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly step: string,
+    public readonly key: string,
+  ) {}
 }
 class UndoCommand implements ICommand {
-  constructor(public readonly sagaId: string, public readonly step: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly step: string,
+  ) {}
 }
 class DoneEvent implements IEvent {
-  constructor(public readonly sagaId: string, public readonly step: string, public readonly explode = false) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly step: string,
+    public readonly explode = false,
+  ) {}
 }
 class OneDone extends DoneEvent {}
 class TwoDone extends DoneEvent {}
 class TwoFailed implements IEvent {
-  constructor(public readonly sagaId: string, public readonly reason: string) {}
+  constructor(
+    public readonly sagaId: string,
+    public readonly reason: string,
+  ) {}
 }
 class OneUndone implements IEvent {
   constructor(public readonly sagaId: string) {}
@@ -71,23 +85,25 @@ const testSaga = defineSaga<Data>({
 @CommandHandler(DoCommand)
 class DoHandler implements ICommandHandler<DoCommand> {
   constructor(private readonly events: EventBus) {}
+  // eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: the 'throw' and 'fatal' behaviours must reject, as a failing handler's promise does, not throw synchronously
   async execute(c: DoCommand): Promise<void> {
     executed.push(`${c.key}:${c.step}`);
     const b = behaviour.get(`${c.key}:${c.step}`) ?? 'ok';
     if (b === 'silent') return;
     if (b === 'throw') throw new Error('database hiccup');
     if (b === 'fatal') throw new FatalError('bad request to the provider');
-    if (b === 'fail') return this.events.publish(new TwoFailed(c.sagaId, 'said no'));
-    this.events.publish(c.step === 'one' ? new OneDone(c.sagaId, 'one') : new TwoDone(c.sagaId, 'two'));
+    if (b === 'fail') this.events.publish(new TwoFailed(c.sagaId, 'said no'));
+    else this.events.publish(c.step === 'one' ? new OneDone(c.sagaId, 'one') : new TwoDone(c.sagaId, 'two'));
   }
 }
 
 @CommandHandler(UndoCommand)
 class UndoHandler implements ICommandHandler<UndoCommand> {
   constructor(private readonly events: EventBus) {}
-  async execute(c: UndoCommand): Promise<void> {
+  execute(c: UndoCommand): Promise<void> {
     executed.push(`undo:${c.sagaId}`);
     this.events.publish(new OneUndone(c.sagaId));
+    return Promise.resolve();
   }
 }
 
@@ -127,9 +143,18 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
         TypeOrmModule.forRootAsync({
-          useFactory: async () => ({ ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })), autoLoadEntities: true }),
+          useFactory: async () => ({
+            ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })),
+            autoLoadEntities: true,
+          }),
         }),
-        SagaModule.forRoot({ jobEnabled: false, defaultStepTimeoutMs: 1_000, retry: { maxAttempts: 2, backoffBaseMs: 100, backoffMaxMs: 100 }, leaseMs: 5_000, instanceId: 'node-a' }),
+        SagaModule.forRoot({
+          jobEnabled: false,
+          defaultStepTimeoutMs: 1_000,
+          retry: { maxAttempts: 2, backoffBaseMs: 100, backoffMaxMs: 100 },
+          leaseMs: 5_000,
+          instanceId: 'node-a',
+        }),
         TestFeatureModule,
       ],
     }).compile();
@@ -173,7 +198,10 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     behaviour.set('race:one', 'silent');
     behaviour.set('race:two', 'silent');
     const s = await start('race');
-    const commands = await Promise.all([sagas.onReply(testSaga, new OneDone(s.id, 'one')), sagas.onReply(testSaga, new OneDone(s.id, 'one'))]);
+    const commands = await Promise.all([
+      sagas.onReply(testSaga, new OneDone(s.id, 'one')),
+      sagas.onReply(testSaga, new OneDone(s.id, 'one')),
+    ]);
     expect(commands.flat()).toHaveLength(1);
     const state = await sagas.store.load(s.id);
     expect((state?.data as Data).folded).toEqual(['one']);
@@ -201,7 +229,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     await job.runOnce(); // timed out: backoff
     clock.advance(100);
     await job.runOnce(); // attempt 2
-    await waitUntil(async () => executed.filter((e) => e === 'slow:one').length === 2);
+    await waitUntil(() => executed.filter((e) => e === 'slow:one').length === 2);
     clock.advance(1_000);
     await job.runOnce(); // gives up: the step may have happened, so it is undone
     await waitUntil(async () => (await statusOf(s.id)) === 'COMPENSATED');
@@ -239,11 +267,10 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     behaviour.set('orphan:one', 'silent');
     const s = await start('orphan');
     // another instance dispatched this step and died: its lease ran out, its deadline has not
-    await dataSource.query(`UPDATE saga_instance SET lease_owner = 'dead-node', lease_until = $2, wake_at = $2, due_at = $3 WHERE id = $1`, [
-      s.id,
-      new Date(clock.now().getTime() - 1).toISOString(),
-      new Date(clock.now().getTime() + 60_000).toISOString(),
-    ]);
+    await dataSource.query(
+      `UPDATE saga_instance SET lease_owner = 'dead-node', lease_until = $2, wake_at = $2, due_at = $3 WHERE id = $1`,
+      [s.id, new Date(clock.now().getTime() - 1).toISOString(), new Date(clock.now().getTime() + 60_000).toISOString()],
+    );
     behaviour.delete('orphan:one');
     expect(await job.runOnce()).toBeGreaterThanOrEqual(1);
     await waitUntil(async () => (await statusOf(s.id)) === 'COMPLETED');
@@ -270,7 +297,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const history = await sagas.store.history(s.id);
     expect(history.filter((h) => h.reason?.endsWith('so the attempt is not spent'))).toHaveLength(2);
     expect(history.some((h) => h.reason?.includes('timed out'))).toBe(false);
-    await waitUntil(async () => executed.filter((e) => e === 'crashy:one').length === 3);
+    await waitUntil(() => executed.filter((e) => e === 'crashy:one').length === 3);
 
     // Resumed as often as the step has attempts (2 here): from now on a missed deadline counts, so a command
     // that takes its instance down every time still ends.
@@ -299,7 +326,9 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     app.get(EventBus).publish(new OneDone(here.id, 'one'));
     expect((await waitHere)?.status).toBe('COMPLETED');
     // Another instance ended `there`: only its row says so.
-    await dataSource.query(`UPDATE saga_instance SET status = 'COMPENSATED', wake_at = NULL, version = version + 1 WHERE id = $1`, [there.id]);
+    await dataSource.query(`UPDATE saga_instance SET status = 'COMPENSATED', wake_at = NULL, version = version + 1 WHERE id = $1`, [
+      there.id,
+    ]);
     expect((await waitThere)?.status).toBe('COMPENSATED');
   });
 
@@ -310,7 +339,9 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const stale = await sagas.reportDefinitionChanges();
     expect(stale).toEqual([{ type: 'runtime-test', definitionHash: 'older-version', count: 1 }]);
     // a restarted instance knows the saga only from its row
-    await sagas.adoptCurrentDefinition(s.id).then(() => dataSource.query(`UPDATE saga_instance SET definition_hash = 'older-version' WHERE id = $1`, [s.id]));
+    await sagas
+      .adoptCurrentDefinition(s.id)
+      .then(() => dataSource.query(`UPDATE saga_instance SET definition_hash = 'older-version' WHERE id = $1`, [s.id]));
     app.get(EventBus).publish(new OneDone(s.id, 'one'));
     await waitUntil(async () => (await statusOf(s.id)) === 'COMPLETED');
     expect((await sagas.store.load(s.id))?.definitionHash).not.toBe('older-version');
@@ -325,10 +356,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const storeB = new SagaStore(dataSource);
     const now = new Date(Date.now() + 1_000);
     const until = new Date(Date.now() + 60_000);
-    const [a, b] = await Promise.all([
-      storeA.claimDue(now, 50, { owner: 'A', until }),
-      storeB.claimDue(now, 50, { owner: 'B', until }),
-    ]);
+    const [a, b] = await Promise.all([storeA.claimDue(now, 50, { owner: 'A', until }), storeB.claimDue(now, 50, { owner: 'B', until })]);
     const claimedA = a.map((s) => s.id).filter((id) => ids.includes(id));
     const claimedB = b.map((s) => s.id).filter((id) => ids.includes(id));
     expect(claimedA.filter((id) => claimedB.includes(id))).toEqual([]);
@@ -342,19 +370,29 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
       params: [id, note],
     });
     behaviour.set('with-a:one', 'silent');
-    const first = await sagas.startWith<Data, { id: string; note: string }>(testSaga, { correlationId: 'with-a', data: { key: 'with-a', folded: [] } }, companion('row-a', 'first'));
+    const first = await sagas.startWith<Data, { id: string; note: string }>(
+      testSaga,
+      { correlationId: 'with-a', data: { key: 'with-a', folded: [] } },
+      companion('row-a', 'first'),
+    );
     expect(first.rows).toEqual([{ id: 'row-a', note: 'first' }]);
     expect(first.saga?.version).toBe(1);
     expect((await sagas.store.load(first.saga!.id))?.correlationId).toBe('with-a');
-    await waitUntil(async () => executed.includes('with-a:one'));
+    await waitUntil(() => executed.includes('with-a:one'));
 
     // The companion wrote nothing (its row exists): no saga either.
-    const again = await sagas.startWith<Data>(testSaga, { correlationId: 'with-b', data: { key: 'with-b', folded: [] } }, companion('row-a', 'second'));
+    const again = await sagas.startWith<Data>(
+      testSaga,
+      { correlationId: 'with-b', data: { key: 'with-b', folded: [] } },
+      companion('row-a', 'second'),
+    );
     expect(again).toEqual({ saga: null, rows: [] });
     expect(await sagas.store.findByCorrelation('runtime-test', 'with-b')).toBeNull();
 
     // The saga cannot be stored (its correlation id is taken): the companion's row is not written either.
-    await expect(sagas.startWith<Data>(testSaga, { correlationId: 'with-a', data: { key: 'with-a', folded: [] } }, companion('row-c', 'third'))).rejects.toThrow();
+    await expect(
+      sagas.startWith<Data>(testSaga, { correlationId: 'with-a', data: { key: 'with-a', folded: [] } }, companion('row-c', 'third')),
+    ).rejects.toThrow();
     expect(await dataSource.query(`SELECT id FROM companion_rows WHERE id = 'row-c'`)).toEqual([]);
   });
 
@@ -367,16 +405,26 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
       dataColumn: 'saga_data',
     });
     behaviour.set('with-data:one', 'silent');
-    const { saga } = await sagas.startWith<Data>(testSaga, { correlationId: 'with-data', data: { key: 'with-data', folded: [] } }, companion('row-d', 'from-the-row'));
+    const { saga } = await sagas.startWith<Data>(
+      testSaga,
+      { correlationId: 'with-data', data: { key: 'with-data', folded: [] } },
+      companion('row-d', 'from-the-row'),
+    );
     expect(saga?.data).toEqual({ key: 'with-data', folded: ['from-the-row'] });
     expect((await sagas.store.load(saga!.id))?.data).toEqual({ key: 'with-data', folded: ['from-the-row'] });
 
-    await expect(sagas.startWith<Data>(testSaga, { correlationId: 'with-null', data: { key: 'with-null', folded: [] } }, companion('row-e', null))).rejects.toThrow();
+    await expect(
+      sagas.startWith<Data>(testSaga, { correlationId: 'with-null', data: { key: 'with-null', folded: [] } }, companion('row-e', null)),
+    ).rejects.toThrow();
     expect(await dataSource.query(`SELECT id FROM companion_rows WHERE id = 'row-e'`)).toEqual([]);
     expect(await sagas.store.findByCorrelation('runtime-test', 'with-null')).toBeNull();
 
     await expect(
-      sagas.startWith<Data>(testSaga, { correlationId: 'with-bad', data: { key: 'with-bad', folded: [] } }, { ...companion('row-f', 'x'), dataColumn: 'x FROM c; --' }),
+      sagas.startWith<Data>(
+        testSaga,
+        { correlationId: 'with-bad', data: { key: 'with-bad', folded: [] } },
+        { ...companion('row-f', 'x'), dataColumn: 'x FROM c; --' },
+      ),
     ).rejects.toThrow(/plain column name/);
     expect(await dataSource.query(`SELECT id FROM companion_rows WHERE id = 'row-f'`)).toEqual([]);
   });
@@ -418,12 +466,12 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const wire = { statements: [] as string[], onWire: 0, maxOnWire: 0 };
     const store = new SagaStore(
       {
-        query: async (sql: string, params?: unknown[]) => {
+        query: async <T>(sql: string, params?: unknown[]): Promise<T> => {
           wire.statements.push(sql);
           wire.maxOnWire = Math.max(wire.maxOnWire, ++wire.onWire);
           try {
             if (wire.statements.length === 1) await gate;
-            return await dataSource.query(sql, params);
+            return await dataSource.query<T>(sql, params);
           } finally {
             wire.onWire--;
           }
@@ -442,7 +490,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const { store, wire, release } = gatedStore({ slowWriteMs: 60_000 });
     const lease = { owner: 'gather-test', until: new Date(Date.now() + 60_000) };
     const first = store.update(noteTransition(states[0]!, 'gathered'), lease);
-    await waitUntil(async () => wire.statements.length === 1);
+    await waitUntil(() => wire.statements.length === 1);
     // Four more in later turns, while the first is held on the wire.
     const rest: Promise<boolean>[] = [];
     for (const st of states.slice(1)) {
@@ -465,7 +513,7 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const { store, wire, release } = gatedStore({ slowWriteMs: 60_000, maxBatch: 2 });
     const lease = { owner: 'full-test', until: new Date(Date.now() + 60_000) };
     const first = store.update(noteTransition(states[0]!, 'full'), lease);
-    await waitUntil(async () => wire.statements.length === 1);
+    await waitUntil(() => wire.statements.length === 1);
     const full = [store.update(noteTransition(states[1]!, 'full'), lease), store.update(noteTransition(states[2]!, 'full'), lease)];
     const heldBack = new Promise((r) => setTimeout(() => r('held back by the statement on the wire'), 10_000).unref());
     const stored = await Promise.race([Promise.all(full), heldBack]);
@@ -491,10 +539,10 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     let calls = 0;
     const store = new SagaStore(
       {
-        query: async (sql: string, params?: unknown[]) => {
+        query: async <T>(sql: string, params?: unknown[]): Promise<T> => {
           // The first statement hangs, as on a half-open connection.
           if (++calls === 1) await hung;
-          return dataSource.query(sql, params);
+          return dataSource.query<T>(sql, params);
         },
       },
       { slowWriteMs: 100 },
@@ -502,9 +550,12 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     const lease = { owner: 'stall-test', until: new Date(Date.now() + 60_000) };
     let firstSettled = false;
     const first = store.update(noteTransition(states[0]!, 'after-stall'), lease).finally(() => (firstSettled = true));
-    await waitUntil(async () => calls === 1);
+    await waitUntil(() => calls === 1);
     const heldBack = new Promise((r) => setTimeout(() => r('held back by the hung statement'), 10_000).unref());
-    const others = await Promise.race([Promise.all(states.slice(1).map((st) => store.update(noteTransition(st!, 'after-stall'), lease))), heldBack]);
+    const others = await Promise.race([
+      Promise.all(states.slice(1).map((st) => store.update(noteTransition(st!, 'after-stall'), lease))),
+      heldBack,
+    ]);
     if (!Array.isArray(others)) release();
     expect(others).toEqual([true, true]);
     expect(firstSettled).toBe(false);
@@ -522,7 +573,11 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
       states.map((st, i) =>
         store.update(
           // an invalid status violates the table's CHECK: that statement fails
-          { state: { ...st!, status: (i === 1 ? 'NOT-A-STATUS' : st!.status) as SagaStatus, updatedAt: new Date() }, history: [{ step: null, from: null, to: 'x', reason: 'poison' }], actions: [] },
+          {
+            state: { ...st!, status: (i === 1 ? 'NOT-A-STATUS' : st!.status) as SagaStatus, updatedAt: new Date() },
+            history: [{ step: null, from: null, to: 'x', reason: 'poison' }],
+            actions: [],
+          },
           lease,
         ),
       ),

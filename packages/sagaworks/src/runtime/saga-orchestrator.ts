@@ -25,9 +25,7 @@ export interface StoredTransition {
 }
 
 /** Outcome of an operator action. */
-export type OperatorActionResult =
-  | { ok: true; saga: SagaState }
-  | { ok: false; reason: 'not-found' | 'not-applicable'; message: string };
+export type OperatorActionResult = { ok: true; saga: SagaState } | { ok: false; reason: 'not-found' | 'not-applicable'; message: string };
 
 /** What an abort would do, without doing it. */
 export interface AbortPlan {
@@ -95,7 +93,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
    */
   onModuleInit(): void {
     this.errorSubscription = this.unhandledExceptions.subscribe(({ cause, exception }) => {
-      if (cause && typeof (cause as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(cause as ICommand, exception);
+      if (cause && typeof (cause as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(cause, exception);
     });
   }
 
@@ -127,7 +125,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       if (!spec || command.constructor !== spec.type) return;
       const retryable = isRetryable(saga.transitions.retryPolicy(index), error);
       this.logger.warn(`saga ${sagaId}: ${command.constructor.name} threw (${retryable ? 'will retry' : 'not retryable'}): ${message}`);
-      const commands = await this.transition(saga, sagaId, (s, now) => saga.transitions.attemptFailed(s, index, compensating, message, retryable, now));
+      const commands = await this.transition(saga, sagaId, (s, now) =>
+        saga.transitions.attemptFailed(s, index, compensating, message, retryable, now),
+      );
       this.dispatch(commands);
     } catch (failure) {
       this.logger.error(`saga ${sagaId}: could not record the failure of ${command.constructor.name}: ${(failure as Error).message}`);
@@ -157,7 +157,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     options: StartSagaOptions = {},
   ): Promise<SagaState<TData>> {
     const { saga, t, now } = this.newInstance(definition, input);
-    const inserted = await this.store.insert(t as Transition, this.lease(now), options.manager);
+    const inserted = await this.store.insert(t, this.lease(now), options.manager);
     if (!inserted) {
       const existing = await this.store.findByCorrelation(saga.definition.type, input.correlationId, options.manager);
       if (!existing) throw new Error(`Saga ${t.state.id} could not be stored and has no twin`);
@@ -185,7 +185,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     options: { dispatch?: boolean } = {},
   ): Promise<{ saga: SagaState<TData> | null; rows: R[] }> {
     const { saga, t, now } = this.newInstance(definition, input);
-    const rows = await this.store.insertWith<R>(t as Transition, this.lease(now), companion);
+    const rows = await this.store.insertWith<R>(t, this.lease(now), companion);
     if (rows.length === 0) return { saga: null, rows };
     this.started(saga, t, now, options.dispatch !== false);
     return { saga: t.state, rows };
@@ -211,8 +211,18 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     const saga = this.registry.get(state.type);
     const step = state.steps[state.stepIndex];
     if (!saga || !step || step.awaitingRetry) return [];
-    if (step.status === 'EXECUTING') return this.commandsFor(saga, { state, history: [], actions: [{ kind: 'execute', stepIndex: state.stepIndex, attempt: step.attempts }] });
-    if (step.status === 'COMPENSATING') return this.commandsFor(saga, { state, history: [], actions: [{ kind: 'compensate', stepIndex: state.stepIndex, attempt: step.compensationAttempts }] });
+    if (step.status === 'EXECUTING')
+      return this.commandsFor(saga, {
+        state,
+        history: [],
+        actions: [{ kind: 'execute', stepIndex: state.stepIndex, attempt: step.attempts }],
+      });
+    if (step.status === 'COMPENSATING')
+      return this.commandsFor(saga, {
+        state,
+        history: [],
+        actions: [{ kind: 'compensate', stepIndex: state.stepIndex, attempt: step.compensationAttempts }],
+      });
     return [];
   }
 
@@ -264,13 +274,23 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     return (events$: Observable<IEvent>) =>
       events$.pipe(
         filter((e): e is SagaReply => types.has(e.constructor) && typeof (e as Partial<SagaReply>).sagaId === 'string'),
-        mergeMap((event) => this.isolated(() => event.sagaId, () => this.onReply(definition, event))),
+        mergeMap((event) =>
+          this.isolated(
+            () => event.sagaId,
+            () => this.onReply(definition, event),
+          ),
+        ),
       );
   }
 
   /** Operator for a `@Saga()` stream: once a saga started in a transaction has committed, dispatch its first step. */
   kickoff<E extends IEvent>(sagaIdOf: (event: E) => string): OperatorFunction<E, ICommand> {
-    return mergeMap((event: E) => this.isolated(() => sagaIdOf(event), () => this.dispatchCurrent(sagaIdOf(event))));
+    return mergeMap((event: E) =>
+      this.isolated(
+        () => sagaIdOf(event),
+        () => this.dispatchCurrent(sagaIdOf(event)),
+      ),
+    );
   }
 
   /**
@@ -292,7 +312,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
           const commands = await this.transition(saga, state.id, (s, at) => {
             if (!s.dueAt || s.dueAt.getTime() > at.getTime()) return saga.transitions.resume(s, this.instanceId, at);
             // A deadline missed while no instance held the lease says nothing about the step: resume it unspent.
-            return (state.leaseLapsed ? saga.transitions.resume(s, this.instanceId, at, true) : null) ?? saga.transitions.deadlinePassed(s, at);
+            return (
+              (state.leaseLapsed ? saga.transitions.resume(s, this.instanceId, at, true) : null) ?? saga.transitions.deadlinePassed(s, at)
+            );
           });
           this.dispatch(commands);
         } catch (error) {
@@ -325,14 +347,17 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private newInstance<TData>(definition: SagaDefinition<TData> | string, input: StartSagaInput<TData>) {
     const saga = this.registry.require<TData>(typeof definition === 'string' ? definition : definition.type);
     const now = this.clock.now();
-    const t = saga.transitions.start({ id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash }, now);
+    const t = saga.transitions.start(
+      { id: input.id ?? randomUUID(), correlationId: input.correlationId, data: input.data, definitionHash: saga.hash },
+      now,
+    );
     return { saga, t, now };
   }
 
   /** Once a new instance is stored: cache it, report it, and dispatch its first command when that is safe. */
   private started<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>, now: Date, dispatch: boolean): void {
-    this.remember(t.state as SagaState);
-    this.transitionsSubject.next({ before: null, after: t.state as SagaState, history: t.history, at: now });
+    this.remember(t.state);
+    this.transitionsSubject.next({ before: null, after: t.state, history: t.history, at: now });
     if (dispatch) this.dispatch(this.commandsFor(saga, t));
   }
 
@@ -373,7 +398,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     let fresh = false;
     for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
       if (!state) {
-        state = (await this.store.load(sagaId)) as SagaState<TData> | null ?? undefined;
+        state = ((await this.store.load(sagaId)) as SagaState<TData> | null) ?? undefined;
         fresh = true;
         if (!state) return [];
       }
@@ -390,12 +415,12 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       const before = state;
-      if (await this.store.update(t as Transition, this.lease(now))) {
-        this.remember(t.state as SagaState);
-        this.transitionsSubject.next({ before: before as SagaState, after: t.state as SagaState, history: t.history, at: now });
+      if (await this.store.update(t, this.lease(now))) {
+        this.remember(t.state);
+        this.transitionsSubject.next({ before: before, after: t.state, history: t.history, at: now });
         if (isTerminal(t.state.status)) {
           this.eventBus.publish(new SagaEndedEvent(t.state.id, t.state.type, t.state.correlationId, t.state.status, t.state.failureReason));
-          this.endWaiters.ended(t.state as SagaState);
+          this.endWaiters.ended(t.state);
         }
         return this.commandsFor(saga, t);
       }
@@ -417,7 +442,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       return null;
     }
     const byName = new Map(state.steps.map((s) => [s.name, s]));
-    const steps = saga.definition.steps.map((d) => byName.get(d.name) ?? { name: d.name, status: 'PENDING' as const, attempts: 0, compensationAttempts: 0 });
+    const steps = saga.definition.steps.map(
+      (d) => byName.get(d.name) ?? { name: d.name, status: 'PENDING' as const, attempts: 0, compensationAttempts: 0 },
+    );
     return { ...state, steps, stepIndex, definitionHash: saga.hash };
   }
 
@@ -430,7 +457,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       if (state.definitionHash !== saga.hash && !isTerminal(state.status)) {
         if (await this.adoptCurrentDefinition(sagaId)) return [];
       }
-      return this.transition(saga, sagaId, (s, now) => saga.transitions.retryCompensation(s, `retry by ${actor}${reason ? `: ${reason}` : ''}`, now));
+      return this.transition(saga, sagaId, (s, now) =>
+        saga.transitions.retryCompensation(s, `retry by ${actor}${reason ? `: ${reason}` : ''}`, now),
+      );
     });
   }
 
@@ -460,11 +489,16 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   async skipCompensation(sagaId: string, stepName: string, actor: string, reason: string): Promise<OperatorActionResult> {
     return this.operatorAction(sagaId, (saga) => {
       const index = saga.definition.steps.findIndex((s) => s.name === stepName);
-      return this.transition(saga, sagaId, (s, now) => (index < 0 ? null : saga.transitions.skipCompensation(s, index, `skipped by ${actor}: ${reason}`, now)));
+      return this.transition(saga, sagaId, (s, now) =>
+        index < 0 ? null : saga.transitions.skipCompensation(s, index, `skipped by ${actor}: ${reason}`, now),
+      );
     });
   }
 
-  private async operatorAction(sagaId: string, act: (saga: RegisteredSaga, state: SagaState) => Promise<ICommand[]>): Promise<OperatorActionResult> {
+  private async operatorAction(
+    sagaId: string,
+    act: (saga: RegisteredSaga, state: SagaState) => Promise<ICommand[]>,
+  ): Promise<OperatorActionResult> {
     this.cache.delete(sagaId);
     const state = await this.store.load(sagaId);
     if (!state) return { ok: false, reason: 'not-found', message: `saga ${sagaId} not found` };
@@ -474,7 +508,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     this.dispatch(commands);
     const after = (await this.store.load(sagaId)) as SagaState;
     if (after.version === version) {
-      return { ok: false, reason: 'not-applicable', message: `saga ${sagaId} is ${state.status} (step ${state.steps[state.stepIndex]?.name} ${state.steps[state.stepIndex]?.status}); the action does not apply` };
+      return {
+        ok: false,
+        reason: 'not-applicable',
+        message: `saga ${sagaId} is ${state.status} (step ${state.steps[state.stepIndex]?.name} ${state.steps[state.stepIndex]?.status}); the action does not apply`,
+      };
     }
     return { ok: true, saga: after };
   }
@@ -501,7 +539,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     for (const r of stale) {
       const saga = this.registry.require(r.type);
       const mode = this.options.onDefinitionChange;
-      this.logger.warn(`${r.count} "${r.type}" saga(s) in flight started under definition ${r.definitionHash}, now ${saga.hash}: ${mode === 'hold' ? 'held for an operator' : 'continuing, steps matched by name'}`);
+      this.logger.warn(
+        `${r.count} "${r.type}" saga(s) in flight started under definition ${r.definitionHash}, now ${saga.hash}: ${mode === 'hold' ? 'held for an operator' : 'continuing, steps matched by name'}`,
+      );
       if (mode === 'hold') await this.store.hold(r.type, r.definitionHash);
     }
     return stale;
@@ -513,7 +553,13 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       const step = saga.definition.steps[action.stepIndex];
       const spec = action.kind === 'execute' ? step.command : step.compensation;
       if (!spec) throw new Error(`saga ${s.type}: step ${step.name} has no ${action.kind === 'execute' ? 'command' : 'compensation'}`);
-      return spec.create({ sagaId: s.id, correlationId: s.correlationId, data: s.data, attempt: action.attempt, failureReason: s.failureReason ?? undefined });
+      return spec.create({
+        sagaId: s.id,
+        correlationId: s.correlationId,
+        data: s.data,
+        attempt: action.attempt,
+        failureReason: s.failureReason ?? undefined,
+      });
     });
   }
 

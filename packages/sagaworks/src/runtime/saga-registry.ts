@@ -26,7 +26,10 @@ function hashDefinition(definition: SagaDefinition<unknown>): string {
     failedBy: (s.failedBy ?? []).map((e) => e.name),
     compensatedBy: (s.compensatedBy ?? []).map((e) => e.name),
   }));
-  return createHash('sha256').update(JSON.stringify({ type: definition.type, shape })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ type: definition.type, shape }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Every saga definition this app runs, by type. */

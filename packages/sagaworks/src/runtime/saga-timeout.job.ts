@@ -28,7 +28,9 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.orchestrator.reportDefinitionChanges().catch((error: Error) => this.logger.warn(`definition check failed: ${error.message}`));
+    await this.orchestrator
+      .reportDefinitionChanges()
+      .catch((error: Error) => this.logger.warn(`definition check failed: ${error.message}`));
     if (!this.options.jobEnabled) return;
     const handle = setInterval(() => void this.runOnce(), this.options.jobIntervalMs);
     this.scheduler.addInterval(JOB_NAME, handle);

@@ -63,7 +63,7 @@ export class SagaTestKit {
       this.inFlight++;
       return execute(command).finally(() => this.inFlight--);
     }) as typeof commandBus.execute;
-    eventBus.publish = ((event: IEvent) => {
+    eventBus.publish = ((event: IEvent): unknown => {
       const rule = this.eventRule(event);
       if (rule === 'drop') return undefined;
       if (rule === 'twice') publish(event);
@@ -195,7 +195,7 @@ export class SagaTestKit {
    * (a slow database) would otherwise see the clock jump past its step's deadline, and the step retried.
    */
   private async quiesce(): Promise<void> {
-    for (let calm = 0; calm < 3; ) {
+    for (let calm = 0; calm < 3;) {
       await new Promise((r) => setTimeout(r, 5));
       calm = this.inFlight === 0 && this.orchestrator.inProgress === 0 ? calm + 1 : 0;
     }
@@ -213,7 +213,8 @@ export class SagaTestKit {
   private verify(definition: SagaDefinition<unknown>, outcome: ExploreOutcome, expected: SagaStatus[]): string[] {
     const problems: string[] = [];
     const { state, history } = outcome;
-    if (!expected.includes(state.status)) problems.push(`ended ${state.status} (${state.failureReason ?? 'no reason'}), expected ${expected.join(' or ')}`);
+    if (!expected.includes(state.status))
+      problems.push(`ended ${state.status} (${state.failureReason ?? 'no reason'}), expected ${expected.join(' or ')}`);
     const reachedCount = (step: string, to: string) => history.filter((h) => h.step === step && h.to === to).length;
     definition.steps.forEach((stepDef, i) => {
       const name = stepDef.name;
@@ -223,7 +224,8 @@ export class SagaTestKit {
         problems.push(`step ${name} took effect and was compensated ${compensations} times, expected once`);
       }
       if (!tookEffect && compensations > 0) problems.push(`step ${name} never took effect but was compensated`);
-      if (state.status === SagaStatus.COMPLETED && state.steps[i].status !== 'COMPLETED') problems.push(`step ${name} is ${state.steps[i].status} in a completed saga`);
+      if (state.status === SagaStatus.COMPLETED && state.steps[i].status !== 'COMPLETED')
+        problems.push(`step ${name} is ${state.steps[i].status} in a completed saga`);
     });
     return problems;
   }

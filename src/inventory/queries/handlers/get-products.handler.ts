@@ -15,7 +15,9 @@ interface ProductRow {
 // Two statements rather than one with `$1 IS NULL OR sku = ANY($1)`: that one could not keep a generic plan and
 // was planned again on every call. COLLATE "C": the same order on every database, whatever its locale.
 const ALL_SQL = prepared(`SELECT sku, name, price_cents, available FROM inventory_products ORDER BY sku COLLATE "C"`);
-const BY_SKUS_SQL = prepared(`SELECT sku, name, price_cents, available FROM inventory_products WHERE sku = ANY($1::text[]) ORDER BY sku COLLATE "C"`);
+const BY_SKUS_SQL = prepared(
+  `SELECT sku, name, price_cents, available FROM inventory_products WHERE sku = ANY($1::text[]) ORDER BY sku COLLATE "C"`,
+);
 
 @QueryHandler(GetProductsQuery)
 export class GetProductsHandler implements IQueryHandler<GetProductsQuery> {

@@ -17,13 +17,13 @@ export class ConfirmOrderHandler implements ICommandHandler<ConfirmOrderCommand>
   ) {}
 
   async execute({ sagaId, orderId }: ConfirmOrderCommand): Promise<void> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ status: string }[]>(
       prepared(`WITH w AS (
          UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING status
        )
        SELECT status FROM w UNION ALL SELECT status FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM w)`),
       [orderId],
-    )) as { status: string }[];
+    );
     if (rows[0]?.status === 'CONFIRMED') {
       this.eventBus.publish(new OrderConfirmedEvent(sagaId, orderId));
     } else {

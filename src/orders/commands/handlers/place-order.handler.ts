@@ -58,7 +58,15 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
       { id: sagaId, correlationId: orderId, data },
       {
         sql: INSERT_ORDER_SQL,
-        params: [orderId, input.customerId, JSON.stringify(requested), JSON.stringify(input.shippingAddress), sagaId, idempotencyKey ?? null, requestHash],
+        params: [
+          orderId,
+          input.customerId,
+          JSON.stringify(requested),
+          JSON.stringify(input.shippingAddress),
+          sagaId,
+          idempotencyKey ?? null,
+          requestHash,
+        ],
         dataColumn: 'saga_data',
       },
       { dispatch: false },
@@ -68,10 +76,10 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
       // or this is the same command again (same order id), or another request with the same idempotency key:
       // answer with the order that exists.
       await this.requireKnownSkus(input.items);
-      const [existing] = (await this.dataSource.query(`SELECT * FROM orders WHERE id = $1 OR idempotency_key = $2 ORDER BY (id = $1) DESC LIMIT 1`, [
-        orderId,
-        idempotencyKey ?? null,
-      ])) as OrderRow[];
+      const [existing] = await this.dataSource.query<OrderRow[]>(
+        `SELECT * FROM orders WHERE id = $1 OR idempotency_key = $2 ORDER BY (id = $1) DESC LIMIT 1`,
+        [orderId, idempotencyKey ?? null],
+      );
       if (!existing) throw new Error(`order ${orderId} conflicted but cannot be read`);
       if (existing.request_hash !== requestHash) {
         throw new UnprocessableEntityException('Idempotency-Key was already used with a different request body');
@@ -87,7 +95,9 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
     const skus = [...new Set(items.map((i) => i.sku))];
     const products: ProductView[] = await this.queryBus.execute(new GetProductsQuery(skus));
     const known = new Set(products.map((p) => p.sku));
-    const unknown = items.flatMap((item, i) => (known.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`]));
+    const unknown = items.flatMap((item, i) =>
+      known.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`],
+    );
     if (unknown.length > 0) throw new BadRequestException(unknown);
   }
 }

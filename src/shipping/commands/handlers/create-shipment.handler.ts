@@ -53,7 +53,14 @@ export class CreateShipmentHandler implements ICommandHandler<CreateShipmentComm
   async execute(command: CreateShipmentCommand): Promise<void> {
     const reason = rejection(command.address);
     const trackingNumber = reason ? null : `TRK-${randomBytes(5).toString('hex').toUpperCase()}`;
-    const params = [command.orderId, command.sagaId, reason ? 'REJECTED' : 'CREATED', trackingNumber, JSON.stringify(command.address ?? {}), reason];
+    const params = [
+      command.orderId,
+      command.sagaId,
+      reason ? 'REJECTED' : 'CREATED',
+      trackingNumber,
+      JSON.stringify(command.address ?? {}),
+      reason,
+    ];
     const rows = await this.dataSource.query<ShipmentRow[]>(CREATE_SQL, params);
     const row = rows[0] ?? (await this.find(command.orderId));
     this.eventBus.publish(this.toEvent(command, row));

@@ -24,7 +24,16 @@ describe('AdminTokenGuard', () => {
   });
 
   it('refuses a missing, malformed or wrong token with 401 and a WWW-Authenticate challenge', () => {
-    for (const header of [undefined, '', 's3cret-token', 'Basic s3cret-token', 'Bearer', 'Bearer s3cret-toke', 'Bearer s3cret-token2', 'Bearer s3cret token']) {
+    for (const header of [
+      undefined,
+      '',
+      's3cret-token',
+      'Basic s3cret-token',
+      'Bearer',
+      'Bearer s3cret-toke',
+      'Bearer s3cret-token2',
+      'Bearer s3cret token',
+    ]) {
       const { context, headers } = contextWith(header);
       expect(() => guard.canActivate(context)).toThrow(UnauthorizedException);
       expect(headers['WWW-Authenticate']).toMatch(/^Bearer /);

@@ -37,7 +37,9 @@ export class AdminTokenGuard implements CanActivate {
     const presented = bearerToken(http.getRequest<Request>().headers.authorization);
     if (presented === undefined || !tokensMatch(presented, expected)) {
       http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="saga operator actions"');
-      throw new UnauthorizedException(presented === undefined ? 'an Authorization: Bearer <admin token> header is required' : 'the admin token is wrong');
+      throw new UnauthorizedException(
+        presented === undefined ? 'an Authorization: Bearer <admin token> header is required' : 'the admin token is wrong',
+      );
     }
     return true;
   }

@@ -1,5 +1,29 @@
-import { Body, ConflictException, Controller, Headers, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Headers,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { OperatorActionResult } from '../../runtime/saga-orchestrator.js';
 import { SagaOrchestrator } from '../../runtime/saga-orchestrator.js';
 import { SagaRegistry } from '../../runtime/saga-registry.js';
@@ -18,7 +42,11 @@ const DEFAULT_ACTOR = 'operator';
  * history lines or smuggle markup.
  */
 export function operatorActor(header: string | undefined): string {
-  const name = (header ?? '').replace(/[^\p{L}\p{N} ._@+-]/gu, '').replace(/\s+/g, ' ').trim().slice(0, 64);
+  const name = (header ?? '')
+    .replace(/[^\p{L}\p{N} ._@+-]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 64);
   return name || DEFAULT_ACTOR;
 }
 
@@ -58,7 +86,9 @@ export class SagaOperatorController {
 
   @Post(':id/abort')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'Forward progress stops and what was done is compensated, in reverse; `?dryRun=true` answers with that plan instead' })
+  @ApiOkResponse({
+    description: 'Forward progress stops and what was done is compensated, in reverse; `?dryRun=true` answers with that plan instead',
+  })
   async abort(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() query: AbortQueryDto,
@@ -75,7 +105,9 @@ export class SagaOperatorController {
 
   @Post(':id/steps/:step/skip')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'A failed or stuck compensation is recorded as done by hand, with the reason; the earlier compensations run' })
+  @ApiOkResponse({
+    description: 'A failed or stuck compensation is recorded as done by hand, with the reason; the earlier compensations run',
+  })
   @ApiBadRequestResponse({ description: '`reason` is missing' })
   async skip(
     @Param('id', new ParseUUIDPipe()) id: string,

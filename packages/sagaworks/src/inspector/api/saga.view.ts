@@ -13,7 +13,15 @@ export interface SagaView {
   version: number;
   createdAt: string;
   updatedAt: string;
-  steps: { name: string; status: string; attempts: number; compensationAttempts: number; startedAt?: string; finishedAt?: string; error?: string }[];
+  steps: {
+    name: string;
+    status: string;
+    attempts: number;
+    compensationAttempts: number;
+    startedAt?: string;
+    finishedAt?: string;
+    error?: string;
+  }[];
   history: { seq: number; step?: string; from: string | null; to: string; reason?: string; at: string }[];
 }
 

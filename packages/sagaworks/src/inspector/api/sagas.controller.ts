@@ -21,7 +21,12 @@ export class SagasController {
   @ApiOkResponse({ description: 'Every registered saga definition, with in-flight instances per definition version' })
   async definitions(): Promise<SagaDefinitionView[]> {
     const inFlight = await this.orchestrator.store.activeByDefinition();
-    return this.registry.all().map((saga) => toDefinitionView(saga, inFlight.filter((r) => r.type === saga.definition.type)));
+    return this.registry.all().map((saga) =>
+      toDefinitionView(
+        saga,
+        inFlight.filter((r) => r.type === saga.definition.type),
+      ),
+    );
   }
 
   @Get('definitions/:type/diagram')
@@ -38,7 +43,12 @@ export class SagasController {
   @ApiOkResponse({ description: 'Newest first, with steps and history' })
   async list(@Query() query: ListSagasQueryDto): Promise<SagaView[]> {
     const store = this.orchestrator.store;
-    const states = await store.list({ status: query.status, type: query.type, correlationId: query.correlationId, limit: query.limit ?? 50 });
+    const states = await store.list({
+      status: query.status,
+      type: query.type,
+      correlationId: query.correlationId,
+      limit: query.limit ?? 50,
+    });
     return Promise.all(states.map(async (s) => toSagaView(s, await store.history(s.id))));
   }
 

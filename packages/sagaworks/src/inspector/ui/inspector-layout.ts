@@ -21,8 +21,10 @@ export interface PageOptions {
 
 /** The page shell: header with navigation and the operator token form, assets served by the app. */
 export function renderPage({ title, nav, body, refreshMs, chrome = DEFAULT_CHROME }: PageOptions): string {
-  const link = (href: string, label: string, key: PageOptions['nav']) => html`<a href="${href}" class="${nav === key ? 'active' : ''}">${label}</a>`;
-  return `<!doctype html>\n${html`<html lang="en">
+  const link = (href: string, label: string, key: PageOptions['nav']) =>
+    html`<a href="${href}" class="${nav === key ? 'active' : ''}">${label}</a>`;
+  return `<!doctype html>\n${
+    html`<html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -45,5 +47,6 @@ export function renderPage({ title, nav, body, refreshMs, chrome = DEFAULT_CHROM
   </header>
   <main ${refreshMs ? html`data-refresh-ms="${refreshMs}"` : ''}>${body}</main>
 </body>
-</html>`}`;
+</html>`.value
+  }`;
 }

@@ -24,7 +24,12 @@ class Booked {
 const definition = defineSaga<{ note: string }>({
   type: 'trip',
   steps: [
-    { name: 'book', command: send(BookCommand, (c) => [c.sagaId]), completedBy: [Booked], compensation: send(UnbookCommand, (c) => [c.sagaId]) },
+    {
+      name: 'book',
+      command: send(BookCommand, (c) => [c.sagaId]),
+      completedBy: [Booked],
+      compensation: send(UnbookCommand, (c) => [c.sagaId]),
+    },
     { name: 'finish', command: send(FinishCommand, (c) => [c.sagaId]), nonCompensable: true },
   ],
 });
@@ -37,7 +42,15 @@ const saga: SagaState = {
   status: 'FAILED',
   stepIndex: 0,
   steps: [
-    { name: 'book', status: 'COMPENSATING', attempts: 1, compensationAttempts: 3, startedAt: now.toISOString(), finishedAt: now.toISOString(), error: `undo failed ${EVIL}` },
+    {
+      name: 'book',
+      status: 'COMPENSATING',
+      attempts: 1,
+      compensationAttempts: 3,
+      startedAt: now.toISOString(),
+      finishedAt: now.toISOString(),
+      error: `undo failed ${EVIL}`,
+    },
     { name: 'finish', status: 'FAILED', attempts: 1, compensationAttempts: 0, error: EVIL },
   ],
   data: { note: EVIL },
@@ -69,7 +82,13 @@ describe('html', () => {
 
 describe('inspector pages', () => {
   it('escape every value taken from a saga on the saga page', () => {
-    const page = renderSagaDetailPage({ saga, history: [{ seq: 1, step: 'book', from: 'COMPENSATING', to: 'COMPENSATING', reason: `retry by ${EVIL}`, at: now }], definition, now, refreshMs: 5000 });
+    const page = renderSagaDetailPage({
+      saga,
+      history: [{ seq: 1, step: 'book', from: 'COMPENSATING', to: 'COMPENSATING', reason: `retry by ${EVIL}`, at: now }],
+      definition,
+      now,
+      refreshMs: 5000,
+    });
     expectEscaped(page);
     expect(page).toContain('data-action="retry"');
     // a FAILED saga can be retried and its stuck compensation skipped, not aborted
@@ -79,7 +98,13 @@ describe('inspector pages', () => {
   });
 
   it('escape values on the list page and its filters', () => {
-    const page = renderSagaListPage({ filter: { type: `t${EVIL}`, correlationId: EVIL, limit: 50 }, counts: { FAILED: 1 }, types: ['trip'], sagas: [saga], refreshMs: 5000 });
+    const page = renderSagaListPage({
+      filter: { type: `t${EVIL}`, correlationId: EVIL, limit: 50 },
+      counts: { FAILED: 1 },
+      types: ['trip'],
+      sagas: [saga],
+      refreshMs: 5000,
+    });
     expectEscaped(page);
     expect(page).toContain('<b>1</b><small>FAILED</small>');
   });
@@ -92,6 +117,10 @@ describe('inspector pages', () => {
     expect(svg).toContain('undo-active undo-failed');
     expect(svg).toContain('class="edge dashed fail"');
     expect(svg).not.toContain('style=');
-    expectEscaped(renderDefinitionsPage([{ definition: { ...definition, type: EVIL }, hash: 'h', stepTimeoutsMs: [1000, 1000], maxAttempts: [3, 3], inFlight: 2 }]));
+    expectEscaped(
+      renderDefinitionsPage([
+        { definition: { ...definition, type: EVIL }, hash: 'h', stepTimeoutsMs: [1000, 1000], maxAttempts: [3, 3], inFlight: 2 },
+      ]),
+    );
   });
 });

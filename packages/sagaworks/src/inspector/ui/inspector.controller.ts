@@ -19,7 +19,8 @@ const LIMITS = [25, 50, 100, 200, 500];
  * Scripts and styles come from this app only and nothing is inlined, so the pages can forbid everything else:
  * even a value that slipped past escaping could not run.
  */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'";
 
 /**
  * Where this page's inspector is mounted, read from the request itself, so a `RouterModule` prefix, a global
@@ -71,7 +72,10 @@ export class InspectorController {
     };
     const store = this.orchestrator.store;
     const [counts, sagas] = await Promise.all([store.countByStatus(filter.type), store.list(filter)]);
-    const types = this.registry.all().map((s) => s.definition.type).sort();
+    const types = this.registry
+      .all()
+      .map((s) => s.definition.type)
+      .sort();
     page(res);
     return renderSagaListPage({ filter, counts, types, sagas, refreshMs: REFRESH_MS, chrome: this.chrome(res, /$^/) });
   }
@@ -99,10 +103,22 @@ export class InspectorController {
     const saga = UUID.test(id) ? await this.orchestrator.store.load(id) : null;
     if (!saga) {
       res.status(404);
-      return renderPage({ title: 'Not found', nav: 'sagas', chrome, body: html`<h1>No saga ${id}</h1><p><a href="./">Back to the sagas</a></p>` });
+      return renderPage({
+        title: 'Not found',
+        nav: 'sagas',
+        chrome,
+        body: html`<h1>No saga ${id}</h1><p><a href="./">Back to the sagas</a></p>`,
+      });
     }
     const history = await this.orchestrator.store.history(id);
-    return renderSagaDetailPage({ saga, history, definition: this.registry.get(saga.type)?.definition, now: new Date(), refreshMs: REFRESH_MS, chrome });
+    return renderSagaDetailPage({
+      saga,
+      history,
+      definition: this.registry.get(saga.type)?.definition,
+      now: new Date(),
+      refreshMs: REFRESH_MS,
+      chrome,
+    });
   }
 
   @Get('assets/inspector.css')

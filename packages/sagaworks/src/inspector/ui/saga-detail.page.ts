@@ -39,7 +39,10 @@ function stepsTable({ saga, now }: SagaDetailModel): SafeHtml {
       const current = i === saga.stepIndex && saga.dueAt;
       // Once compensated, finishedAt is when the undo finished: the forward duration is gone.
       const forwardEnded = step.status === StepStatus.COMPLETED || step.status === StepStatus.FAILED;
-      const took = forwardEnded && step.startedAt && step.finishedAt ? formatDuration(new Date(step.finishedAt).getTime() - new Date(step.startedAt).getTime()) : '';
+      const took =
+        forwardEnded && step.startedAt && step.finishedAt
+          ? formatDuration(new Date(step.finishedAt).getTime() - new Date(step.startedAt).getTime())
+          : '';
       return html`<tr data-step="${step.name}" data-status="${step.status}">
         <td class="num">${i + 1}</td>
         <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}</td>
@@ -71,7 +74,8 @@ function timeline(history: SagaHistoryRow[]): SafeHtml {
 function actionButtons(saga: SagaState): SafeHtml {
   const forward = saga.status === SagaStatus.RUNNING || saga.status === SagaStatus.STARTED;
   const current = saga.steps[saga.stepIndex];
-  const stuck = (saga.status === SagaStatus.FAILED || saga.status === SagaStatus.COMPENSATING) && current?.status === StepStatus.COMPENSATING;
+  const stuck =
+    (saga.status === SagaStatus.FAILED || saga.status === SagaStatus.COMPENSATING) && current?.status === StepStatus.COMPENSATING;
   const disabled = (on: boolean, why: string) => (on ? '' : html`disabled title="${why}"`);
   return html`<div class="row">
       <button type="button" data-action="retry" ${disabled(saga.status === SagaStatus.FAILED, 'only a FAILED saga can be retried')}>Retry</button>

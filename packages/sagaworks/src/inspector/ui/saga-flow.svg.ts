@@ -28,7 +28,14 @@ const names = (types: readonly { name: string }[] | undefined): string => (types
  */
 export function renderSagaFlow(definition: SagaDefinition<unknown>, idPrefix: string, instance?: FlowInstance): SafeHtml {
   const steps = definition.steps;
-  const widths = steps.map((s) => Math.max(128, textWidth(s.name, 13) + 28, textWidth(s.command?.type.name ?? '(done at start)', 11) + 24, textWidth(s.compensation?.type.name ?? '', 11) + 24));
+  const widths = steps.map((s) =>
+    Math.max(
+      128,
+      textWidth(s.name, 13) + 28,
+      textWidth(s.command?.type.name ?? '(done at start)', 11) + 24,
+      textWidth(s.compensation?.type.name ?? '', 11) + 24,
+    ),
+  );
   const xs: number[] = [];
   let x = PAD + PILL_W + GAP;
   for (const w of widths) {
@@ -50,7 +57,9 @@ export function renderSagaFlow(definition: SagaDefinition<unknown>, idPrefix: st
   forward.push(html`<line class="edge" x1="${PAD + 8}" y1="${cy1}" x2="${xs[0] - 3}" y2="${cy1}" marker-end="${arrow}"/>`);
   steps.forEach((s, i) => {
     const x2 = i + 1 < steps.length ? xs[i + 1] : completedX;
-    forward.push(html`<line class="edge" x1="${xs[i] + widths[i]}" y1="${cy1}" x2="${x2 - 3}" y2="${cy1}" marker-end="${arrow}"><title>${s.name} completed by ${names(s.completedBy) || 'its command'}</title></line>`);
+    forward.push(
+      html`<line class="edge" x1="${xs[i] + widths[i]}" y1="${cy1}" x2="${x2 - 3}" y2="${cy1}" marker-end="${arrow}"><title>${s.name} completed by ${names(s.completedBy) || 'its command'}</title></line>`,
+    );
   });
 
   const back: SafeHtml[] = [];
@@ -63,13 +72,19 @@ export function renderSagaFlow(definition: SagaDefinition<unknown>, idPrefix: st
   steps.forEach((s, i) => {
     const mid = xs[i] + widths[i] / 2;
     if (undoable[i]) {
-      back.push(html`<line class="edge dashed" x1="${mid}" y1="${ROW1 + NODE_H}" x2="${mid}" y2="${ROW2 - 3}" marker-end="${arrowBack}"><title>${s.name} is undone by ${s.compensation?.type.name}</title></line>`);
+      back.push(
+        html`<line class="edge dashed" x1="${mid}" y1="${ROW1 + NODE_H}" x2="${mid}" y2="${ROW2 - 3}" marker-end="${arrowBack}"><title>${s.name} is undone by ${s.compensation?.type.name}</title></line>`,
+      );
       const to = nextUndo(i);
-      back.push(html`<line class="edge dashed" x1="${xs[i]}" y1="${cy2}" x2="${to.x + 3}" y2="${cy2}" marker-end="${arrowBack}"><title>then ${to.index === null ? 'Compensated' : `undo ${steps[to.index].name}`}</title></line>`);
+      back.push(
+        html`<line class="edge dashed" x1="${xs[i]}" y1="${cy2}" x2="${to.x + 3}" y2="${cy2}" marker-end="${arrowBack}"><title>then ${to.index === null ? 'Compensated' : `undo ${steps[to.index].name}`}</title></line>`,
+      );
     } else if (s.command) {
       const to = nextUndo(i);
       const toMid = to.index === null ? compensatedX + PILL_W / 2 : xs[to.index] + widths[to.index] / 2;
-      back.push(html`<line class="edge dashed fail" x1="${mid}" y1="${ROW1 + NODE_H}" x2="${toMid + 10}" y2="${ROW2 - 3}" marker-end="${arrowBack}"><title>if ${s.name} fails, compensation starts at ${to.index === null ? 'the end' : `undo ${steps[to.index].name}`}</title></line>`);
+      back.push(
+        html`<line class="edge dashed fail" x1="${mid}" y1="${ROW1 + NODE_H}" x2="${toMid + 10}" y2="${ROW2 - 3}" marker-end="${arrowBack}"><title>if ${s.name} fails, compensation starts at ${to.index === null ? 'the end' : `undo ${steps[to.index].name}`}</title></line>`,
+      );
     }
   });
 
@@ -78,7 +93,9 @@ export function renderSagaFlow(definition: SagaDefinition<unknown>, idPrefix: st
     const current = instance && instance.stepIndex === i && !['COMPLETED', 'COMPENSATED'].includes(instance.status);
     const cls = `node step ${state ? `st-${state.status}` : ''} ${current ? 'current' : ''}`;
     const sub = s.command?.type.name ?? '(done at start)';
-    const detail = state ? `${state.status}, ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}${state.error ? `: ${state.error}` : ''}` : '';
+    const detail = state
+      ? `${state.status}, ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}${state.error ? `: ${state.error}` : ''}`
+      : '';
     return html`<g class="${cls}" data-step="${s.name}"><title>${s.name}: ${sub}${detail ? ` (${detail})` : ''}</title>
       <rect x="${xs[i]}" y="${ROW1}" width="${widths[i]}" height="${NODE_H}" rx="8"/>
       <text class="name" x="${xs[i] + widths[i] / 2}" y="${ROW1 + 22}">${clip(s.name, 28)}</text>
@@ -87,7 +104,8 @@ export function renderSagaFlow(definition: SagaDefinition<unknown>, idPrefix: st
   const undoNodes = steps.map((s, i) => {
     if (!undoable[i]) return html``;
     const status = stepAt(i)?.status;
-    const cls = status === 'COMPENSATED' ? 'undo-done' : status === 'COMPENSATING' ? `undo-active${ended === 'FAILED' ? ' undo-failed' : ''}` : '';
+    const cls =
+      status === 'COMPENSATED' ? 'undo-done' : status === 'COMPENSATING' ? `undo-active${ended === 'FAILED' ? ' undo-failed' : ''}` : '';
     return html`<g class="node undo ${cls}" data-undo="${s.name}"><title>undo ${s.name}: ${s.compensation?.type.name} (answered by ${names(s.compensatedBy) || 'its reply'})</title>
       <rect x="${xs[i]}" y="${ROW2}" width="${widths[i]}" height="${NODE_H}" rx="8"/>
       <text class="name" x="${xs[i] + widths[i] / 2}" y="${ROW2 + 22}">undo ${clip(s.name, 23)}</text>

@@ -76,7 +76,8 @@ function rows(sagas: SagaState[]): SafeHtml {
 
 /** `/ui`: counts per status, filters, and the newest sagas matching them. */
 export function renderSagaListPage(model: SagaListModel): string {
-  const title = model.filter.status || model.filter.type ? `Sagas: ${[model.filter.type, model.filter.status].filter(Boolean).join(', ')}` : 'Sagas';
+  const title =
+    model.filter.status || model.filter.type ? `Sagas: ${[model.filter.type, model.filter.status].filter(Boolean).join(', ')}` : 'Sagas';
   return renderPage({
     chrome: model.chrome,
     title,

@@ -1,0 +1,77 @@
+/**
+ * SQLSTATE codes (and classes) of faults in the infrastructure rather than in the business: the database is
+ * unreachable, shutting down, out of connections, read-only, or gave up on a statement or a lock. Retrying later
+ * can succeed; nothing about the order, payment or booking is wrong.
+ */
+const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57P', '58'];
+const TRANSIENT_SQLSTATES = new Set([
+  '25006', // read_only_sql_transaction: a replica, or default_transaction_read_only
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available (lock_timeout)
+  '57014', // query_canceled (statement_timeout)
+]);
+
+/** Errors of Node's sockets, and pg's own, when the connection itself fails. */
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+const TRANSIENT_MESSAGES = [
+  /connection terminated/i,
+  /terminating connection/i,
+  /timeout exceeded when trying to connect/i,
+  /client has encountered a connection error/i,
+  /connection (?:is )?(?:closed|not open|lost)/i,
+  /cannot use a pool after calling end/i,
+];
+
+function codeOf(error: object): string | undefined {
+  const direct = (error as { code?: unknown }).code;
+  if (typeof direct === 'string') return direct;
+  // TypeORM's QueryFailedError keeps the driver's error beside its own.
+  const driver = (error as { driverError?: unknown }).driverError;
+  const nested = driver && typeof driver === 'object' ? (driver as { code?: unknown }).code : undefined;
+  return typeof nested === 'string' ? nested : undefined;
+}
+
+/** The SQLSTATE or socket code an error carries (its own, its driver's, or its cause's), if any. */
+export function infrastructureCodeOf(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 3) return undefined;
+  return codeOf(error) ?? infrastructureCodeOf((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/**
+ * Whether an error a handler threw is an infrastructure fault (database or network) rather than a business
+ * failure. The saga runtime waits out such a fault: the step is dispatched again after a capped backoff, as the
+ * same attempt, and never fails or compensates because of it.
+ */
+export function isTransientInfrastructureError(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const code = infrastructureCodeOf(error);
+  if (code && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) return true;
+  if (code && /^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.some((prefix) => code.startsWith(prefix))) return true;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+const MAX_REASON = 300;
+
+/**
+ * The reason stored (and served) for an error a handler threw. A database error is stored as its class and
+ * SQLSTATE, never the driver's text, which can quote a statement's values (an address, a payment reference); the
+ * full error goes to the log only. Other errors are the handler's own words, kept short.
+ */
+export function classifiedReason(error: unknown): string {
+  const name = error instanceof Error ? error.name : typeof error;
+  const code = infrastructureCodeOf(error);
+  if (code || name === 'QueryFailedError') return code ? `${name} (${code})` : name;
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > MAX_REASON ? `${message.slice(0, MAX_REASON)}…` : message;
+}
