@@ -1,5 +1,5 @@
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
-import { PreparedStatementClient, runMigrationsExclusively } from 'sagaworks';
+import { PreparedStatementClient, ResilientPgClient, runMigrationsExclusively } from 'sagaworks';
 import { createPgliteOptions } from 'sagaworks/pglite';
 
 /** Where the database lives: a PostgreSQL URL, or a PGlite data directory (`memory://` for throwaway ones). */
@@ -46,7 +46,8 @@ export async function buildDataSourceOptions(
       url: target.url,
       poolSize: target.poolSize,
       applicationName: 'sagaworks',
-      ...(target.preparedStatements === false ? {} : { extra: { Client: PreparedStatementClient } }),
+      // Every pooled client survives a terminated backend and is recycled after a session fault.
+      extra: { Client: target.preparedStatements === false ? ResilientPgClient : PreparedStatementClient },
     };
   }
   return { ...common, ...(await createPgliteOptions(target.pgliteDataDir)) };

@@ -72,11 +72,13 @@ export const orderFulfillmentSaga = defineSaga<OrderFulfillmentData>({
       compensatedBy: [ShipmentCancelledEvent],
     },
     {
-      // The last step: nothing after it can fail, so there is nothing to undo it for.
+      // Past the point of no return: the card is charged and the parcel booked, so confirming only goes forward.
+      // It is retried until it succeeds; its failure never cancels a charged and shipped order.
       name: 'confirmOrder',
       command: send(ConfirmOrderCommand, (c) => [c.sagaId, c.data.orderId]),
       completedBy: [OrderConfirmedEvent],
       nonCompensable: true,
+      forwardOnly: true,
     },
   ],
 });

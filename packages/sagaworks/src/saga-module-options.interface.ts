@@ -39,6 +39,14 @@ export interface SagaModuleOptions {
    * it exposes no way to change a saga over HTTP. Only read when the inspection API is served.
    */
   adminToken?: string;
+  /**
+   * Which errors a handler throws are infrastructure faults rather than business failures. Such a fault
+   * spends no attempt and compensates nothing: the step waits with a capped backoff and tries the same attempt
+   * again, as long as the fault lasts. Default `isTransientInfrastructureError` (PostgreSQL connection loss,
+   * read-only, statement and lock timeouts, serialization failures, too many connections, socket errors); widen
+   * it for your own clients' faults, e.g. `(e) => isTransientInfrastructureError(e) || e instanceof BrokerDownError`.
+   */
+  isTransientError?: (error: unknown) => boolean;
 }
 
 /** Options with every default applied. */

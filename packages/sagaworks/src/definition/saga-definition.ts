@@ -69,6 +69,14 @@ export interface SagaStepDefinition<TData> {
   readonly compensatedBy?: readonly ReplyType[];
   /** A step that cannot be undone (a pivot, or a final confirmation). */
   readonly nonCompensable?: boolean;
+  /**
+   * Past the point of no return: the steps before it took effect for good (a card charged, a parcel booked), so
+   * this step only goes forward. It is retried, with the capped backoff, until it succeeds: running out of
+   * attempts, a timeout or any thrown error never fails it and never compensates what came before. It may
+   * name no `failedBy` events and no compensation, and every step after it must be forward-only too (the boot
+   * check enforces both).
+   */
+  readonly forwardOnly?: boolean;
   /** Deadline of one attempt; defaults to the module's `defaultStepTimeoutMs`. */
   readonly timeoutMs?: number;
   /** Overrides the module's retry policy for this step and its compensation. */

@@ -17,6 +17,13 @@ export interface StepState {
   outcomeUnknown?: boolean;
   /** Times this step's action was dispatched again because the instance running it lost its lease. */
   resumes?: number;
+  /**
+   * The last try of the current attempt met an infrastructure fault (the database down, read-only, timing out):
+   * the same attempt goes out again at `dueAt`, unspent.
+   */
+  awaitingInfrastructure?: boolean;
+  /** Infrastructure faults met in a row by the current attempt; the wait before the next try grows with them. */
+  infrastructureWaits?: number;
 }
 
 /** A saga instance in memory: the `saga_instance` row, parsed. */

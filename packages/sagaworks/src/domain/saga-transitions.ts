@@ -1,33 +1,15 @@
-import type { SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
-import { backoffDelayMs, type RetryPolicy } from '../definition/retry-policy.js';
 import { SagaStatus, StepStatus } from './saga-status.js';
-import type { HistoryEntry, SagaAction, SagaState, StepState, Transition } from './saga-state.js';
+import type { HistoryEntry, SagaAction, SagaState, Transition } from './saga-state.js';
+import { SagaTransitionBuilder } from './saga-transition-builder.js';
 
-/** Defaults a step falls back to. */
-export interface StepDefaults {
-  timeoutMs: number;
-  retry: RetryPolicy;
-}
+export type { StepDefaults } from './saga-transition-builder.js';
 
 /**
  * The saga state machine as pure functions: (state, input, now) -> transition, or `null` when the input does not
  * apply (a duplicate or late reply). No I/O here; the runtime stores the transition conditionally on
  * `state.version` and only then dispatches its actions.
  */
-export class SagaTransitions<TData> {
-  constructor(
-    private readonly definition: SagaDefinition<TData>,
-    private readonly defaults: StepDefaults,
-  ) {}
-
-  stepTimeoutMs(index: number): number {
-    return this.definition.steps[index].timeoutMs ?? this.defaults.timeoutMs;
-  }
-
-  retryPolicy(index: number): RetryPolicy {
-    return { ...this.defaults.retry, ...this.definition.steps[index].retry };
-  }
-
+export class SagaTransitions<TData> extends SagaTransitionBuilder<TData> {
   /** A new instance: leading steps without a command complete at once; the first real step is dispatched. */
   start(init: { id: string; correlationId: string; data: TData; definitionHash: string }, now: Date): Transition<TData> {
     const state: SagaState<TData> = {
@@ -59,7 +41,11 @@ export class SagaTransitions<TData> {
     if (!this.isExecuting(current, index)) return null;
     const t = this.begin(current, now);
     if (fold) t.state.data = fold(t.state.data);
-    this.setStep(t, index, StepStatus.COMPLETED, null, now, { awaitingRetry: undefined });
+    this.setStep(t, index, StepStatus.COMPLETED, null, now, {
+      awaitingRetry: undefined,
+      awaitingInfrastructure: undefined,
+      infrastructureWaits: undefined,
+    });
     this.advanceFrom(t, index + 1, now);
     return t;
   }
@@ -68,7 +54,13 @@ export class SagaTransitions<TData> {
   failStep(current: SagaState<TData>, index: number, reason: string, now: Date): Transition<TData> | null {
     if (!this.isExecuting(current, index)) return null;
     const t = this.begin(current, now);
-    this.failAndCompensate(t, index, reason, false, now);
+    if (this.stepDef(index).forwardOnly) {
+      // Reported by hand (`reportStepFailure`): past the point of no return it is retried, not undone.
+      const attempts = current.steps[index].attempts;
+      this.endAttempt(t, index, false, `attempt ${attempts} failed: ${reason}`, reason, true, now);
+    } else {
+      this.failAndCompensate(t, index, reason, false, now);
+    }
     return t;
   }
 
@@ -79,7 +71,11 @@ export class SagaTransitions<TData> {
       return null;
     }
     const t = this.begin(current, now);
-    this.setStep(t, index, StepStatus.COMPENSATED, null, now, { awaitingRetry: undefined });
+    this.setStep(t, index, StepStatus.COMPENSATED, null, now, {
+      awaitingRetry: undefined,
+      awaitingInfrastructure: undefined,
+      infrastructureWaits: undefined,
+    });
     this.compensateNext(t, index - 1, now);
     return t;
   }
@@ -99,6 +95,10 @@ export class SagaTransitions<TData> {
     const policy = this.retryPolicy(index);
     const attempts = compensating ? step.compensationAttempts : step.attempts;
     const what = compensating ? 'compensation' : 'attempt';
+    if (step.awaitingInfrastructure) {
+      this.redispatchAfterInfrastructure(t, index, compensating, now);
+      return t;
+    }
     if (step.awaitingRetry) {
       this.dispatchAttempt(t, index, compensating, now, `retry: ${what} ${attempts + 1} of ${policy.maxAttempts}`);
       return t;
@@ -163,9 +163,28 @@ export class SagaTransitions<TData> {
     return t;
   }
 
-  /** Operator or caller abort: stop forward progress and compensate what was done. */
+  /**
+   * The handler of the current action met an infrastructure fault (see `isTransientInfrastructureError`):
+   * nothing is known about the business, so no attempt is spent and nothing is compensated; the same attempt
+   * is tried again after a capped backoff, for as long as the fault lasts.
+   */
+  infrastructureFault(current: SagaState<TData>, index: number, compensating: boolean, fault: string, now: Date): Transition<TData> | null {
+    const step = current.steps[index];
+    const status = compensating ? SagaStatus.COMPENSATING : SagaStatus.RUNNING;
+    const stepStatus = compensating ? StepStatus.COMPENSATING : StepStatus.EXECUTING;
+    if (current.status !== status || current.stepIndex !== index || step?.status !== stepStatus || step.awaitingRetry) return null;
+    const t = this.begin(current, now);
+    this.awaitInfrastructure(t, index, compensating, fault, now);
+    return t;
+  }
+
+  /**
+   * Operator or caller abort: stop forward progress and compensate what was done. Refused (`null`) once the saga
+   * is past its point of no return (its current step is forward-only).
+   */
   abort(current: SagaState<TData>, reason: string, now: Date): Transition<TData> | null {
     if (current.status !== SagaStatus.RUNNING && current.status !== SagaStatus.STARTED) return null;
+    if (this.stepDef(current.stepIndex)?.forwardOnly) return null;
     const t = this.begin(current, now);
     const index = current.stepIndex;
     const step = t.state.steps[index];
@@ -212,6 +231,7 @@ export class SagaTransitions<TData> {
   /** The compensations an abort would run now, in order (for a dry run). */
   compensationPlan(current: SagaState<TData>): number[] {
     if (current.status !== SagaStatus.RUNNING && current.status !== SagaStatus.STARTED) return [];
+    if (this.stepDef(current.stepIndex)?.forwardOnly) return [];
     const plan: number[] = [];
     for (let i = current.stepIndex; i >= 0; i--) {
       const step = current.steps[i];
@@ -220,138 +240,6 @@ export class SagaTransitions<TData> {
       if (tookEffect && def.compensation && !def.nonCompensable) plan.push(i);
     }
     return plan;
-  }
-
-  // --- internals -------------------------------------------------------------------------------------------
-
-  private isExecuting(current: SagaState<TData>, index: number): boolean {
-    return current.status === SagaStatus.RUNNING && current.stepIndex === index && current.steps[index]?.status === StepStatus.EXECUTING;
-  }
-
-  private begin(current: SagaState<TData>, now: Date): Transition<TData> {
-    return {
-      state: { ...current, steps: current.steps.map((s) => ({ ...s })), updatedAt: now },
-      history: [],
-      actions: [],
-    };
-  }
-
-  private stepDef(index: number): SagaStepDefinition<TData> {
-    return this.definition.steps[index];
-  }
-
-  private setSagaStatus(t: Transition<TData>, to: SagaState['status'], reason: string | null): void {
-    t.history.push({ step: null, from: t.state.status, to, reason });
-    t.state.status = to;
-  }
-
-  private setStep(
-    t: Transition<TData>,
-    index: number,
-    to: StepState['status'],
-    reason: string | null,
-    now: Date,
-    patch: Partial<StepState> = {},
-  ): void {
-    const step = t.state.steps[index];
-    t.history.push({ step: step.name, from: step.status, to, reason });
-    Object.assign(step, patch, { status: to });
-    if (reason && (to === StepStatus.FAILED || step.awaitingRetry)) step.error = reason;
-    if (to === StepStatus.COMPLETED || to === StepStatus.FAILED || to === StepStatus.COMPENSATED) step.finishedAt = now.toISOString();
-    for (const key of Object.keys(step) as (keyof StepState)[]) if (step[key] === undefined) delete step[key];
-  }
-
-  /** Runs forward from step `from`: completes command-less steps, dispatches the first real one, or finishes. */
-  private advanceFrom(t: Transition<TData>, from: number, now: Date): void {
-    for (let i = from; i < this.definition.steps.length; i++) {
-      t.state.stepIndex = i;
-      if (!this.stepDef(i).command) {
-        this.setStep(t, i, StepStatus.COMPLETED, 'no action', now, { startedAt: now.toISOString() });
-        continue;
-      }
-      this.dispatchAttempt(t, i, false, now, null);
-      return;
-    }
-    t.state.stepIndex = this.definition.steps.length - 1;
-    t.state.dueAt = null;
-    this.setSagaStatus(t, SagaStatus.COMPLETED, null);
-  }
-
-  private dispatchAttempt(t: Transition<TData>, index: number, compensating: boolean, now: Date, reason: string | null): void {
-    const step = t.state.steps[index];
-    t.state.stepIndex = index;
-    if (compensating) {
-      step.compensationAttempts += 1;
-      this.setStep(t, index, StepStatus.COMPENSATING, reason, now, { awaitingRetry: undefined });
-      t.actions.push({ kind: 'compensate', stepIndex: index, attempt: step.compensationAttempts });
-    } else {
-      step.attempts += 1;
-      if (step.attempts === 1) step.startedAt = now.toISOString();
-      this.setStep(t, index, StepStatus.EXECUTING, reason, now, { awaitingRetry: undefined });
-      t.actions.push({ kind: 'execute', stepIndex: index, attempt: step.attempts });
-    }
-    t.state.dueAt = new Date(now.getTime() + this.stepTimeoutMs(index));
-  }
-
-  private failAndCompensate(t: Transition<TData>, index: number, reason: string, outcomeUnknown: boolean, now: Date): void {
-    const name = t.state.steps[index].name;
-    this.setStep(t, index, StepStatus.FAILED, reason, now, { awaitingRetry: undefined, outcomeUnknown: outcomeUnknown || undefined });
-    t.state.failureReason = `${name} failed: ${reason}`;
-    this.setSagaStatus(t, SagaStatus.COMPENSATING, t.state.failureReason);
-    this.compensateNext(t, index, now);
-  }
-
-  /**
-   * Compensates, in reverse, the next step at or below `from` that took effect (completed, or failed with an
-   * unknown outcome) and can be undone. None left: the saga is `COMPENSATED`.
-   */
-  private compensateNext(t: Transition<TData>, from: number, now: Date): void {
-    for (let i = from; i >= 0; i--) {
-      const step = t.state.steps[i];
-      const def = this.stepDef(i);
-      const tookEffect = step.status === StepStatus.COMPLETED || (step.status === StepStatus.FAILED && step.outcomeUnknown === true);
-      if (!tookEffect || !def.compensation || def.nonCompensable) continue;
-      this.dispatchAttempt(t, i, true, now, null);
-      return;
-    }
-    t.state.dueAt = null;
-    this.setSagaStatus(t, SagaStatus.COMPENSATED, t.state.failureReason);
-  }
-
-  /** An attempt ended without an answer: retry after the backoff, or give up once attempts are spent. */
-  private endAttempt(
-    t: Transition<TData>,
-    index: number,
-    compensating: boolean,
-    why: string,
-    finalReason: string,
-    retryable: boolean,
-    now: Date,
-  ): void {
-    const step = t.state.steps[index];
-    const policy = this.retryPolicy(index);
-    const attempts = compensating ? step.compensationAttempts : step.attempts;
-    const what = compensating ? 'compensation' : 'attempt';
-    if (retryable && attempts < policy.maxAttempts) {
-      const wait = backoffDelayMs(policy, attempts);
-      if (wait <= 0) {
-        this.dispatchAttempt(t, index, compensating, now, `${why}; retry: ${what} ${attempts + 1} of ${policy.maxAttempts}`);
-      } else {
-        this.setStep(t, index, step.status, `${why}; retry in ${wait} ms`, now, { awaitingRetry: true });
-        t.state.dueAt = new Date(now.getTime() + wait);
-      }
-      return;
-    }
-    if (compensating) this.giveUp(t, index, finalReason, now);
-    else this.failAndCompensate(t, index, finalReason, true, now);
-  }
-
-  private giveUp(t: Transition<TData>, index: number, reason: string, now: Date): void {
-    this.setStep(t, index, StepStatus.COMPENSATING, reason, now, { awaitingRetry: undefined });
-    t.state.steps[index].error = reason;
-    t.state.failureReason = `${t.state.failureReason ?? 'compensation'}; ${reason}`;
-    t.state.dueAt = null;
-    this.setSagaStatus(t, SagaStatus.FAILED, reason);
   }
 }
 

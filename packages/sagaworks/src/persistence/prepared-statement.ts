@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { type AnyQuery, observedQuery, pgQuery, ResilientPgClient } from './resilient-pg-client.js';
 
 /**
  * Marks a SQL text as worth preparing: a hot, constant statement. The mark is a comment, so every driver runs
@@ -26,25 +27,24 @@ function nameFor(text: string): string | undefined {
   return name;
 }
 
-type AnyQuery = (this: pg.Client, ...args: unknown[]) => unknown;
-
 /**
  * A `pg` client that sends each {@link prepared} statement as a named prepared statement, so a connection parses
  * and plans it once and later runs only Bind/Execute. Parse and plan were about half of the server's CPU per
  * saga, since the saga store's statements are long data-modifying CTEs.
  *
- * Give it to the pool with TypeORM's `extra: { Client: PreparedStatementClient }`. Leave it out behind a
+ * It is a {@link ResilientPgClient}. Give it to the pool with TypeORM's `extra: { Client: PreparedStatementClient }`. Leave it out behind a
  * transaction-pooling proxy that cannot keep named statements per connection (PgBouncer before 1.21).
  */
-export class PreparedStatementClient extends pg.Client {}
+export class PreparedStatementClient extends ResilientPgClient {}
 
 // Assigned rather than declared as an override: pg's query() has a dozen overloads that no single signature
 // satisfies. Every call shape passes through unchanged except (markedText, values).
 (PreparedStatementClient.prototype as unknown as { query: AnyQuery }).query = function (this: pg.Client, ...args: unknown[]): unknown {
+  const base = pgQuery;
   const [text, values, ...rest] = args;
   if (typeof text === 'string' && Array.isArray(values) && text.startsWith(PREPARED_MARK)) {
     const name = nameFor(text);
-    if (name) return (pg.Client.prototype.query as AnyQuery).call(this, { name, text, values }, ...rest);
+    if (name) return observedQuery(this, base, [{ name, text, values }, ...rest]);
   }
-  return (pg.Client.prototype.query as AnyQuery).apply(this, args);
+  return observedQuery(this, base, args);
 };

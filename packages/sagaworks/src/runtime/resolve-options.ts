@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETRY_POLICY } from '../definition/retry-policy.js';
+import { isTransientInfrastructureError } from './infrastructure-error.js';
 import type { ResolvedSagaModuleOptions, SagaModuleOptions } from '../saga-module-options.interface.js';
 
 export const RESOLVED_SAGA_OPTIONS = Symbol('RESOLVED_SAGA_OPTIONS');
@@ -18,5 +19,6 @@ export function resolveSagaOptions(options: SagaModuleOptions): ResolvedSagaModu
     onDefinitionChange: options.onDefinitionChange ?? 'continue',
     // An empty string is no token: it must not unlock the actions with an empty Bearer value.
     adminToken: options.adminToken || undefined,
+    isTransientError: options.isTransientError ?? isTransientInfrastructureError,
   };
 }

@@ -28,14 +28,25 @@ export function checkDefinition(definition: SagaDefinition<unknown>, handled: Re
       problems.push(`${at(step.name)}: no @CommandHandler is registered for its compensation ${step.compensation.type.name}`);
     }
     if (step.command && !step.completedBy?.length) problems.push(`${at(step.name)}: names no completedBy event, so it can never complete`);
-    if (!step.compensation && !step.nonCompensable) problems.push(`${at(step.name)}: has no compensation and is not marked nonCompensable`);
+    if (!step.compensation && !step.nonCompensable && !step.forwardOnly)
+      problems.push(`${at(step.name)}: has no compensation and is not marked nonCompensable`);
     if (step.compensation && step.nonCompensable) problems.push(`${at(step.name)}: is marked nonCompensable but has a compensation`);
     if (step.compensation && !step.compensatedBy?.length)
       problems.push(`${at(step.name)}: names no compensatedBy event, so its compensation can never finish`);
     if (!step.command && !step.compensation) problems.push(`${at(step.name)}: has neither a command nor a compensation`);
+    if (step.forwardOnly && step.failedBy?.length)
+      problems.push(`${at(step.name)}: is forward-only but names failedBy events: past the point of no return a step cannot fail`);
+    if (step.forwardOnly && step.compensation) problems.push(`${at(step.name)}: is forward-only but has a compensation`);
     if (step.timeoutMs !== undefined && !(step.timeoutMs > 0)) problems.push(`${at(step.name)}: timeoutMs must be a positive number`);
     if (step.retry?.maxAttempts !== undefined && !(step.retry.maxAttempts >= 1))
       problems.push(`${at(step.name)}: retry.maxAttempts must be at least 1`);
+  }
+  const pivot = definition.steps.findIndex((s) => s.forwardOnly);
+  if (pivot >= 0) {
+    for (const later of definition.steps.slice(pivot + 1)) {
+      if (!later.forwardOnly)
+        problems.push(`${at(later.name)}: follows the forward-only step ${definition.steps[pivot].name}, so it must be forward-only too`);
+    }
   }
   return problems;
 }

@@ -5,6 +5,7 @@ import { catchError, defer, EMPTY, Subject, type Subscription, filter, from, mer
 import type { EntityManager } from 'typeorm';
 import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition.js';
 import { isRetryable } from '../definition/retry-policy.js';
+import { classifiedReason } from './infrastructure-error.js';
 import type { SagaState, Transition } from '../domain/saga-state.js';
 import { isTerminal } from '../domain/saga-status.js';
 import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-store.js';
@@ -123,10 +124,20 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       const compensating = state.status === 'COMPENSATING';
       const spec = compensating ? step?.compensation : step?.command;
       if (!spec || command.constructor !== spec.type) return;
+      // The log keeps the driver's own words; the saga row keeps a classified reason, which may be served.
+      const reason = classifiedReason(error);
+      if (this.options.isTransientError(error)) {
+        this.logger.warn(`saga ${sagaId}: ${command.constructor.name} met an infrastructure fault (waits, attempt unspent): ${message}`);
+        const commands = await this.transition(saga, sagaId, (s, now) =>
+          saga.transitions.infrastructureFault(s, index, compensating, reason, now),
+        );
+        this.dispatch(commands);
+        return;
+      }
       const retryable = isRetryable(saga.transitions.retryPolicy(index), error);
       this.logger.warn(`saga ${sagaId}: ${command.constructor.name} threw (${retryable ? 'will retry' : 'not retryable'}): ${message}`);
       const commands = await this.transition(saga, sagaId, (s, now) =>
-        saga.transitions.attemptFailed(s, index, compensating, message, retryable, now),
+        saga.transitions.attemptFailed(s, index, compensating, reason, retryable, now),
       );
       this.dispatch(commands);
     } catch (failure) {

@@ -100,9 +100,10 @@ export class SagaTestKit {
   /**
    * Runs the saga once without faults, then once per fault (one saga at a time: faults apply to every message
    * while a run lasts, so start no other sagas meanwhile): each step failing, each step never answering,
-   * each step's reply lost once, every event delivered twice. After each run it checks that the saga ended
+   * each step's reply lost once, every event delivered twice. A forward-only step instead fails once and misses
+   * its first attempt's deadline once, and must still complete. After each run it checks that the saga ended
    * (`COMPLETED` or `COMPENSATED`), that a compensated saga undid every step that took effect exactly once
-   * and nothing else, and your own `check`. Resolves with the report; call `assertExplored` or read `failures`.
+   * and nothing else, and your own `check`. Resolves with the report; read `failures`.
    */
   async exploreFailures(definition: SagaDefinition<unknown>, options: ExploreOptions): Promise<ExploreReport> {
     const runs: ExploreOutcome[] = [];
@@ -113,25 +114,57 @@ export class SagaTestKit {
     definition.steps.forEach((step, index) => {
       if (!step.command) return;
       const isStepCommand = this.stepCommandMatcher(definition, index);
-      scenarios.push({
-        name: `${step.name} fails`,
-        expect: [SagaStatus.COMPENSATED],
-        setup: (current) => {
-          this.commandRule = (c) => {
-            const id = sagaIdOf(c) ?? current();
-            if (!isStepCommand(c) || !id) return 'run';
-            this.orchestrator.reportStepFailure(id, step.name, 'injected failure').catch(() => undefined);
-            return 'drop';
-          };
-        },
-      });
-      scenarios.push({
-        name: `${step.name} never answers`,
-        expect: [SagaStatus.COMPENSATED],
-        setup: () => {
-          this.commandRule = (c) => (isStepCommand(c) ? 'drop' : 'run');
-        },
-      });
+      if (step.forwardOnly) {
+        // Past the point of no return a step is retried until it succeeds: a fault delays it, never undoes it.
+        let failed = false;
+        scenarios.push({
+          name: `${step.name} fails once`,
+          expect: [SagaStatus.COMPLETED],
+          setup: (current) => {
+            failed = false;
+            this.commandRule = (c) => {
+              const id = sagaIdOf(c) ?? current();
+              if (failed || !isStepCommand(c) || !id) return 'run';
+              failed = true;
+              this.orchestrator.reportStepFailure(id, step.name, 'injected failure').catch(() => undefined);
+              return 'drop';
+            };
+          },
+        });
+        let dropped = false;
+        scenarios.push({
+          name: `${step.name} does not answer its first attempt`,
+          expect: [SagaStatus.COMPLETED],
+          setup: () => {
+            dropped = false;
+            this.commandRule = (c) => {
+              if (dropped || !isStepCommand(c)) return 'run';
+              dropped = true;
+              return 'drop';
+            };
+          },
+        });
+      } else {
+        scenarios.push({
+          name: `${step.name} fails`,
+          expect: [SagaStatus.COMPENSATED],
+          setup: (current) => {
+            this.commandRule = (c) => {
+              const id = sagaIdOf(c) ?? current();
+              if (!isStepCommand(c) || !id) return 'run';
+              this.orchestrator.reportStepFailure(id, step.name, 'injected failure').catch(() => undefined);
+              return 'drop';
+            };
+          },
+        });
+        scenarios.push({
+          name: `${step.name} never answers`,
+          expect: [SagaStatus.COMPENSATED],
+          setup: () => {
+            this.commandRule = (c) => (isStepCommand(c) ? 'drop' : 'run');
+          },
+        });
+      }
       let lost = false;
       scenarios.push({
         name: `${step.name}'s reply is lost once`,
