@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isTransientInfrastructureError } from 'sagaworks';
 
 interface ErrorBody {
   statusCode: number;
@@ -19,6 +20,9 @@ const CONNECTION_ERROR =
  * now), 53300 (too many connections). Codes are stable where messages are translated (lc_messages).
  */
 const CONNECTION_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+
+/** What a 503 asks a client to wait before retrying: a failover or a lock usually clears within seconds. */
+const RETRY_AFTER_SECONDS = '2';
 
 function isDatabaseUnavailable(exception: unknown): boolean {
   const e = exception as {
@@ -40,7 +44,7 @@ function isDatabaseUnavailable(exception: unknown): boolean {
 
 /**
  * Every error leaves as `{ statusCode, error, message }` and nothing more: no stack, SQL or driver text reaches a
- * client. Bad input stays a 4xx with its message; a database that cannot be reached is a 503; anything else is
+ * client. Bad input stays a 4xx with its message; a database that cannot be reached or cannot take the request now is a 503 with `Retry-After`; anything else is
  * a plain 500. Details go to the log.
  */
 @Catch()
@@ -52,6 +56,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     if (body.statusCode >= 500) this.logger.error(`${body.statusCode}: ${(exception as Error)?.message}`, (exception as Error)?.stack);
     if (res.headersSent) return;
+    if (body.statusCode === 503) res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     res.status(body.statusCode).json(body);
   }
 
@@ -81,7 +86,9 @@ export class HttpErrorFilter implements ExceptionFilter {
         message: exception.status === 413 ? ['body must be at most 64kb'] : ['body must be valid JSON'],
       };
     }
-    if (isDatabaseUnavailable(exception)) {
+    // Read-only, statement and lock timeouts, serialization failures: the database is there but cannot take this
+    // request now. The client should retry, exactly as for a database that is down.
+    if (isDatabaseUnavailable(exception) || isTransientInfrastructureError(exception)) {
       return { statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry later' };
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };

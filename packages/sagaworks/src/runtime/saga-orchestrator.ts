@@ -70,6 +70,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private readonly cache = new SagaStateCache();
   private readonly endWaiters: SagaEndWaiters;
   private readonly transitionsSubject = new Subject<StoredTransition>();
+  /** Commands sent again from memory while the database could not record their failure, with their count. */
+  private readonly unrecorded = new WeakMap<ICommand, number>();
+  private readonly redeliveries = new Set<NodeJS.Timeout>();
   private working = 0;
   readonly store: SagaStore;
   /** Every stored transition, after it is stored (and before its commands are dispatched). */
@@ -100,6 +103,8 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.errorSubscription?.unsubscribe();
+    for (const timer of this.redeliveries) clearTimeout(timer);
+    this.redeliveries.clear();
     this.endWaiters.stop();
   }
 
@@ -142,7 +147,28 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       this.dispatch(commands);
     } catch (failure) {
       this.logger.error(`saga ${sagaId}: could not record the failure of ${command.constructor.name}: ${(failure as Error).message}`);
+      if (this.options.isTransientError(failure)) this.redeliverLater(command);
     }
+  }
+
+  /**
+   * The database could not even record that a command failed (it is down, or read-only): nothing would happen
+   * until the step's deadline, which would then spend the attempt. Send the command again from memory after a
+   * capped backoff instead (handlers are idempotent); once the database answers, its reply or its failure is
+   * recorded as usual. A crash loses only this shortcut: the lease expiry resumes the step, unspent.
+   */
+  private redeliverLater(command: ICommand): void {
+    const count = (this.unrecorded.get(command) ?? 0) + 1;
+    this.unrecorded.set(command, count);
+    const timer = setTimeout(
+      () => {
+        this.redeliveries.delete(timer);
+        this.dispatch([command]);
+      },
+      Math.min(30_000, 250 * 2 ** Math.min(count - 1, 10)),
+    );
+    timer.unref();
+    this.redeliveries.add(timer);
   }
 
   get instanceId(): string {
