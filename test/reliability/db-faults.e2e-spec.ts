@@ -96,7 +96,7 @@ for (const kind of postgresKinds())
     }
 
     it('when a row lock outlasts a 50 ms statement_timeout, no good order is cancelled and no saga ends FAILED', async () => {
-      let release: () => Promise<void> = async () => undefined;
+      let release: () => Promise<void> = () => Promise.resolve();
       await underFault('lock-timeout', 11, {
         start: async () => {
           await admin.query(`ALTER DATABASE ${database} SET statement_timeout = '50ms'`);
@@ -112,7 +112,7 @@ for (const kind of postgresKinds())
     });
 
     it('when the sessions are killed and the database stays read-only for seconds, no good order is cancelled and no saga ends FAILED', async () => {
-      let release: () => Promise<void> = async () => undefined;
+      let release: () => Promise<void> = () => Promise.resolve();
       await underFault('read-only', 12, {
         // The steps queue on the locked rows, so sagas are in flight when the fault comes.
         start: async () => {
