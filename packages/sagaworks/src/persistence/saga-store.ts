@@ -461,12 +461,16 @@ export class SagaStore {
    * lease keeps the others away until this instance has handled them. Each claimed saga says whether the lease
    * it replaced was another instance's and had lapsed by `now`: its deadline then passed with no live owner (see
    * `SagaTransitions.resume`). This instance's own lapsed lease does not count: it is alive, it is claiming.
+   * A deadline under another instance's live lease is that instance's to handle: it is claimed only once the
+   * lease lapses, and then resumed unspent, so a stalled instance's work never spends an attempt, whatever the
+   * lease and the step timeout are.
    */
   async claimDue(now: Date, limit: number, lease: Lease): Promise<ClaimedSaga[]> {
     const rows = await this.db.query<(SagaRow & { lease_lapsed: boolean })[]>(
       `WITH due AS (
          SELECT id, (lease_until IS NULL OR (lease_until <= $1::timestamptz AND lease_owner IS DISTINCT FROM $3)) AS lapsed FROM saga_instance
          WHERE wake_at IS NOT NULL AND wake_at <= $1::timestamptz
+           AND (lease_until IS NULL OR lease_until <= $1::timestamptz OR lease_owner = $3)
          ORDER BY wake_at
          LIMIT $2
          FOR UPDATE SKIP LOCKED

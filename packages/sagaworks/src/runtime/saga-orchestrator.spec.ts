@@ -314,6 +314,28 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     expect((await sagas.store.load(live.id))?.steps[0]).toMatchObject({ attempts: 1, awaitingRetry: true });
   });
 
+  it("a deadline under another instance's live lease is left to it; once that lease lapses the step is resumed unspent, whatever the lease-to-timeout ratio", async () => {
+    behaviour.set('frozen:one', 'silent');
+    const s = await start('frozen');
+    // Another instance dispatched the step and froze (SIGSTOP): its deadline passed, its lease (longer than the
+    // step's timeout, as with the default 15 s lease and 10 s timeout) has not.
+    const now = clock.now().getTime();
+    await dataSource.query(
+      `UPDATE saga_instance SET lease_owner = 'frozen-node', lease_until = $2, wake_at = $3, due_at = $3 WHERE id = $1`,
+      [s.id, new Date(now + 4_000).toISOString(), new Date(now - 1).toISOString()],
+    );
+    await job.runOnce();
+    expect((await sagas.store.load(s.id))?.steps[0]).toMatchObject({ status: 'EXECUTING', attempts: 1 });
+    expect((await sagas.store.load(s.id))?.steps[0].awaitingRetry).toBeUndefined();
+    behaviour.delete('frozen:one');
+    clock.advance(5_000); // the frozen instance's lease lapses
+    expect(await job.runOnce()).toBeGreaterThanOrEqual(1);
+    await waitUntil(async () => (await statusOf(s.id)) === 'COMPLETED');
+    const history = await sagas.store.history(s.id);
+    expect(history.some((h) => h.reason?.includes('timed out'))).toBe(false);
+    expect((await sagas.store.load(s.id))?.steps[0].attempts).toBe(1);
+  });
+
   it('waitForEnd sees an end stored here at once, and one stored by another instance by its poll', async () => {
     behaviour.set('wait-here:one', 'silent');
     behaviour.set('wait-there:one', 'silent');
@@ -351,7 +373,11 @@ describe.each(databaseKinds())('SagaOrchestrator, on %s', (kind) => {
     for (let i = 0; i < 20; i++) behaviour.set(`claim${i}:one`, 'silent');
     const started = await Promise.all(Array.from({ length: 20 }, (_, i) => start(`claim${i}`)));
     const ids = started.map((s) => s.id);
-    await dataSource.query(`UPDATE saga_instance SET wake_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [ids]);
+    // Orphaned: their owner's lease lapsed, so any instance may claim them.
+    await dataSource.query(
+      `UPDATE saga_instance SET wake_at = now() - interval '1 second', lease_until = now() - interval '1 second' WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
     const storeA = new SagaStore(dataSource);
     const storeB = new SagaStore(dataSource);
     const now = new Date(Date.now() + 1_000);
