@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type INestApplication, Injectable, Module } from '@nestjs/common';
-import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent, Saga } from '@nestjs/cqrs';
-import { ScheduleModule } from '@nestjs/schedule';
+import { CommandHandler, EventBus, type ICommand, type ICommandHandler, type IEvent, Saga } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Observable } from 'rxjs';
 import { defineSaga, send } from './definition/saga-definition.js';
 import { SagaStatus } from './domain/saga-status.js';
-import { sagaMigrations } from './persistence/migrations/index.js';
-import { createPgliteOptions } from './pglite/pglite-options.js';
 import { SagaOrchestrator } from './runtime/saga-orchestrator.js';
 import { SagaRegistry } from './runtime/saga-registry.js';
 import { SagaSchemaError } from './persistence/saga-schema-check.js';
+import { sagaHostImports } from './spec-support/saga-host-imports.js';
 import { SagaModule } from './saga.module.js';
 
 class BookFlightCommand implements ICommand {
@@ -78,21 +75,7 @@ for (const moduleIdGeneratorAlgorithm of ['reference', 'deep-hash'] as const)
     beforeAll(async () => {
       const moduleRef = await Test.createTestingModule(
         {
-          imports: [
-            CqrsModule.forRoot(),
-            ScheduleModule.forRoot(),
-            TypeOrmModule.forRootAsync({
-              useFactory: async () => ({
-                ...(await createPgliteOptions('memory://')),
-                migrations: sagaMigrations,
-                migrationsRun: true,
-                autoLoadEntities: true,
-              }),
-            }),
-            SagaModule.forRoot({ jobEnabled: false }),
-            FlightsModule,
-            InvoicingModule,
-          ],
+          imports: [...sagaHostImports(), FlightsModule, InvoicingModule],
         },
         { moduleIdGeneratorAlgorithm },
       ).compile();
@@ -126,15 +109,7 @@ for (const moduleIdGeneratorAlgorithm of ['reference', 'deep-hash'] as const)
 describe('SagaModule at bootstrap, on saga tables made by synchronize alone', () => {
   it('refuses to start, naming what the tables lack', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({ ...(await createPgliteOptions('memory://')), synchronize: true, autoLoadEntities: true }),
-        }),
-        SagaModule.forRoot({ jobEnabled: false }),
-        FlightsModule,
-      ],
+      imports: [...sagaHostImports('synchronize'), FlightsModule],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     try {

@@ -1,33 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
-import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
-import { sagaMigrations } from '../persistence/migrations/index.js';
-import { createPgliteOptions } from '../pglite/pglite-options.js';
-import { SagaModule } from '../saga.module.js';
 import type { SagaInspectorOptions } from './saga-inspector-options.js';
 import { SagaInspectorModule } from './saga-inspector.module.js';
+import { sagaHostImports } from '../spec-support/saga-host-imports.js';
 
 async function host(options: SagaInspectorOptions, globalPrefix?: string): Promise<INestApplication<Server>> {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      CqrsModule.forRoot(),
-      ScheduleModule.forRoot(),
-      TypeOrmModule.forRootAsync({
-        useFactory: async () => ({
-          ...(await createPgliteOptions('memory://')),
-          migrations: sagaMigrations,
-          migrationsRun: true,
-          autoLoadEntities: true,
-        }),
-      }),
-      SagaModule.forRoot({ jobEnabled: false }),
-      SagaInspectorModule.forRoot(options),
-    ],
+    imports: [...sagaHostImports(), SagaInspectorModule.forRoot(options)],
   }).compile();
   const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
   if (globalPrefix) app.setGlobalPrefix(globalPrefix);
