@@ -22,12 +22,17 @@ const SEED_STOCK = 600;
 const OUTAGE_MS = 10_000;
 const DB_DOWN = { statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry later' };
 
-type Answer = { status: number; body: unknown };
+type Answer = { status: number; body: unknown; headers: Record<string, string> };
 
 /** Runs the app's filter on `error` as Nest would, and returns what the client would get. */
 function answerTo(error: unknown): Answer {
-  const out: Answer = { status: 0, body: undefined };
-  const res = { headersSent: false, status: (s: number) => ((out.status = s), res), json: (b: unknown) => ((out.body = b), res) };
+  const out: Answer = { status: 0, body: undefined, headers: {} };
+  const res = {
+    headersSent: false,
+    setHeader: (name: string, value: string) => ((out.headers[name.toLowerCase()] = value), res),
+    status: (s: number) => ((out.status = s), res),
+    json: (b: unknown) => ((out.body = b), res),
+  };
   const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
   new HttpErrorFilter().catch(error, host);
   return out;
@@ -41,7 +46,8 @@ describe('HttpErrorFilter on database errors', () => {
   });
   afterAll(() => quiet.mockRestore());
 
-  const unavailable = { status: 503, body: DB_DOWN };
+  // A 503 tells the client when to try again.
+  const unavailable = { status: 503, body: DB_DOWN, headers: { 'retry-after': '2' } };
   const pgError = (message: string, code: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
 
   it('maps a real refused connection (the pg driver against a closed port) to a plain 503', async () => {
@@ -68,6 +74,12 @@ describe('HttpErrorFilter on database errors', () => {
     ['too many connections (53300)', pgError('sorry, too many clients already', '53300')],
     ['a connection dropped mid-query', new Error('Connection terminated unexpectedly')],
     ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
+    [
+      'a read-only database (25006)',
+      new QueryFailedError('INSERT INTO orders', [], pgError('cannot execute INSERT in a read-only transaction', '25006')),
+    ],
+    ['a statement timeout (57014)', pgError('canceling statement due to statement timeout', '57014')],
+    ['a lock timeout (55P03)', pgError('canceling statement due to lock timeout', '55P03')],
     // Seen on a real outage: TypeORM released the transaction's runner when its connection died mid-way.
     ['a transaction whose connection died (QueryRunnerAlreadyReleasedError)', new QueryRunnerAlreadyReleasedError()],
     ['a statement on a dead transaction (QueryRunnerProviderAlreadyReleasedError)', new QueryRunnerProviderAlreadyReleasedError()],
@@ -87,7 +99,11 @@ describe('HttpErrorFilter on database errors', () => {
         pgError('duplicate key value violates unique constraint "orders_pkey"', '23505'),
       ),
     );
-    expect(answer).toEqual({ status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' } });
+    expect(answer).toEqual({
+      status: 500,
+      body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' },
+      headers: {},
+    });
     expect(leakIn(JSON.stringify(answer.body))).toBeNull();
   });
 

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
 import { createTestDatabase, postgresKinds, type TestDatabase } from '../../../../test/support/test-database.js';
 import { PREPARED_MARK, PreparedStatementClient, prepared } from './prepared-statement.js';
+import { ResilientPgClient } from './resilient-pg-client.js';
 
 for (const kind of postgresKinds()) {
   describe(`PreparedStatementClient (${kind})`, () => {
@@ -54,7 +55,7 @@ for (const kind of postgresKinds()) {
 }
 
 describe('buildDataSourceOptions', () => {
-  it('gives a PostgreSQL pool the preparing client unless told not to', async () => {
+  it('gives a PostgreSQL pool the preparing client unless told not to, and the resilient one then', async () => {
     const on = await buildDataSourceOptions(
       { url: 'postgres://u@127.0.0.1:1/x', pgliteDataDir: 'memory://', poolSize: 1 },
       { migrations: [] },
@@ -64,7 +65,7 @@ describe('buildDataSourceOptions', () => {
       { migrations: [] },
     );
     expect((on as { extra?: { Client?: unknown } }).extra?.Client).toBe(PreparedStatementClient);
-    expect((off as { extra?: { Client?: unknown } }).extra?.Client).toBeUndefined();
+    expect((off as { extra?: { Client?: unknown } }).extra?.Client).toBe(ResilientPgClient);
     expect(PreparedStatementClient.prototype).toBeInstanceOf(pg.Client);
   });
 });
