@@ -39,6 +39,7 @@ export class AppModule {
           jobBatchSize: config.saga.jobBatchSize,
           leaseMs: config.saga.leaseMs,
           adminToken: config.adminToken,
+          readToken: config.readToken,
         }),
         InventoryModule.forRoot({ seedStock: config.seedStock }),
         PaymentModule,

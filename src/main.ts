@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config';
-import { configureApp } from './http/configure-app';
+import { type AppConfig, ConfigError, listeningLine, loadAppConfig } from './config/app-config';
+import { APP_OPTIONS, configureApp } from './http/configure-app';
 
 /** Validates the environment first: a bad value ends the process with one line naming the variable, exit 1. */
 function configOrExit(): AppConfig {
@@ -22,11 +24,12 @@ function configOrExit(): AppConfig {
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
   // Buffered until pino takes over, so even the start-up lines come out in the configured format.
-  const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true }));
+  const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { ...APP_OPTIONS, bufferLogs: true }));
   app.useLogger(app.get(PinoLogger));
-  await app.listen(config.port);
-  const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite at ${config.pgliteDataDir}`;
-  Logger.log(`Sagaworks listening on http://localhost:${config.port} (database: ${db}; inspector at /ui, API docs at /docs)`, 'Bootstrap');
+  await app.listen(config.port, config.host);
+  // The port actually bound: PORT=0 asks the system for a free one.
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  Logger.log(listeningLine(config, port), 'Bootstrap');
 }
 
 void bootstrap();

@@ -84,6 +84,25 @@ describe.each(databaseKinds())('bad input to POST /orders, on %s', (kind) => {
     expect(await counts()).toEqual(before);
   });
 
+  it.each([
+    ['a form', 'application/x-www-form-urlencoded', 'customerId=c&paymentToken=tok_visa'],
+    ['text', 'text/plain', JSON.stringify(valid)],
+    ['XML', 'application/xml', '<order/>'],
+  ])('%s instead of JSON: 415, nothing written', async (_name, type, body) => {
+    const before = await counts();
+    for (const method of ['post', 'put', 'patch'] as const) {
+      const res = await t.http()[method]('/orders').set('Content-Type', type).send(body).expect(415);
+      expect(res.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: 'Content-Type must be application/json' });
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('JSON with a charset parameter is JSON: parsed and validated', async () => {
+    const body = JSON.stringify({ ...valid, customerId: '' });
+    const res = await t.http().post('/orders').set('Content-Type', 'application/json; charset=utf-8').send(body).expect(400);
+    expect(JSON.stringify((res.body as { message: unknown }).message)).toMatch(/customerId/);
+  });
+
   it('a malformed Idempotency-Key: 400, nothing written', async () => {
     const before = await counts();
     const res = await t.http().post('/orders').set('Idempotency-Key', 'has spaces and ünïcode').send(valid).expect(400);

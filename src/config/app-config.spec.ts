@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadAppConfig } from './app-config';
+import { ConfigError, listeningLine, loadAppConfig } from './app-config';
 
 describe('loadAppConfig', () => {
   it('defaults every variable', () => {
     const config = loadAppConfig({});
-    expect(config).toMatchObject({ port: 3000, dbPoolSize: 10, seedStock: 100, log: { format: 'pretty' } });
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', dbPoolSize: 10, seedStock: 100, log: { format: 'pretty' } });
     expect(config.adminToken).toBeUndefined();
+    expect(config.readToken).toBeUndefined();
     expect(config.log.level).toBeUndefined();
     expect(config.saga).toEqual({
       stepTimeoutMs: 10_000,
@@ -31,6 +32,69 @@ describe('loadAppConfig', () => {
   it('reads the admin token; an empty one is none', () => {
     expect(loadAppConfig({ ADMIN_TOKEN: 't0ken' }).adminToken).toBe('t0ken');
     expect(loadAppConfig({ ADMIN_TOKEN: '' }).adminToken).toBeUndefined();
+  });
+
+  it('reads the read token; an empty one is none', () => {
+    expect(loadAppConfig({ READ_TOKEN: 'r3ad' }).readToken).toBe('r3ad');
+    expect(loadAppConfig({ READ_TOKEN: '' }).readToken).toBeUndefined();
+  });
+
+  it('listens on loopback while no token is set, on every interface once one is', () => {
+    expect(loadAppConfig({}).host).toBe('127.0.0.1');
+    expect(loadAppConfig({ READ_TOKEN: '', ADMIN_TOKEN: '' }).host).toBe('127.0.0.1');
+    expect(loadAppConfig({ READ_TOKEN: 'r' }).host).toBe('0.0.0.0');
+    expect(loadAppConfig({ ADMIN_TOKEN: 'a' }).host).toBe('0.0.0.0');
+    expect(loadAppConfig({ ADMIN_TOKEN: 'a', HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadAppConfig({ READ_TOKEN: 'r', HOST: '10.0.0.7' }).host).toBe('10.0.0.7');
+    for (const loopback of ['127.0.0.1', '::1', 'localhost', 'LocalHost']) expect(loadAppConfig({ HOST: loopback }).host).toBe(loopback);
+  });
+
+  it.each(['0.0.0.0', '::', '10.0.0.7', 'app.example.com'])('refuses HOST=%s without a token, in one line saying why', (value) => {
+    let error: unknown;
+    try {
+      loadAppConfig({ HOST: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('HOST');
+    const { message } = error as ConfigError;
+    expect(message).toContain(`HOST=${value}`);
+    expect(message).toMatch(/READ_TOKEN or ADMIN_TOKEN/);
+    expect(message).not.toContain('\n');
+  });
+
+  it('refuses a HOST that is neither an address nor a host name', () => {
+    expect(() => loadAppConfig({ READ_TOKEN: 'r', HOST: 'a b' })).toThrow(ConfigError);
+    expect(() => loadAppConfig({ READ_TOKEN: 'r', HOST: 'http://x' })).toThrow(/HOST must be an IP address or a host name/);
+  });
+
+  it.each(['READ_TOKEN', 'ADMIN_TOKEN'])('refuses %s shorter than 16 characters in production, without echoing it', (name) => {
+    const short = 'fifteen-chars!!';
+    expect(short).toHaveLength(15);
+    let error: unknown;
+    try {
+      loadAppConfig({ NODE_ENV: 'production', [name]: short });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as ConfigError).message).toMatch(new RegExp(`^${name} must be at least 16 characters`));
+    expect((error as ConfigError).message).not.toContain(short);
+    // 16 is enough, and outside production a short one is accepted (local runs, tests)
+    expect(loadAppConfig({ NODE_ENV: 'production', [name]: `${short}x` })).toMatchObject({ host: '0.0.0.0' });
+    expect(loadAppConfig({ NODE_ENV: 'development', [name]: 'short' })).toMatchObject({ host: '0.0.0.0' });
+  });
+
+  it('says where it listens, and why only on loopback when no token is set', () => {
+    expect(listeningLine(loadAppConfig({}), 3000)).toMatch(
+      /^Sagaworks listening on http:\/\/127\.0\.0\.1:3000, loopback only because no READ_TOKEN or ADMIN_TOKEN is set \(/,
+    );
+    const guarded = listeningLine(loadAppConfig({ READ_TOKEN: 'r' }), 8080);
+    expect(guarded).toMatch(/^Sagaworks listening on http:\/\/0\.0\.0\.0:8080 \(/);
+    expect(guarded).not.toContain('loopback');
+    expect(listeningLine(loadAppConfig({ HOST: '::1' }), 1)).toContain('http://[::1]:1, loopback only');
   });
 
   it.each([

@@ -1,9 +1,16 @@
+import { isIP } from 'node:net';
+
 /**
  * Typed configuration read from the environment once, at start-up. Every variable, its default and its meaning
  * is listed in the README's configuration table; keep the two in step.
  */
 export interface AppConfig {
   port: number;
+  /**
+   * Address the HTTP server binds to. Unset: `127.0.0.1` while no token is set (nothing is guarded, so nothing
+   * beyond this machine may reach it), `0.0.0.0` once `READ_TOKEN` or `ADMIN_TOKEN` is.
+   */
+  host: string;
   /** Unset: embedded PGlite under `pgliteDataDir`. */
   databaseUrl?: string;
   pgliteDataDir: string;
@@ -12,8 +19,10 @@ export interface AppConfig {
   dbPreparedStatements: boolean;
   /** Units of each catalog product seeded on first start. */
   seedStock: number;
-  /** Bearer token for operator actions; unset disables them. */
+  /** Bearer token for operator actions (it grants reads too); unset disables them. */
   adminToken?: string;
+  /** Bearer token for reads of personal or operational data (`/sagas`, `/ui`, `/payments`, `/shipments`). */
+  readToken?: string;
   log: LogConfig;
   saga: {
     stepTimeoutMs: number;
@@ -90,16 +99,56 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return value as T;
 }
 
+/** Under `NODE_ENV=production` a token shorter than this is refused: it could be guessed. */
+export const MIN_PRODUCTION_TOKEN_LENGTH = 16;
+
+/** The addresses that reach this machine only. */
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host.toLowerCase());
+}
+
+/** A token's value is never echoed in an error: the message goes to a log or a terminal. */
+function token(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (env.NODE_ENV === 'production' && raw.length < MIN_PRODUCTION_TOKEN_LENGTH) {
+    throw new ConfigError(name, `${name} must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters long when NODE_ENV=production`);
+  }
+  return raw;
+}
+
+function host(env: Env, tokenSet: boolean): string {
+  const raw = env.HOST;
+  if (raw === undefined || raw === '') return tokenSet ? '0.0.0.0' : '127.0.0.1';
+  // An IP address or a host name: what `server.listen` accepts, and nothing that could smuggle more in.
+  if (isIP(raw) === 0 && !/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(raw)) {
+    throw new ConfigError('HOST', `HOST must be an IP address or a host name, got "${raw}"`);
+  }
+  if (!tokenSet && !isLoopback(raw)) {
+    throw new ConfigError(
+      'HOST',
+      `HOST=${raw} would expose the sagas, payments and shipments unguarded: set READ_TOKEN or ADMIN_TOKEN, or leave HOST unset to listen on 127.0.0.1 only`,
+    );
+  }
+  return raw;
+}
+
 /** Reads and validates the environment; throws {@link ConfigError} naming the first bad variable. */
 export function loadAppConfig(env: Env = process.env): AppConfig {
+  const adminToken = token(env, 'ADMIN_TOKEN');
+  const readToken = token(env, 'READ_TOKEN');
   return {
     port: int(env, 'PORT', 3000, 0),
+    host: host(env, adminToken !== undefined || readToken !== undefined),
     databaseUrl: url(env, 'DATABASE_URL'),
     pgliteDataDir: env.PGLITE_DATA_DIR || './.data/pglite',
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedStock: int(env, 'SEED_STOCK', 100, 0),
-    adminToken: env.ADMIN_TOKEN || undefined,
+    adminToken,
+    readToken,
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, undefined),
       format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, env.NODE_ENV === 'production' ? 'json' : 'pretty') as LogFormat,
@@ -115,6 +164,18 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       leaseMs: int(env, 'SAGA_LEASE_MS', 15_000, 100),
     },
   };
+}
+
+/**
+ * The start-up line: where the server listens and, while no token is set, that it stays on loopback because of
+ * that (an operator wondering why the app cannot be reached from elsewhere reads the reason here).
+ */
+export function listeningLine(config: AppConfig, port: number): string {
+  const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const guarded = config.readToken !== undefined || config.adminToken !== undefined;
+  const why = guarded ? '' : ', loopback only because no READ_TOKEN or ADMIN_TOKEN is set';
+  const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite at ${config.pgliteDataDir}`;
+  return `Sagaworks listening on ${where}${why} (database: ${db}; inspector at /ui, API docs at /docs)`;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -37,13 +37,16 @@ export class HealthController {
     return this.ready(res);
   }
 
-  /** Liveness: the process answers. Touches nothing else, so a database outage never gets the app restarted. */
+  /**
+   * Liveness: the process answers. Touches nothing else, so a database outage never gets the app restarted.
+   * No pid or host details: health answers are public.
+   */
   @Get('live')
   @HealthCheck()
   @ApiOkResponse({ description: 'The process is up' })
   live(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     return this.answer(res, () =>
-      this.health.check([() => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) })]),
+      this.health.check([() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]),
     );
   }
 

@@ -1,13 +1,26 @@
-import { Controller, Get, Query, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ReadTokenGuard } from 'sagaworks/inspector';
 import { ListShipmentsQueryDto } from './dto/list-shipments.query.dto';
 import { GetShipmentsQuery } from './queries/impl/get-shipments.query';
 import { ShipmentView } from './queries/shipment.view';
 
 /** Read-only view of booked shipments. */
 @ApiTags('shipments')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'READ_TOKEN or ADMIN_TOKEN is set and no Bearer token was sent' })
+@ApiForbiddenResponse({ description: 'The Bearer token is neither READ_TOKEN nor ADMIN_TOKEN' })
 @Controller('shipments')
+// The rule of the saga read API: the read or admin token once either is set, open otherwise.
+@UseGuards(ReadTokenGuard)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class ShippingController {
   constructor(private readonly queryBus: QueryBus) {}

@@ -8,7 +8,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { type AppConfig, loadAppConfig } from '../../src/config/app-config';
-import { configureApp } from '../../src/http/configure-app';
+import { APP_OPTIONS, configureApp } from '../../src/http/configure-app';
 import { SagaOrchestrator } from 'sagaworks';
 import type { PoolLike } from './pg-admin';
 import { SqlCounter } from './sql-counter';
@@ -57,7 +57,7 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     seedStock: BENCH_SEED_STOCK,
     saga: { ...base.saga, ...options.saga },
   };
-  const app = await NestFactory.create<INestApplication<Server>>(AppModule.forRoot(config), { logger: ['error'] });
+  const app = await NestFactory.create<INestApplication<Server>>(AppModule.forRoot(config), { ...APP_OPTIONS, logger: ['error'] });
   configureApp(app);
   await app.init();
   const dataSource = app.get<DataSource>(getDataSourceToken());

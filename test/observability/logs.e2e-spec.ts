@@ -14,7 +14,7 @@ interface LogLine {
   correlationId?: string;
   step?: string;
   command?: string;
-  req?: { method: string; url: string; headers?: Record<string, string> };
+  req?: { method: string; url: string; query?: Record<string, unknown>; headers?: Record<string, string> };
 }
 
 /**
@@ -76,6 +76,32 @@ describe.each(databaseKinds())('structured logs, on %s', (kind) => {
     expect(request?.sagaId).toBeUndefined();
     expect(request?.req?.headers?.authorization).toBe('[redacted]');
     expect(JSON.stringify(lines)).not.toContain('not-logged');
+  });
+
+  it('keeps credentials out of request lines: auth-like headers and query parameters are redacted', async () => {
+    const before = lines.length;
+    const url = `/products?token=q-secret-1&access_token=q-secret-2&API_KEY=q-secret-3&key=q-secret-4&client_secret=q-secret-5&sku=SKU-${kind}`;
+    await t
+      .http()
+      .get(url)
+      .set('Authorization', 'Bearer h-secret-1')
+      .set('Cookie', 'sw_read=h-secret-2')
+      .set('X-Admin-Token', 'h-secret-3')
+      .set('X-Api-Key', 'h-secret-4')
+      .set('Proxy-Authorization', 'Basic h-secret-5');
+    const line = await waitFor(
+      () => lines.slice(before).find((l) => l.req?.url.startsWith('/products?') && l.msg === 'request completed'),
+      (l) => !!l,
+    );
+    expect(line?.req?.url).toBe(
+      `/products?token=[redacted]&access_token=[redacted]&API_KEY=[redacted]&key=[redacted]&client_secret=[redacted]&sku=SKU-${kind}`,
+    );
+    expect(line?.req?.query).toMatchObject({ token: '[redacted]', API_KEY: '[redacted]', sku: `SKU-${kind}` });
+    const redacted = Object.fromEntries(
+      ['authorization', 'cookie', 'x-admin-token', 'x-api-key', 'proxy-authorization'].map((h) => [h, '[redacted]']),
+    );
+    expect(line?.req?.headers).toMatchObject(redacted);
+    expect(JSON.stringify(lines.slice(before))).not.toMatch(/[qh]-secret/);
   });
 
   it('leaves saga fields off lines written outside a saga, and sets them for code run in one', () => {

@@ -8,7 +8,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Observable } from 'rxjs';
 import request from 'supertest';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { configureApp } from '../../src/http/configure-app';
+import { APP_OPTIONS, configureApp } from '../../src/http/configure-app';
 import { defineSaga, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob, send } from 'sagaworks';
 import { SagaInspectorModule } from 'sagaworks/inspector';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/test-database';
@@ -144,7 +144,7 @@ async function startHost(db: TestDatabase, adminToken: string | undefined): Prom
       OperatorTestFeature,
     ],
   }).compile();
-  const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ ...APP_OPTIONS, logger: false });
   configureApp(app);
   await app.init();
   return app;
@@ -267,7 +267,9 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
     expect(body.id).toBe(id);
     expect(['COMPENSATING', 'COMPENSATED']).toContain(body.status);
     await waitUntil(async () => (await statusOf(id)) === 'COMPENSATED');
-    const saga = (await http().get(`/sagas/${id}`).expect(200)).body as SagaBody;
+    // the admin token grants reads too: with a token configured, GET /sagas needs one
+    await http().get(`/sagas/${id}`).expect(401);
+    const saga = (await http().get(`/sagas/${id}`).set(auth).expect(200)).body as SagaBody;
     expect(saga.steps.map((s) => s.status)).toEqual(['COMPENSATED', 'COMPENSATED', 'PENDING']);
     expect(saga.history.some((h) => h.reason === 'charge failed: aborted by alice bopsb: customer asked to cancel')).toBe(true);
     // a second abort does not apply any more

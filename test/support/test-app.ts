@@ -6,7 +6,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { type AppConfig, loadAppConfig } from '../../src/config/app-config';
-import { configureApp } from '../../src/http/configure-app';
+import { APP_OPTIONS, configureApp } from '../../src/http/configure-app';
 import { SagaClock, SagaOrchestrator, SagaTimeoutJob } from 'sagaworks';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-database';
 import { waitFor } from './wait-for';
@@ -49,7 +49,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
   };
   const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config), ...(options.imports ?? [])] });
   const moduleRef = await (options.override ? options.override(builder) : builder).compile();
-  const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: ['error'] });
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ ...APP_OPTIONS, logger: ['error'] });
   configureApp(app);
   await app.init();
   return {

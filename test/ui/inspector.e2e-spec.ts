@@ -52,7 +52,11 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
     return (await (wait ? req.set('Prefer', 'wait=20') : req)).body as PlacedOrder;
   };
   const sagaOf = async (id: string) =>
-    (await t.http().get(`/sagas/${id}`).expect(200)).body as { status: string; version: number; history: { reason?: string }[] };
+    (await t.http().get(`/sagas/${id}`).set('Authorization', `Bearer ${TOKEN}`).expect(200)).body as {
+      status: string;
+      version: number;
+      history: { reason?: string }[];
+    };
 
   beforeAll(async () => {
     // deadlines far away: the tok_timeout saga stays RUNNING until the test aborts it
@@ -84,7 +88,21 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
       (s) => s.status === 'COMPENSATED',
     );
 
-    await page.goto(`${base}/ui`);
+    // a token is configured, so the pages need it: the first visit gets the token form, and entering the token
+    // (kept as the sw_read cookie for the pages) loads the page
+    expect((await page.goto(`${base}/ui`))?.status()).toBe(401);
+    expect(await page.locator('[data-token-required]').count()).toBe(1);
+    await page.fill('#token-form input[name=token]', TOKEN);
+    await Promise.all([
+      page.waitForResponse((r) => r.url() === `${base}/ui` && r.status() === 200),
+      page.click('#token-form button[type=submit]'),
+    ]);
+    await page.waitForSelector('[data-count="COMPENSATED"]');
+    expect((await page.context().cookies(base)).find((c) => c.name === 'sw_read')).toMatchObject({
+      value: TOKEN,
+      sameSite: 'Strict',
+      path: '/',
+    });
     expect(await page.title()).toContain('Sagaworks inspector');
     expect(Number(await page.locator('[data-count="COMPENSATED"] b').textContent())).toBeGreaterThanOrEqual(1);
 
@@ -128,6 +146,8 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
       async () => (await t.orchestrator.store.load(running.sagaId))?.steps[2].status,
       (s) => s === 'EXECUTING',
     );
+    // as in a new tab: the sw_read cookie of the first test loads the pages, the tab holds no admin token yet
+    await page.evaluate(() => sessionStorage.removeItem('sagaworks.adminToken'));
     await page.goto(`${base}/ui/sagas/${running.sagaId}`);
     await expect(page.locator('[data-saga-status]').getAttribute('data-saga-status')).resolves.toBe('RUNNING');
 

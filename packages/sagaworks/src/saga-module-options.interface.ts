@@ -36,9 +36,17 @@ export interface SagaModuleOptions {
   /**
    * Bearer token that unlocks the operator actions (`POST /sagas/:id/retry`, `/abort`,
    * `/steps/:step/skip`), compared in constant time. Unset: the actions answer 403, so a host that never sets
-   * it exposes no way to change a saga over HTTP. Only read when the inspection API is served.
+   * it exposes no way to change a saga over HTTP. It grants reads too (see `readToken`). Only read when the
+   * inspection API is served.
    */
   adminToken?: string;
+  /**
+   * Bearer token for the read API (`GET /sagas`, `/sagas/:id`, `/sagas/definitions`) and the `/ui` pages, which
+   * show sagas' data (often personal) and failures; the admin token is accepted too. With neither token set,
+   * reads are open, so set one before serving beyond localhost. `ReadTokenGuard` (`sagaworks/inspector`)
+   * applies the same rule to a host's own controllers.
+   */
+  readToken?: string;
   /**
    * Which errors a handler throws are infrastructure faults rather than business failures. Such a fault
    * spends no attempt and compensates nothing: the step waits with a capped backoff and tries the same attempt
@@ -50,8 +58,9 @@ export interface SagaModuleOptions {
 }
 
 /** Options with every default applied. */
-export type ResolvedSagaModuleOptions = Required<Omit<SagaModuleOptions, 'connectionName' | 'retry' | 'adminToken'>> & {
+export type ResolvedSagaModuleOptions = Required<Omit<SagaModuleOptions, 'connectionName' | 'retry' | 'adminToken' | 'readToken'>> & {
   connectionName?: string;
   adminToken?: string;
+  readToken?: string;
   retry: RetryPolicy;
 };

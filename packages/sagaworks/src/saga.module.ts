@@ -3,6 +3,7 @@ import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SagaDefinition } from './definition/saga-definition.js';
+import { TokenFailureLimiter } from './inspector/api/token-failure-limiter.js';
 import { SagaHistoryEntity } from './persistence/saga-history.entity.js';
 import { SagaInstanceEntity } from './persistence/saga-instance.entity.js';
 import { SagaSchemaCheck } from './persistence/saga-schema-check.js';
@@ -35,6 +36,8 @@ const coreProviders: Provider[] = [
   SagaOrchestrator,
   SagaTimeoutJob,
   SagaContractCheck,
+  // One per app, shared by every token guard (the inspector's and a host's own ReadTokenGuard).
+  { provide: TokenFailureLimiter, useFactory: () => new TokenFailureLimiter() },
 ];
 
 /**
@@ -46,7 +49,7 @@ const coreProviders: Provider[] = [
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
   providers: coreProviders,
-  exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, RESOLVED_SAGA_OPTIONS],
+  exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, RESOLVED_SAGA_OPTIONS, TokenFailureLimiter],
 })
 export class SagaModule extends ConfigurableSagaModule {
   static override forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {

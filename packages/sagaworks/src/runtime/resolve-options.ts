@@ -19,6 +19,7 @@ export function resolveSagaOptions(options: SagaModuleOptions): ResolvedSagaModu
     onDefinitionChange: options.onDefinitionChange ?? 'continue',
     // An empty string is no token: it must not unlock the actions with an empty Bearer value.
     adminToken: options.adminToken || undefined,
+    readToken: options.readToken || undefined,
     isTransientError: options.isTransientError ?? isTransientInfrastructureError,
   };
 }

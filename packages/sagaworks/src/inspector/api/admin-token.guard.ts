@@ -1,8 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Optional,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RESOLVED_SAGA_OPTIONS } from '../../runtime/resolve-options.js';
 import type { ResolvedSagaModuleOptions } from '../../saga-module-options.interface.js';
+import { throttledTokenCheck, TokenFailureLimiter } from './token-failure-limiter.js';
 
 export const OPERATOR_ACTIONS_DISABLED = 'operator actions are disabled: set ADMIN_TOKEN (the saga module option adminToken)';
 
@@ -24,23 +33,29 @@ export function bearerToken(header: string | undefined): string | undefined {
 /**
  * Operator actions change sagas by hand, so they need the configured admin token: 401 without it or with a wrong
  * one, 403 when no token is configured at all. Runs before any pipe, so a refused request validates nothing and
- * changes nothing.
+ * changes nothing. Failed checks are throttled per client (`TokenFailureLimiter`); the 403 of disabled actions
+ * is no check and is not counted.
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(@Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions) {}
+  constructor(
+    @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
+    @Optional() private readonly limiter?: TokenFailureLimiter,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const expected = this.options.adminToken;
     if (!expected) throw new ForbiddenException(OPERATOR_ACTIONS_DISABLED);
     const http = context.switchToHttp();
-    const presented = bearerToken(http.getRequest<Request>().headers.authorization);
-    if (presented === undefined || !tokensMatch(presented, expected)) {
-      http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="saga operator actions"');
-      throw new UnauthorizedException(
-        presented === undefined ? 'an Authorization: Bearer <admin token> header is required' : 'the admin token is wrong',
-      );
-    }
+    throttledTokenCheck(this.limiter, context, () => {
+      const presented = bearerToken(http.getRequest<Request>().headers.authorization);
+      if (presented === undefined || !tokensMatch(presented, expected)) {
+        http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="saga operator actions"');
+        throw new UnauthorizedException(
+          presented === undefined ? 'an Authorization: Bearer <admin token> header is required' : 'the admin token is wrong',
+        );
+      }
+    });
     return true;
   }
 }

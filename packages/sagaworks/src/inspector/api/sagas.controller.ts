@@ -1,15 +1,40 @@
-import { Controller, Get, Header, NotFoundException, Param, ParseUUIDPipe, Query, UsePipes, ValidationPipe } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Controller,
+  Get,
+  Header,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Query,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { renderSagaDiagram } from '../../definition/saga-diagram.js';
 import { SagaOrchestrator } from '../../runtime/saga-orchestrator.js';
 import { SagaRegistry } from '../../runtime/saga-registry.js';
 import { toDefinitionView, type SagaDefinitionView } from './saga-definition.view.js';
 import { ListSagasQueryDto } from './list-sagas.query.dto.js';
+import { ReadTokenGuard } from './read-token.guard.js';
 import { toSagaView, type SagaView } from './saga.view.js';
 
-/** Read-only inspection of saga instances: state, steps and history. */
+/** Read-only inspection of saga instances: state, steps and history. Behind the read token once one is set. */
 @ApiTags('sagas')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'A read or admin token is configured and no Bearer token was sent' })
+@ApiForbiddenResponse({ description: 'The Bearer token is neither the read token nor the admin token' })
+@ApiTooManyRequestsResponse({ description: 'Too many failed token checks from this address; see Retry-After' })
 @Controller('sagas')
+@UseGuards(ReadTokenGuard)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class SagasController {
   constructor(

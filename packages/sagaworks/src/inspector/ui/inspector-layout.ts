@@ -39,7 +39,7 @@ export function renderPage({ title, nav, body, refreshMs, chrome = DEFAULT_CHROM
     <nav>${link('./', 'Sagas', 'sagas')}${link('definitions', 'Definitions', 'definitions')}${chrome.links.map((l) => html`<a href="${l.href}">${l.label}</a>`)}</nav>
     <form id="token-form" autocomplete="off">
       <span class="when-empty">Operator actions:</span>
-      <input class="when-empty" type="password" name="token" placeholder="admin token" aria-label="admin token">
+      <input class="when-empty" type="password" name="token" placeholder="token" aria-label="read or admin token">
       <input class="when-empty" type="text" name="operator" placeholder="your name" aria-label="your name" maxlength="64">
       <button class="when-empty secondary" type="submit">Use token</button>
       <span class="when-set">acting as <b data-operator-name>operator</b> · token kept for this tab · <a href="#" data-forget-token>forget</a></span>

@@ -1,21 +1,29 @@
 /**
  * The inspector's script, served at `/ui/assets/inspector.js`: the admin token (kept in `sessionStorage`, so it
  * lives as long as the tab), operator actions by `fetch` with `Authorization: Bearer`, and the live refresh of
- * the `#live` region. Server data reaches the page only as server-escaped HTML or through `textContent`.
+ * the `#live` region. The token entered is also set as the `sw_read` cookie (`SameSite=Strict`), which the pages
+ * accept as the read token; on the token-required page, entering it reloads the page. Server data reaches the
+ * page only as server-escaped HTML or through `textContent`.
  */
 export const INSPECTOR_JS = `(function () {
   'use strict';
   var TOKEN = 'sagaworks.adminToken';
   var OPERATOR = 'sagaworks.operator';
   var LIVE = 'sagaworks.live';
+  var READ_COOKIE = 'sw_read';
 
   function get(key) { try { return sessionStorage.getItem(key) || ''; } catch (e) { return ''; } }
   function put(key, value) { try { if (value) { sessionStorage.setItem(key, value); } else { sessionStorage.removeItem(key); } } catch (e) { /* storage disabled */ } }
 
+  function putCookie(value) {
+    document.cookie = READ_COOKIE + '=' + encodeURIComponent(value) + '; Path=/; SameSite=Strict' + (value ? '' : '; Max-Age=0') + (location.protocol === 'https:' ? '; Secure' : '');
+  }
+  function tokenRequired() { return !!document.querySelector('[data-token-required]'); }
+
   function renderToken() {
     var form = document.getElementById('token-form');
     if (!form) return;
-    form.classList.toggle('has-token', !!get(TOKEN));
+    form.classList.toggle('has-token', !!get(TOKEN) && !tokenRequired());
     var who = form.querySelector('[data-operator-name]');
     if (who) who.textContent = get(OPERATOR) || 'operator';
   }
@@ -101,16 +109,19 @@ export const INSPECTOR_JS = `(function () {
     event.preventDefault();
     var token = form.querySelector('input[name=token]');
     var name = form.querySelector('input[name=operator]');
-    put(TOKEN, token.value.trim());
+    var value = token.value.trim();
+    put(TOKEN, value);
+    putCookie(value);
     if (name && name.value.trim()) put(OPERATOR, name.value.trim());
     token.value = '';
     renderToken();
+    if (value && tokenRequired()) location.reload();
   });
 
   document.addEventListener('click', function (event) {
     var target = event.target;
     if (!(target instanceof Element)) return;
-    if (target.closest('[data-forget-token]')) { event.preventDefault(); put(TOKEN, ''); renderToken(); return; }
+    if (target.closest('[data-forget-token]')) { event.preventDefault(); put(TOKEN, ''); putCookie(''); renderToken(); return; }
     var button = target.closest('button[data-action]');
     if (button) { event.preventDefault(); act(button); }
   });

@@ -1,50 +1,33 @@
-import { Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SagaOrchestrator, SagaRegistry, type SagaStatus } from '../../index.js';
+import { InspectorPageGuard } from '../api/read-token.guard.js';
 import { renderDefinitionsPage } from './definitions.page.js';
 import { html } from './html.js';
 import { INSPECTOR_JS } from './inspector-script.js';
 import { INSPECTOR_CSS } from './inspector-styles.js';
 import { type PageChrome, renderPage } from './inspector-layout.js';
+import { mountOf, page } from './page-response.js';
 import { SAGA_INSPECTOR_OPTIONS, type SagaInspectorOptions } from '../saga-inspector-options.js';
 import { renderSagaDetailPage } from './saga-detail.page.js';
 import { renderSagaListPage, STATUSES, type SagaListFilter } from './saga-list.page.js';
+import { TokenRequiredPageFilter } from './token-required.page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REFRESH_MS = 5_000;
 const LIMITS = [25, 50, 100, 200, 500];
 
 /**
- * Scripts and styles come from this app only and nothing is inlined, so the pages can forbid everything else:
- * even a value that slipped past escaping could not run.
- */
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'";
-
-/**
- * Where this page's inspector is mounted, read from the request itself, so a `RouterModule` prefix, a global
- * prefix or a proxy's path all work: every link on a page is relative to it.
- */
-const mountOf = (res: Response, suffix: RegExp): string => {
-  const path = (res.req.originalUrl || res.req.url).split('?')[0].replace(/\/+$/, '');
-  return path.replace(suffix, '') || '/';
-};
-
-const page = (res: Response): void => {
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Content-Security-Policy', CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Cache-Control', 'no-store');
-};
-
-/**
  * The saga inspector, server-rendered: `/ui` (sagas with counts and filters), `/ui/sagas/:id` (one saga) and
  * `/ui/definitions`. Read-only like `GET /sagas`; its buttons call the operator endpoints with the admin token.
- * Filters are forgiving: an unknown value is ignored rather than refused, as a page should.
+ * Filters are forgiving: an unknown value is ignored rather than refused, as a page should. The pages need the
+ * read token like `GET /sagas` (from the header or the `sw_read` cookie the token form sets); a refused one gets
+ * a page with that form. The assets are open: they hold no data.
  */
 @ApiExcludeController()
 @Controller('ui')
+@UseFilters(TokenRequiredPageFilter)
 export class InspectorController {
   constructor(
     private readonly orchestrator: SagaOrchestrator,
@@ -57,6 +40,7 @@ export class InspectorController {
   }
 
   @Get()
+  @UseGuards(InspectorPageGuard)
   async list(
     @Res({ passthrough: true }) res: Response,
     @Query('status') status?: string,
@@ -81,6 +65,7 @@ export class InspectorController {
   }
 
   @Get('definitions')
+  @UseGuards(InspectorPageGuard)
   async definitions(@Res({ passthrough: true }) res: Response): Promise<string> {
     const active = await this.orchestrator.store.activeByDefinition();
     page(res);
@@ -97,6 +82,7 @@ export class InspectorController {
   }
 
   @Get('sagas/:id')
+  @UseGuards(InspectorPageGuard)
   async detail(@Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<string> {
     page(res);
     const chrome = this.chrome(res, /\/sagas\/[^/]*$/);
