@@ -2,6 +2,9 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Response } from 'express';
 import { isTransientInfrastructureError } from 'sagaworks';
 
+/** What a 503 asks a client to wait before retrying: a failover or a lock usually clears within seconds. */
+const RETRY_AFTER_SECONDS = '2';
+
 interface ErrorBody {
   statusCode: number;
   error: string;
@@ -9,43 +12,9 @@ interface ErrorBody {
 }
 
 /**
- * Messages of the `pg` driver, the pool, TypeORM and PGlite meaning "the database cannot be reached right now",
- * as seen when a real PostgreSQL is stopped under load (test/reliability/db-outage.e2e-spec.ts).
- */
-const CONNECTION_ERROR =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is|terminating connection|server closed the connection|Client has encountered a connection error|Client was closed|Cannot use a pool after calling end|PGlite pool has ended|Driver not Connected|Connection is not established|query runner (was )?already released|QueryRunner(Provider)?AlreadyReleased/i;
-
-/**
- * SQLSTATEs of the same: class 08 (connection exception), 57P01-57P03 (admin or crash shutdown, cannot connect
- * now), 53300 (too many connections). Codes are stable where messages are translated (lc_messages).
- */
-const CONNECTION_SQLSTATE = /^(08...|57P0[123]|53300)$/;
-
-/** What a 503 asks a client to wait before retrying: a failover or a lock usually clears within seconds. */
-const RETRY_AFTER_SECONDS = '2';
-
-function isDatabaseUnavailable(exception: unknown): boolean {
-  const e = exception as {
-    message?: unknown;
-    code?: unknown;
-    driverError?: { code?: unknown; message?: unknown };
-    errors?: unknown[];
-  } | null;
-  if (!e || typeof e !== 'object') return false;
-  const codes = [e.code, e.driverError?.code].filter((c): c is string => typeof c === 'string');
-  if (codes.some((c) => CONNECTION_SQLSTATE.test(c) || CONNECTION_ERROR.test(c))) return true;
-  // TypeORM releases a transaction's query runner when its connection dies mid-way; the transaction's next
-  // statement then fails with QueryRunnerAlreadyReleasedError (seen on a real outage), known by its name.
-  const text = [(e as { name?: unknown }).name, e.message, e.driverError?.message].filter((m) => typeof m === 'string').join(' ');
-  if (CONNECTION_ERROR.test(text)) return true;
-  // Node's happy-eyeballs connect fails with an AggregateError whose own message is empty.
-  return Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner));
-}
-
-/**
  * Every error leaves as `{ statusCode, error, message }` and nothing more: no stack, SQL or driver text reaches a
- * client. Bad input stays a 4xx with its message; a database that cannot be reached or cannot take the request now is a 503 with `Retry-After`; anything else is
- * a plain 500. Details go to the log.
+ * client. Bad input stays a 4xx with its message; a database that cannot take the request now (down, read-only,
+ * timing out) is a 503 with `Retry-After`; anything else is a plain 500. Details go to the log.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -86,9 +55,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         message: exception.status === 413 ? ['body must be at most 64kb'] : ['body must be valid JSON'],
       };
     }
-    // Read-only, statement and lock timeouts, serialization failures: the database is there but cannot take this
-    // request now. The client should retry, exactly as for a database that is down.
-    if (isDatabaseUnavailable(exception) || isTransientInfrastructureError(exception)) {
+    // Down, unreachable, read-only, timing out: the database cannot take this request now, and a retry can succeed.
+    if (isTransientInfrastructureError(exception)) {
       return { statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry later' };
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };

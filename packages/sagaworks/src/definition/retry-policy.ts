@@ -29,3 +29,11 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number): number {
   const exponent = Math.max(0, attempt - 1);
   return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** exponent);
 }
+
+/**
+ * The wait before the next try after `faults` infrastructure faults in a row: a quarter second, doubling, at most
+ * `capMs`. Shared by the stored wait of a step and the in-memory redelivery of a command.
+ */
+export function infrastructureBackoffMs(faults: number, capMs: number): number {
+  return Math.min(capMs, 250 * 2 ** Math.min(Math.max(faults, 1) - 1, 20));
+}

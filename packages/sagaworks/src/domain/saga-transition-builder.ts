@@ -1,5 +1,5 @@
 import type { SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
-import { backoffDelayMs, type RetryPolicy } from '../definition/retry-policy.js';
+import { backoffDelayMs, infrastructureBackoffMs, type RetryPolicy } from '../definition/retry-policy.js';
 import { SagaStatus, StepStatus } from './saga-status.js';
 import type { SagaState, StepState, Transition } from './saga-state.js';
 
@@ -166,8 +166,7 @@ export abstract class SagaTransitionBuilder<TData> {
   protected awaitInfrastructure(t: Transition<TData>, index: number, compensating: boolean, fault: string, now: Date): void {
     const step = t.state.steps[index];
     const waits = (step.infrastructureWaits ?? 0) + 1;
-    const cap = Math.max(this.retryPolicy(index).backoffMaxMs, 5_000);
-    const wait = Math.min(cap, 250 * 2 ** Math.min(waits - 1, 20));
+    const wait = infrastructureBackoffMs(waits, Math.max(this.retryPolicy(index).backoffMaxMs, 5_000));
     const attempt = compensating ? step.compensationAttempts : step.attempts;
     const what = compensating ? 'compensation' : 'attempt';
     this.setStep(t, index, step.status, `${what} ${attempt} waits on infrastructure (${fault}); again in ${wait} ms, unspent`, now, {

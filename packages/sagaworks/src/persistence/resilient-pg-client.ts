@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { infrastructureCodeOf } from '../runtime/infrastructure-error.js';
 
 /**
  * SQLSTATEs after which the session itself may be what is wrong: a session opened while the database was
@@ -13,8 +14,6 @@ export type AnyQuery = (this: pg.Client, ...args: unknown[]) => unknown;
 // eslint-disable-next-line @typescript-eslint/unbound-method -- always invoked through .apply with a client
 export const pgQuery = pg.Client.prototype.query as AnyQuery;
 type Callback = (error: unknown, ...rest: unknown[]) => void;
-
-const codeOf = (error: unknown): unknown => (error && typeof error === 'object' ? (error as { code?: unknown }).code : undefined);
 
 /**
  * A `pg` client that no connection fault can turn into a crash, and that never outlives a session fault.
@@ -43,8 +42,8 @@ export class ResilientPgClient extends pg.Client {
 
   /** Called with every failed statement's error; ends the session after a session fault. */
   protected observeFailure(error: unknown): void {
-    const code = codeOf(error);
-    if (typeof code !== 'string' || !SESSION_FAULTS.has(code)) return;
+    const code = infrastructureCodeOf(error);
+    if (!code || !SESSION_FAULTS.has(code)) return;
     // At once, before the caller hands the client back: the pool then drops it on release instead of lending
     // it again. A ROLLBACK that follows in a transaction fails too, which TypeORM ignores; the caller keeps the
     // statement's own error.

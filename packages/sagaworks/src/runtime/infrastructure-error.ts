@@ -23,14 +23,12 @@ const TRANSIENT_NODE_CODES = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
 ]);
-const TRANSIENT_MESSAGES = [
-  /connection terminated/i,
-  /terminating connection/i,
-  /timeout exceeded when trying to connect/i,
-  /client has encountered a connection error/i,
-  /connection (?:is )?(?:closed|not open|lost)/i,
-  /cannot use a pool after calling end/i,
-];
+/**
+ * The words of pg, its pool, TypeORM and PGlite when a connection is gone, for errors that carry no code (as
+ * seen when a real PostgreSQL is stopped under load, and when a session is ended after a session fault).
+ */
+const TRANSIENT_MESSAGE =
+  /connection terminated|terminating connection|timeout exceeded when trying to connect|connection timeout|client has encountered a connection error|client was closed|connection (?:is )?(?:closed|not open|lost)|cannot use a pool after calling end|the database system is|server closed the connection|PGlite pool has ended|driver not connected|connection is not established|query runner (?:was )?already released|QueryRunner(?:Provider)?AlreadyReleased/i;
 
 function codeOf(error: object): string | undefined {
   const direct = (error as { code?: unknown }).code;
@@ -52,13 +50,20 @@ export function infrastructureCodeOf(error: unknown, depth = 0): string | undefi
  * failure. The saga runtime waits out such a fault: the step is dispatched again after a capped backoff, as the
  * same attempt, and never fails or compensates because of it.
  */
-export function isTransientInfrastructureError(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
+export function isTransientInfrastructureError(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
   const code = infrastructureCodeOf(error);
   if (code && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.some((prefix) => code.startsWith(prefix))) return true;
-  const message = (error as { message?: unknown }).message;
-  return typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message));
+  // TypeORM's released-runner errors are known by their class name; the driver's text sits beside its own.
+  const driver = (error as { driverError?: { message?: unknown } }).driverError;
+  const words = [(error as { name?: unknown }).name, (error as { message?: unknown }).message, driver?.message].filter(
+    (w) => typeof w === 'string',
+  );
+  if (TRANSIENT_MESSAGE.test(words.join(' '))) return true;
+  // Node's happy-eyeballs connect fails with an AggregateError whose own message is empty.
+  const inner = (error as { errors?: unknown }).errors;
+  return Array.isArray(inner) && inner.some((e) => isTransientInfrastructureError(e, depth + 1));
 }
 
 const MAX_REASON = 300;

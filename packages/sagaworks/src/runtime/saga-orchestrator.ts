@@ -4,7 +4,7 @@ import { CommandBus, EventBus, type ICommand, type IEvent, UnhandledExceptionBus
 import { catchError, defer, EMPTY, Subject, type Subscription, filter, from, mergeMap, type Observable, type OperatorFunction } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition.js';
-import { isRetryable } from '../definition/retry-policy.js';
+import { infrastructureBackoffMs, isRetryable } from '../definition/retry-policy.js';
 import { classifiedReason } from './infrastructure-error.js';
 import type { SagaState, Transition } from '../domain/saga-state.js';
 import { isTerminal } from '../domain/saga-status.js';
@@ -165,7 +165,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
         this.redeliveries.delete(timer);
         this.dispatch([command]);
       },
-      Math.min(30_000, 250 * 2 ** Math.min(count - 1, 10)),
+      infrastructureBackoffMs(count, 30_000),
     );
     timer.unref();
     this.redeliveries.add(timer);
