@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { HistoryEntry, SagaState, Transition } from '../domain/saga-state.js';
 import type { SagaStatus } from '../domain/saga-status.js';
 import { prepared } from './prepared-statement.js';
+import { listSagas, type SagaListFilter, type SagaListPage } from './saga-list-query.js';
 
 /** Something that runs SQL: the DataSource, or a transaction's EntityManager. */
 export type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
@@ -24,13 +25,6 @@ export interface SagaHistoryRow {
   to: string;
   reason: string | null;
   at: Date;
-}
-
-export interface SagaListFilter {
-  status?: SagaStatus;
-  type?: string;
-  correlationId?: string;
-  limit: number;
 }
 
 interface SagaRow {
@@ -506,15 +500,9 @@ export class SagaStore {
     );
   }
 
-  async list(filter: SagaListFilter): Promise<SagaState[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.type) where.push(`type = $${params.push(filter.type)}`);
-    if (filter.correlationId) where.push(`correlation_id = $${params.push(filter.correlationId)}`);
-    const sql = `SELECT ${COLUMNS} FROM saga_instance ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY created_at DESC, id LIMIT $${params.push(filter.limit)}`;
-    return (await this.db.query<SagaRow[]>(sql, params)).map(toState);
+  /** One page of summaries, newest first, in one statement (see `listSagas`). */
+  list(filter: SagaListFilter): Promise<SagaListPage> {
+    return listSagas(this.db, filter);
   }
 
   async history(id: string): Promise<SagaHistoryRow[]> {
@@ -554,6 +542,12 @@ export class SagaStore {
       `SELECT type, definition_hash, count(*)::int AS n FROM saga_instance WHERE status IN ('STARTED', 'RUNNING', 'COMPENSATING') GROUP BY 1, 2`,
     );
     return rows.map((r) => ({ type: r.type, definitionHash: r.definition_hash, count: r.n }));
+  }
+
+  /** The database's own clock, which every instance shares (see `SagaClock.anchorTo`). */
+  async databaseNow(): Promise<Date> {
+    const [row] = await this.db.query<{ now: Date | string }[]>(`SELECT clock_timestamp() AS now`);
+    return date(row.now) as Date;
   }
 
   async countByStatus(type?: string): Promise<Record<string, number>> {

@@ -363,6 +363,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Keeps this instance's leases alive so healthy work is not resumed elsewhere. */
+  /** Re-measures this host's clock against the database's, which deadlines and leases are read by. */
+  anchorClock(): Promise<void> {
+    return this.clock.anchorTo(() => this.store.databaseNow());
+  }
+
   async renewLeases(): Promise<void> {
     const now = this.clock.now();
     await this.store.renewLeases(this.lease(now), new Date(now.getTime() + this.options.leaseMs / 2));

@@ -7,6 +7,8 @@ import { SagaOrchestrator } from './saga-orchestrator.js';
 const JOB_NAME = 'saga-timeout-job';
 /** Batches per pass at most, so one pass cannot starve the event loop when a large backlog is due. */
 const MAX_BATCHES_PER_PASS = 20;
+/** How often the clock is re-anchored to the database's: clocks drift by milliseconds a minute, not more. */
+const CLOCK_ANCHOR_EVERY_MS = 60_000;
 
 /**
  * Finds sagas whose step deadline passed or whose owner's lease expired, and retries, compensates or resumes
@@ -18,6 +20,7 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(SagaTimeoutJob.name);
   private running: Promise<number> | null = null;
   private stopped = false;
+  private clockAnchoredAt = Number.NEGATIVE_INFINITY;
   /** The last finished pass (health checks and metrics read it). */
   lastPass: { at: Date; claimed: number; durationMs: number; ok: boolean } | null = null;
 
@@ -31,6 +34,8 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
     await this.orchestrator
       .reportDefinitionChanges()
       .catch((error: Error) => this.logger.warn(`definition check failed: ${error.message}`));
+    // Awaited: the deadlines of the first sagas this instance starts are written on the anchored clock.
+    await this.anchorClock().catch((error: Error) => this.logger.warn(`clock anchor failed, retrying next pass: ${error.message}`));
     if (!this.options.jobEnabled) return;
     const handle = setInterval(() => void this.runOnce(), this.options.jobIntervalMs);
     this.scheduler.addInterval(JOB_NAME, handle);
@@ -72,9 +77,17 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
     return this.options.jobIntervalMs;
   }
 
+  private async anchorClock(): Promise<void> {
+    await this.orchestrator.anchorClock();
+    this.clockAnchoredAt = performance.now();
+  }
+
   private async pass(): Promise<{ claimed: number; ok: boolean }> {
     let total = 0;
     try {
+      // Before any claim: an instance whose clock is off would otherwise take deadlines and leases for passed
+      // (or live) that are not.
+      if (performance.now() - this.clockAnchoredAt >= CLOCK_ANCHOR_EVERY_MS) await this.anchorClock();
       await this.orchestrator.renewLeases();
       for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped; batch++) {
         const claimed = await this.orchestrator.handleDue();
