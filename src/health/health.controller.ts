@@ -9,6 +9,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { SagaOrchestrator } from 'sagaworks';
 import { TimeoutJobHealthIndicator } from './timeout-job.health';
 
 /** A ping slower than this counts as down: a database that slow cannot serve sagas either. */
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly timeoutJob: TimeoutJobHealthIndicator,
     private readonly indicators: HealthIndicatorService,
+    private readonly sagas: SagaOrchestrator,
   ) {}
 
   /** Same as `/health/ready`. */
@@ -50,7 +52,10 @@ export class HealthController {
     );
   }
 
-  /** Readiness: the database answers a ping in time and the timeout job is still passing. */
+  /**
+   * Readiness: the database answers a ping in time, takes a write (a read-only database or a standby answers
+   * pings but cannot run a saga), and the timeout job is still passing.
+   */
   @Get('ready')
   @HealthCheck()
   @ApiOkResponse({ description: 'The database answers and the timeout job is not stalled' })
@@ -66,6 +71,12 @@ export class HealthController {
   private async database(): Promise<HealthIndicatorResult<'database'>> {
     const result = await this.db.pingCheck('database', { timeout: DB_PING_TIMEOUT_MS });
     const { status, message, responseTime } = result.database as { status: string; message?: string; responseTime?: number };
+    const refusal = status === 'up' ? await this.writeRefusal() : null;
+    if (refusal) {
+      if (refusal !== this.loggedDbFailure) this.logger.warn(`database refuses writes: ${refusal}`);
+      this.loggedDbFailure = refusal;
+      return this.indicators.check('database').down({ message: 'the database does not take writes', responseTime });
+    }
     if (status === 'up') {
       if (this.loggedDbFailure) this.logger.log('database answers again');
       this.loggedDbFailure = null;
@@ -78,6 +89,25 @@ export class HealthController {
     return this.indicators
       .check('database')
       .down({ message: timedOut ? `no answer within ${DB_PING_TIMEOUT_MS} ms` : 'the database cannot be reached', responseTime });
+  }
+
+  /** Why the database refused a write (a no-op one), within the ping's time limit; `null` when it took it. */
+  private async writeRefusal(): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`no answer to a write within ${DB_PING_TIMEOUT_MS} ms`), DB_PING_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([
+        this.sagas.store.probeWrite().then(
+          () => null,
+          (error: unknown) => (error as Error)?.message ?? String(error),
+        ),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -1,6 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { databaseKinds } from '../support/test-database';
+
+/**
+ * Makes every transaction of the app's database read-only, as a failover to a standby or a full disk does. On
+ * PostgreSQL: a database default, with the app's sessions ended so its pool opens new ones under it (the test's
+ * own session overrides the default, so it can undo it). PGlite has one session: the session default is enough.
+ */
+async function readOnly(t: TestApp, on: boolean): Promise<void> {
+  if (!t.db.target.url) {
+    await t.dataSource.query(`SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
+    return;
+  }
+  const admin = new pg.Client({ connectionString: t.db.target.url, options: '-c default_transaction_read_only=off' });
+  await admin.connect();
+  try {
+    await admin.query(
+      `ALTER DATABASE "${admin.database}" ${on ? 'SET default_transaction_read_only = on' : 'RESET default_transaction_read_only'}`,
+    );
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+  } finally {
+    await admin.end();
+  }
+}
 
 describe.each(databaseKinds())('health endpoints, on %s', (kind) => {
   let t: TestApp;
@@ -45,6 +70,21 @@ describe.each(databaseKinds())('health endpoints, on %s', (kind) => {
       expect((res.body as { info: { database?: unknown } }).info.database).toMatchObject({ status: 'up' });
     }
     await t.http().get('/health/live').expect(200);
+  });
+
+  it('is not ready while the database answers pings but refuses writes (read-only), and ready again after', async () => {
+    t.job.lastPass = { at: new Date(), claimed: 0, durationMs: 3, ok: true };
+    await readOnly(t, true);
+    try {
+      const res = await t.http().get('/health/ready').expect(503);
+      expect(res.body).toMatchObject({
+        status: 'error',
+        error: { database: { status: 'down', message: 'the database does not take writes' } },
+      });
+    } finally {
+      await readOnly(t, false);
+    }
+    await t.http().get('/health/ready').expect(200);
   });
 
   it('is not ready when the database does not answer, while still live', async () => {

@@ -544,6 +544,14 @@ export class SagaStore {
     return rows.map((r) => ({ type: r.type, definitionHash: r.definition_hash, count: r.n }));
   }
 
+  /**
+   * Whether the database takes a write, without writing: PostgreSQL refuses a write plan in a read-only
+   * transaction (or on a standby) when it starts, before it looks for rows, so `WHERE false` is enough.
+   */
+  async probeWrite(): Promise<void> {
+    await this.db.query(`UPDATE saga_instance SET version = version WHERE false`);
+  }
+
   /** The database's own clock, which every instance shares (see `SagaClock.anchorTo`). */
   async databaseNow(): Promise<Date> {
     const [row] = await this.db.query<{ now: Date | string }[]>(`SELECT clock_timestamp() AS now`);
