@@ -7,6 +7,7 @@ import { freePort, killAllAppProcesses, startAppProcess } from '../support/app-p
 import { postgresKinds } from '../support/test-database';
 import { OrderClient } from './support/client';
 import { FAST_SAGAS, report, watchStock } from './support/harness';
+import { spentAttempts, type SpentAttempt } from './support/attempts';
 import { checkInvariants, sqlOf, waitSettled } from './support/invariants';
 import { leakIn } from './support/leaks';
 import { orderMix, runPool, sleep } from './support/orders';
@@ -130,6 +131,8 @@ interface Outcome {
   problems: string[];
   violations: string[];
   minStock: number;
+  /** Steps of good (visa) orders that took a second attempt. */
+  spent: SpentAttempt[];
   output: string;
 }
 
@@ -216,6 +219,8 @@ for (const kind of postgresKinds())
 
       const placed = [...client.placed.values()];
       const invariants = await checkInvariants(sql, { seedStock: SEED_STOCK, orders: placed, outcomeByMode: true });
+      const good = placed.filter((p) => p.mode === 'visa' && p.orderId).map((p) => p.orderId as string);
+      const spent = await spentAttempts(sql, good);
       o = {
         alive: app.alive(),
         downAt,
@@ -227,6 +232,7 @@ for (const kind of postgresKinds())
         problems: client.problems,
         violations: invariants.violations,
         minStock: stock.min(),
+        spent,
         output: app.output(),
       };
       const downSeen = health.find((h) => h.at > downAt && h.status === 503);
@@ -241,6 +247,8 @@ for (const kind of postgresKinds())
         requests: client.statuses,
         probes: probes.map((p) => `${p.path} -> ${p.status}`),
         outcomes: invariants.summary,
+        goodOrders: good.length,
+        goodStepsWithSpentAttempts: spent.length,
       });
     }, 240_000);
 
@@ -272,6 +280,11 @@ for (const kind of postgresKinds())
       expect(o.violations).toEqual([]);
       expect(o.minStock).toBeGreaterThanOrEqual(0);
       expect(o.problems.filter((p) => !p.includes('leaks internals'))).toEqual([]);
+    });
+
+    it(`an outage longer than the step deadline (${FAST_SAGAS.SAGA_STEP_TIMEOUT_MS} ms) spends no attempt of a good order`, () => {
+      // Without the timeout job's memory of the outage, each deadline that passed in it counted as a timed-out attempt.
+      expect(o.spent).toEqual([]);
     });
 
     it('no response body during the outage leaks a driver message, SQL or a stack (/health included)', () => {

@@ -111,6 +111,28 @@ describe('SagaTransitions under infrastructure faults', () => {
     expect(s.steps[0]).toMatchObject({ status: 'COMPENSATING', compensationAttempts: 1 });
   });
 
+  it('when a deadline passed while the database could not be reached, the same attempt goes out again, unspent', () => {
+    const s = started(); // deadline at 1 000 ms
+    const again = stored(rules.deadlinePassedInOutage(s, at(500), at(9_000)));
+    expect(again.steps[0]).toMatchObject({ status: 'EXECUTING', attempts: 1, infrastructureWaits: 1 });
+    expect(again.dueAt).toEqual(at(10_000));
+    expect(rules.deadlinePassedInOutage(s, at(500), at(9_000))?.actions).toEqual([{ kind: 'execute', stepIndex: 0, attempt: 1 }]);
+    // The next deadline, with the database reachable again, counts as usual.
+    expect(stored(rules.deadlinePassed(again, at(10_000))).steps[0]).toMatchObject({
+      awaitingRetry: true,
+      error: expect.stringMatching(/^attempt 1 timed out/),
+    });
+  });
+
+  it('a deadline that passed before the outage began, or one not yet passed, is not excused by the outage', () => {
+    const s = started();
+    expect(rules.deadlinePassedInOutage(s, at(2_000), at(9_000))).toBeNull();
+    expect(rules.deadlinePassedInOutage(s, at(0), at(900))).toBeNull();
+    // A step waiting out a backoff spends nothing at its deadline anyway: left to deadlinePassed.
+    const waiting = stored(rules.attemptFailed(s, 0, false, 'boom', true, at(10)));
+    expect(rules.deadlinePassedInOutage(waiting, at(0), at(9_000))).toBeNull();
+  });
+
   it('when a duplicate fault arrives while the step already waits, it changes nothing', () => {
     const s = stored(rules.infrastructureFault(started(), 0, false, 'x', at(100)));
     expect(rules.infrastructureFault(s, 0, false, 'x', at(110))).toBeNull();

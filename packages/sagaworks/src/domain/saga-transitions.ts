@@ -110,6 +110,37 @@ export class SagaTransitions<TData> extends SagaTransitionBuilder<TData> {
   }
 
   /**
+   * The deadline passed while this instance could not reach the database (`outageSince` is when it last could).
+   * That says nothing about the step: its reply or its failure could not have been recorded. So the same attempt
+   * goes out again, unspent, and the wait counts as one on infrastructure. A step waiting out a backoff is left to
+   * `deadlinePassed`, which spends nothing either (`null`).
+   */
+  deadlinePassedInOutage(current: SagaState<TData>, outageSince: Date, now: Date): Transition<TData> | null {
+    if (!current.dueAt || current.dueAt.getTime() > now.getTime() || current.dueAt.getTime() < outageSince.getTime()) return null;
+    const index = current.stepIndex;
+    const step = current.steps[index];
+    const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
+    const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
+    if ((!compensating && !executing) || step.awaitingRetry) return null;
+    const t = this.begin(current, now);
+    const attempt = compensating ? step.compensationAttempts : step.attempts;
+    const what = compensating ? 'compensation' : 'attempt';
+    this.setStep(
+      t,
+      index,
+      step.status,
+      `${what} ${attempt}: its deadline passed while the database could not be reached; sent again, unspent`,
+      now,
+      {
+        infrastructureWaits: (step.infrastructureWaits ?? 0) + 1,
+      },
+    );
+    t.actions.push({ kind: compensating ? 'compensate' : 'execute', stepIndex: index, attempt });
+    t.state.dueAt = new Date(now.getTime() + this.stepTimeoutMs(index));
+    return t;
+  }
+
+  /**
    * The handler of the current action threw. A retryable error is retried after the backoff (without waiting for
    * the deadline) until the attempts run out; a non-retryable one ends the step (or compensation) at once. The
    * handler may have committed before it threw, so a failed step counts as possibly done and is compensated.

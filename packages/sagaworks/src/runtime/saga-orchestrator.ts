@@ -334,7 +334,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
    * One pass over sagas that need attention: deadline passed (retry, or fail and compensate) or lease expired
    * (resume; also when the deadline passed after the lease did). Returns how many were claimed.
    */
-  async handleDue(): Promise<number> {
+  /**
+   * Claims due sagas and handles them. `outageSince` is set by the timeout job when it could not reach the
+   * database since then: deadlines that passed in that window are no evidence against their steps.
+   */
+  async handleDue(outageSince?: Date): Promise<number> {
     const now = this.clock.now();
     const claimed = await this.store.claimDue(now, this.options.jobBatchSize, this.lease(now));
     await Promise.all(
@@ -350,7 +354,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
             if (!s.dueAt || s.dueAt.getTime() > at.getTime()) return saga.transitions.resume(s, this.instanceId, at);
             // A deadline missed while no instance held the lease says nothing about the step: resume it unspent.
             return (
-              (state.leaseLapsed ? saga.transitions.resume(s, this.instanceId, at, true) : null) ?? saga.transitions.deadlinePassed(s, at)
+              (state.leaseLapsed ? saga.transitions.resume(s, this.instanceId, at, true) : null) ??
+              (outageSince ? saga.transitions.deadlinePassedInOutage(s, outageSince, at) : null) ??
+              saga.transitions.deadlinePassed(s, at)
             );
           });
           this.dispatch(commands);
@@ -362,12 +368,12 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     return claimed.length;
   }
 
-  /** Keeps this instance's leases alive so healthy work is not resumed elsewhere. */
   /** Re-measures this host's clock against the database's, which deadlines and leases are read by. */
   anchorClock(): Promise<void> {
     return this.clock.anchorTo(() => this.store.databaseNow());
   }
 
+  /** Keeps this instance's leases alive so healthy work is not resumed elsewhere. */
   async renewLeases(): Promise<void> {
     const now = this.clock.now();
     await this.store.renewLeases(this.lease(now), new Date(now.getTime() + this.options.leaseMs / 2));

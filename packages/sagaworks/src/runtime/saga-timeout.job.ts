@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
+import { SagaClock } from './saga-clock.js';
 import { SagaOrchestrator } from './saga-orchestrator.js';
 
 const JOB_NAME = 'saga-timeout-job';
@@ -21,14 +22,21 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
   private running: Promise<number> | null = null;
   private stopped = false;
   private clockAnchoredAt = Number.NEGATIVE_INFINITY;
+  /** When a pass last reached the database (boot, before the first): the start of any outage since. */
+  private lastReachedAt: Date;
+  /** Set while passes fail on infrastructure faults, to the last time one reached the database. */
+  private outageSince: Date | null = null;
   /** The last finished pass (health checks and metrics read it). */
   lastPass: { at: Date; claimed: number; durationMs: number; ok: boolean } | null = null;
 
   constructor(
     private readonly orchestrator: SagaOrchestrator,
+    private readonly clock: SagaClock,
     private readonly scheduler: SchedulerRegistry,
     @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
-  ) {}
+  ) {
+    this.lastReachedAt = clock.now();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.orchestrator
@@ -90,14 +98,17 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
       if (performance.now() - this.clockAnchoredAt >= CLOCK_ANCHOR_EVERY_MS) await this.anchorClock();
       await this.orchestrator.renewLeases();
       for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped; batch++) {
-        const claimed = await this.orchestrator.handleDue();
+        const claimed = await this.orchestrator.handleDue(this.outageSince ?? undefined);
         total += claimed;
         if (claimed < this.options.jobBatchSize) break;
       }
     } catch (error) {
       this.logger.warn(`timeout pass failed, retrying next interval: ${(error as Error).message}`);
+      if (this.options.isTransientError(error)) this.outageSince ??= this.lastReachedAt;
       return { claimed: total, ok: false };
     }
+    this.outageSince = null;
+    this.lastReachedAt = this.clock.now();
     return { claimed: total, ok: true };
   }
 }
