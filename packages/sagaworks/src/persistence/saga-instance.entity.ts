@@ -12,7 +12,10 @@ import type { StepState } from '../domain/saga-state.js';
 @Unique('saga_instance_type_correlation_uq', ['type', 'correlationId'])
 @Check('saga_instance_status_check', `status IN ('STARTED','RUNNING','COMPENSATING','COMPLETED','COMPENSATED','FAILED')`)
 @Index('saga_instance_wake_idx', ['wakeAt'], { where: 'wake_at IS NOT NULL' })
-@Index('saga_instance_status_idx', ['status', 'createdAt'])
+@Index('saga_instance_created_idx', ['createdAt', 'id'])
+@Index('saga_instance_status_created_idx', ['status', 'createdAt', 'id'])
+@Index('saga_instance_type_created_idx', ['type', 'createdAt', 'id'])
+@Index('saga_instance_correlation_idx', ['correlationId'])
 export class SagaInstanceEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'saga_instance_pkey' }) id: string;
   @Column('text') type: string;

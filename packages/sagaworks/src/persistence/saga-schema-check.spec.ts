@@ -53,8 +53,13 @@ for (const kind of databaseKinds()) {
       const damaged = await connect({ migrations: true, synchronize: false });
       await damaged.query('ALTER TABLE saga_instance DROP CONSTRAINT saga_instance_type_correlation_uq');
       await damaged.query('DROP INDEX saga_instance_wake_idx');
+      await damaged.query('DROP INDEX saga_instance_created_idx');
       const missing = await missingSagaSchema(damaged);
-      expect(missing).toEqual(['constraint saga_instance_type_correlation_uq', 'index saga_instance_wake_idx']);
+      expect(missing).toEqual([
+        'constraint saga_instance_type_correlation_uq',
+        'index saga_instance_wake_idx',
+        'index saga_instance_created_idx',
+      ]);
       expect(new SagaSchemaError(missing).message).toContain(
         'missing: constraint saga_instance_type_correlation_uq, index saga_instance_wake_idx',
       );

@@ -4,7 +4,7 @@ import type { SqlRunner } from './saga-store.js';
 /**
  * What the saga store relies on, by the names the migrations (and the entities) give them: the unique
  * (type, correlation id) makes a second start of one saga a no-op, the partial index keeps the timeout job's
- * claim cheap, and the function stores a batch of transitions in one call.
+ * claim cheap, the list indexes keep every page of `GET /sagas` an index range read, and the function stores a batch of transitions in one call.
  */
 export const SAGA_SCHEMA = {
   tables: ['saga_instance', 'saga_history'],
@@ -15,7 +15,13 @@ export const SAGA_SCHEMA = {
     'saga_history_pkey',
     'saga_history_saga_id_fkey',
   ],
-  indexes: ['saga_instance_wake_idx', 'saga_instance_status_idx'],
+  indexes: [
+    'saga_instance_wake_idx',
+    'saga_instance_created_idx',
+    'saga_instance_status_created_idx',
+    'saga_instance_type_created_idx',
+    'saga_instance_correlation_idx',
+  ],
   functions: ['saga_store_transitions(jsonb)'],
 } as const;
 

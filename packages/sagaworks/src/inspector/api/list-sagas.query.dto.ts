@@ -1,7 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { SagaStatus } from '../../domain/saga-status.js';
+import { decodeSagaListCursor } from './saga-list-cursor.js';
+
+/** Pages hold at most this many sagas: a page's cost is bounded, however many sagas there are. */
+export const MAX_SAGA_PAGE = 100;
+export const DEFAULT_SAGA_PAGE = 50;
 
 export class ListSagasQueryDto {
   @ApiPropertyOptional({ enum: Object.values(SagaStatus) })
@@ -21,11 +26,22 @@ export class ListSagasQueryDto {
   @MaxLength(200)
   correlationId?: string;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @ApiPropertyOptional({ default: DEFAULT_SAGA_PAGE, minimum: 1, maximum: MAX_SAGA_PAGE })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(500)
+  @Max(MAX_SAGA_PAGE)
   limit?: number;
+
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page; omit it for the first (newest) page' })
+  @IsOptional()
+  @ValidateBy({
+    name: 'isSagaListCursor',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && decodeSagaListCursor(value) !== null,
+      defaultMessage: () => 'cursor must be the nextCursor of an earlier page',
+    },
+  })
+  cursor?: string;
 }

@@ -25,6 +25,18 @@ export interface SagaView {
   history: { seq: number; step?: string; from: string | null; to: string; reason?: string; at: string }[];
 }
 
+export function toStepViews(steps: SagaState['steps']): SagaView['steps'] {
+  return steps.map((s) => ({
+    name: s.name,
+    status: s.status,
+    attempts: s.attempts,
+    compensationAttempts: s.compensationAttempts,
+    ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+    ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+    ...(s.error ? { error: s.error } : {}),
+  }));
+}
+
 export function toSagaView(state: SagaState, history: SagaHistoryRow[]): SagaView {
   return {
     id: state.id,
@@ -37,15 +49,7 @@ export function toSagaView(state: SagaState, history: SagaHistoryRow[]): SagaVie
     version: state.version,
     createdAt: state.createdAt.toISOString(),
     updatedAt: state.updatedAt.toISOString(),
-    steps: state.steps.map((s) => ({
-      name: s.name,
-      status: s.status,
-      attempts: s.attempts,
-      compensationAttempts: s.compensationAttempts,
-      ...(s.startedAt ? { startedAt: s.startedAt } : {}),
-      ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
-      ...(s.error ? { error: s.error } : {}),
-    })),
+    steps: toStepViews(state.steps),
     history: history.map((h) => ({
       seq: h.seq,
       ...(h.step ? { step: h.step } : {}),

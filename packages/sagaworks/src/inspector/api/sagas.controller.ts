@@ -11,6 +11,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -23,11 +24,16 @@ import { renderSagaDiagram } from '../../definition/saga-diagram.js';
 import { SagaOrchestrator } from '../../runtime/saga-orchestrator.js';
 import { SagaRegistry } from '../../runtime/saga-registry.js';
 import { toDefinitionView, type SagaDefinitionView } from './saga-definition.view.js';
-import { ListSagasQueryDto } from './list-sagas.query.dto.js';
+import { DEFAULT_SAGA_PAGE, ListSagasQueryDto, MAX_SAGA_PAGE } from './list-sagas.query.dto.js';
+import { decodeSagaListCursor } from './saga-list-cursor.js';
+import { SagaPageDoc, toSagaPageView, type SagaPageView } from './saga-summary.view.js';
 import { ReadTokenGuard } from './read-token.guard.js';
 import { toSagaView, type SagaView } from './saga.view.js';
 
-/** Read-only inspection of saga instances: state, steps and history. Behind the read token once one is set. */
+/**
+ * Read-only inspection of saga instances: a paged list of summaries, and each saga with its steps and history.
+ * Behind the read token once one is set.
+ */
 @ApiTags('sagas')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'A read or admin token is configured and no Bearer token was sent' })
@@ -65,16 +71,20 @@ export class SagasController {
   }
 
   @Get()
-  @ApiOkResponse({ description: 'Newest first, with steps and history' })
-  async list(@Query() query: ListSagasQueryDto): Promise<SagaView[]> {
-    const store = this.orchestrator.store;
-    const states = await store.list({
+  @ApiOkResponse({
+    type: SagaPageDoc,
+    description: `Newest first, at most ${MAX_SAGA_PAGE} per page: summaries without history (GET /sagas/:id has it); nextCursor fetches the next, older page`,
+  })
+  @ApiBadRequestResponse({ description: 'A filter, the limit or the cursor is invalid; the message names it' })
+  async list(@Query() query: ListSagasQueryDto): Promise<SagaPageView> {
+    const page = await this.orchestrator.store.list({
       status: query.status,
       type: query.type,
       correlationId: query.correlationId,
-      limit: query.limit ?? 50,
+      limit: query.limit ?? DEFAULT_SAGA_PAGE,
+      after: query.cursor === undefined ? undefined : (decodeSagaListCursor(query.cursor) ?? undefined),
     });
-    return Promise.all(states.map(async (s) => toSagaView(s, await store.history(s.id))));
+    return toSagaPageView(page);
   }
 
   @Get(':id')

@@ -103,10 +103,37 @@ describe('inspector pages', () => {
       counts: { FAILED: 1 },
       types: ['trip'],
       sagas: [saga],
+      nextCursor: null,
       refreshMs: 5000,
     });
     expectEscaped(page);
     expect(page).toContain('<b>1</b><small>FAILED</small>');
+    expect(page).not.toContain('Older →');
+  });
+
+  it('link the list page to the older page by its cursor, and back to the newest, keeping the filters', () => {
+    const first = renderSagaListPage({
+      filter: { type: 'trip', limit: 25 },
+      counts: {},
+      types: ['trip'],
+      sagas: [saga],
+      nextCursor: 'NEXT_cur-1',
+      refreshMs: 5000,
+    });
+    expect(first).toContain('<a class="pager-older" href="./?type=trip&amp;limit=25&amp;cursor=NEXT_cur-1">Older →</a>');
+    expect(first).not.toContain('Newest</a>');
+    const older = renderSagaListPage({
+      filter: { type: 'trip', limit: 25, cursor: 'NEXT_cur-1' },
+      counts: {},
+      types: ['trip'],
+      sagas: [saga],
+      nextCursor: null,
+      refreshMs: 5000,
+    });
+    expect(older).toContain('<a class="pager-newest" href="./?type=trip&amp;limit=25">← Newest</a>');
+    expect(older).not.toContain('Older →');
+    // A count card starts the list over: it carries no cursor.
+    expect(older).not.toMatch(/data-count="[A-Z]+"[^>]*cursor|href="[^"]*cursor[^"]*" data-count/);
   });
 
   it('draw a definition as SVG: a box per step, an undo box per compensable step, dashed arrows back', () => {

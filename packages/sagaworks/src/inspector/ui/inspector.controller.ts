@@ -11,17 +11,18 @@ import { type PageChrome, renderPage } from './inspector-layout.js';
 import { mountOf, page } from './page-response.js';
 import { SAGA_INSPECTOR_OPTIONS, type SagaInspectorOptions } from '../saga-inspector-options.js';
 import { renderSagaDetailPage } from './saga-detail.page.js';
-import { renderSagaListPage, STATUSES, type SagaListFilter } from './saga-list.page.js';
+import { decodeSagaListCursor, encodeSagaListCursor } from '../api/saga-list-cursor.js';
+import { PAGE_SIZES, renderSagaListPage, STATUSES, type SagaListFilter } from './saga-list.page.js';
 import { TokenRequiredPageFilter } from './token-required.page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REFRESH_MS = 5_000;
-const LIMITS = [25, 50, 100, 200, 500];
 
 /**
  * The saga inspector, server-rendered: `/ui` (sagas with counts and filters), `/ui/sagas/:id` (one saga) and
  * `/ui/definitions`. Read-only like `GET /sagas`; its buttons call the operator endpoints with the admin token.
- * Filters are forgiving: an unknown value is ignored rather than refused, as a page should. The pages need the
+ * Filters are forgiving: an unknown value (a malformed cursor too) is ignored rather than refused, as a page
+ * should. The list is paged like `GET /sagas`: "Older →" follows the cursor of the page's last saga. The pages need the
  * read token like `GET /sagas` (from the header or the `sw_read` cookie the token form sets); a refused one gets
  * a page with that form. The assets are open: they hold no data.
  */
@@ -47,21 +48,32 @@ export class InspectorController {
     @Query('type') type?: string,
     @Query('correlationId') correlationId?: string,
     @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
   ): Promise<string> {
+    const after = typeof cursor === 'string' ? (decodeSagaListCursor(cursor) ?? undefined) : undefined;
     const filter: SagaListFilter = {
       status: STATUSES.includes(status as SagaStatus) ? (status as SagaStatus) : undefined,
       type: typeof type === 'string' && type && type.length <= 200 ? type : undefined,
       correlationId: typeof correlationId === 'string' && correlationId && correlationId.length <= 200 ? correlationId : undefined,
-      limit: LIMITS.includes(Number(limit)) ? Number(limit) : 50,
+      limit: PAGE_SIZES.includes(Number(limit)) ? Number(limit) : 50,
+      cursor: after ? cursor : undefined,
     };
     const store = this.orchestrator.store;
-    const [counts, sagas] = await Promise.all([store.countByStatus(filter.type), store.list(filter)]);
+    const [counts, listPage] = await Promise.all([store.countByStatus(filter.type), store.list({ ...filter, after })]);
     const types = this.registry
       .all()
       .map((s) => s.definition.type)
       .sort();
     page(res);
-    return renderSagaListPage({ filter, counts, types, sagas, refreshMs: REFRESH_MS, chrome: this.chrome(res, /$^/) });
+    return renderSagaListPage({
+      filter,
+      counts,
+      types,
+      sagas: listPage.items,
+      nextCursor: listPage.next ? encodeSagaListCursor(listPage.next) : null,
+      refreshMs: REFRESH_MS,
+      chrome: this.chrome(res, /$^/),
+    });
   }
 
   @Get('definitions')

@@ -1,4 +1,4 @@
-import { SagaStatus, type SagaState } from '../../index.js';
+import { SagaStatus, type SagaSummary } from '../../index.js';
 import { html, type SafeHtml } from './html.js';
 import { badge, formatTime, shortId } from './format.js';
 import { type PageChrome, renderPage } from './inspector-layout.js';
@@ -8,6 +8,8 @@ export interface SagaListFilter {
   type?: string;
   correlationId?: string;
   limit: number;
+  /** The page: a `nextCursor` of `GET /sagas`; absent for the newest. */
+  cursor?: string;
 }
 
 export interface SagaListModel {
@@ -18,11 +20,15 @@ export interface SagaListModel {
   counts: Record<string, number>;
   /** Registered saga types, for the type filter. */
   types: string[];
-  sagas: SagaState[];
+  sagas: SagaSummary[];
+  /** The cursor of the next, older page; null on the last page. */
+  nextCursor: string | null;
   refreshMs: number;
 }
 
 export const STATUSES: readonly SagaStatus[] = Object.values(SagaStatus);
+/** The page sizes offered; `GET /sagas` serves at most 100 a page. */
+export const PAGE_SIZES: readonly number[] = [25, 50, 100];
 
 function query(filter: Partial<SagaListFilter>): string {
   const params = new URLSearchParams();
@@ -35,7 +41,7 @@ function countCards(model: SagaListModel): SafeHtml {
   const { counts, filter } = model;
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const card = (label: string, n: number, status: SagaStatus | undefined) =>
-    html`<a class="count ${filter.status === status ? 'selected' : ''}" href="${query({ ...filter, status, limit: undefined })}" data-count="${status ?? 'ALL'}"><b>${n}</b><small>${label}</small></a>`;
+    html`<a class="count ${filter.status === status ? 'selected' : ''}" href="${query({ ...filter, status, limit: undefined, cursor: undefined })}" data-count="${status ?? 'ALL'}"><b>${n}</b><small>${label}</small></a>`;
   return html`<div class="counts">${card('ALL', total, undefined)}${STATUSES.map((s) => card(s, counts[s] ?? 0, s))}</div>
 `;
 }
@@ -47,14 +53,14 @@ function filterForm(model: SagaListModel): SafeHtml {
     <label>Status<select name="status"><option value="">any</option>${STATUSES.map((s) => html`<option value="${s}" ${filter.status === s ? 'selected' : ''}>${s}</option>`)}</select></label>
     <label>Type<select name="type"><option value="">any</option>${knownTypes.map((t) => html`<option value="${t}" ${filter.type === t ? 'selected' : ''}>${t}</option>`)}</select></label>
     <label>Correlation id<input type="text" name="correlationId" value="${filter.correlationId ?? ''}" placeholder="say, an order id" size="38"></label>
-    <label>Show<select name="limit">${[25, 50, 100, 200, 500].map((n) => html`<option value="${n}" ${filter.limit === n ? 'selected' : ''}>${n}</option>`)}</select></label>
+    <label>Show<select name="limit">${PAGE_SIZES.map((n) => html`<option value="${n}" ${filter.limit === n ? 'selected' : ''}>${n}</option>`)}</select></label>
     <button type="submit">Filter</button>
     <a href="./">reset</a>
     <label class="live-toggle"><input type="checkbox" id="live-toggle" checked> live</label>
   </form>`;
 }
 
-function rows(sagas: SagaState[]): SafeHtml {
+function rows(sagas: SagaSummary[]): SafeHtml {
   if (!sagas.length) return html`<div class="empty">No saga matches these filters.</div>`;
   return html`<table class="sagas">
     <thead><tr><th>Saga</th><th>Type</th><th>Correlation id</th><th>Status</th><th>Current step</th><th>Started</th><th>Updated</th><th>Failure reason</th></tr></thead>
@@ -74,7 +80,14 @@ function rows(sagas: SagaState[]): SafeHtml {
   </table>`;
 }
 
-/** `/ui`: counts per status, filters, and the newest sagas matching them. */
+function pager(model: SagaListModel): SafeHtml {
+  const { filter, nextCursor } = model;
+  const newest = filter.cursor ? html` <a class="pager-newest" href="${query({ ...filter, cursor: undefined })}">← Newest</a>` : '';
+  const older = nextCursor ? html` <a class="pager-older" href="${query({ ...filter, cursor: nextCursor })}">Older →</a>` : '';
+  return html`<p class="muted pager">Newest first; showing ${model.sagas.length}${filter.cursor ? ' older ones' : ''}.${newest}${older}</p>`;
+}
+
+/** `/ui`: counts per status, filters, and one page of the sagas matching them, newest first. */
 export function renderSagaListPage(model: SagaListModel): string {
   const title =
     model.filter.status || model.filter.type ? `Sagas: ${[model.filter.type, model.filter.status].filter(Boolean).join(', ')}` : 'Sagas';
@@ -88,7 +101,7 @@ export function renderSagaListPage(model: SagaListModel): string {
       <div id="live">
         ${countCards(model)}
         <div class="panel">${rows(model.sagas)}
-          <p class="muted">Newest first; showing ${model.sagas.length}${model.sagas.length === model.filter.limit ? ` (the limit; narrow the filters to see others)` : ''}.</p>
+          ${pager(model)}
         </div>
       </div>`,
   });
