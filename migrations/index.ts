@@ -3,6 +3,7 @@ import { CreateOrdersTables1764000000100 } from './1764000000100-create-orders-t
 import { CreateInventoryTables1764000000200 } from './1764000000200-create-inventory-tables';
 import { CreatePaymentsTables1764000000300 } from './1764000000300-create-payments-tables';
 import { CreateShipmentsTables1764000000400 } from './1764000000400-create-shipments-tables';
+import { CreatePaymentMethodsTable1764000000500 } from './1764000000500-create-payment-methods-table';
 
 /** Every migration the app runs, the saga module's own first. Order matters only by timestamp. */
 export const allMigrations = [
@@ -11,4 +12,5 @@ export const allMigrations = [
   CreateInventoryTables1764000000200,
   CreatePaymentsTables1764000000300,
   CreateShipmentsTables1764000000400,
+  CreatePaymentMethodsTable1764000000500,
 ];

@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import { PreparedStatementClient, ResilientPgClient, runMigrationsExclusively } from 'sagaworks';
 import { createPgliteOptions } from 'sagaworks/pglite';
+import { QueryErrorLogger } from './query-error-logger';
 
 /** Where the database lives: a PostgreSQL URL, or a PGlite data directory (`memory://` for throwaway ones). */
 export interface DatabaseTarget {
@@ -39,6 +40,8 @@ export async function buildDataSourceOptions(
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     logging: ['error' as const],
+    // Failed queries are logged without their parameters: they carry personal data.
+    logger: new QueryErrorLogger(),
   };
   if (target.url) {
     return {

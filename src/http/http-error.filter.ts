@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { isTransientInfrastructureError } from 'sagaworks';
+import { classifiedReason, isTransientInfrastructureError } from 'sagaworks';
 
 /** What a 503 asks a client to wait before retrying: a failover or a lock usually clears within seconds. */
 const RETRY_AFTER_SECONDS = '2';
@@ -14,7 +14,9 @@ interface ErrorBody {
 /**
  * Every error leaves as `{ statusCode, error, message }` and nothing more: no stack, SQL or driver text reaches a
  * client. Bad input stays a 4xx with its message; a database that cannot take the request now (down, read-only,
- * timing out) is a 503 with `Retry-After`; anything else is a plain 500. Details go to the log.
+ * timing out) is a 503 with `Retry-After`; anything else is a plain 500. Details go to the log, classified: a
+ * database error is logged as its class and SQLSTATE, never its text, which can quote the request's values (a
+ * customer id, an address, a payment token).
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -23,7 +25,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) this.logger.error(`${body.statusCode}: ${(exception as Error)?.message}`, (exception as Error)?.stack);
+    if (body.statusCode >= 500) this.logger.error(`${body.statusCode}: ${classifiedReason(exception)}`, stackFrames(exception));
     if (res.headersSent) return;
     if (body.statusCode === 503) res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     res.status(body.statusCode).json(body);
@@ -61,6 +63,16 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
   }
+}
+
+/** The stack's frames without its first lines, which repeat the message. */
+function stackFrames(exception: unknown): string | undefined {
+  const stack = (exception as Error)?.stack;
+  if (typeof stack !== 'string') return undefined;
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
 }
 
 function isBodyParserError(e: unknown): e is { status: 400 | 413; type: string } {

@@ -51,11 +51,11 @@ export const orderFulfillmentSaga = defineSaga<OrderFulfillmentData>({
     },
     {
       name: 'processPayment',
-      command: send(ProcessPaymentCommand, (c) => [c.sagaId, c.data.orderId, c.data.totalCents, c.data.paymentToken]),
+      command: send(ProcessPaymentCommand, (c) => [c.sagaId, c.data.orderId, c.data.totalCents, c.data.paymentMethodId]),
       completedBy: [PaymentChargedEvent],
       failedBy: [PaymentDeclinedEvent],
       onCompleted: (data, e) => ({ ...data, paymentId: (e as PaymentChargedEvent).paymentId }),
-      compensation: send(RefundPaymentCommand, (c) => [c.sagaId, c.data.orderId]),
+      compensation: send(RefundPaymentCommand, (c) => [c.sagaId, c.data.orderId, c.data.paymentMethodId]),
       compensatedBy: [PaymentRefundedEvent],
     },
     {

@@ -24,7 +24,8 @@ export interface OrderFulfillmentData {
   customerId: string;
   items: OrderLine[];
   totalCents: number;
-  paymentToken: string;
+  /** The card token's id in the payment module's vault; the token itself is never in the saga's data. */
+  paymentMethodId: string;
   shippingAddress: OrderShippingAddress;
   /** Set by the payment step. */
   paymentId?: string;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PaymentModule } from '../payment';
 import { CommandHandlers } from './commands/handlers';
 import { OrderEntity } from './entities/order.entity';
 import { OrdersController } from './orders.controller';
@@ -7,7 +8,8 @@ import { GetOrderHandler } from './queries/handlers/get-order.handler';
 
 @Module({
   // CqrsModule.forRoot() is global in the app; importing plain CqrsModule here could give this module its own bus.
-  imports: [TypeOrmModule.forFeature([OrderEntity])],
+  // PaymentModule for its card-token vault: a placed order's token is stored there, never in the saga's data.
+  imports: [TypeOrmModule.forFeature([OrderEntity]), PaymentModule],
   controllers: [OrdersController],
   providers: [...CommandHandlers, GetOrderHandler],
 })

@@ -9,3 +9,4 @@ export { PaymentDeclinedEvent } from './events/payment-declined.event';
 export { PaymentRefundedEvent } from './events/payment-refunded.event';
 export { GetPaymentsQuery } from './queries/impl/get-payments.query';
 export { PaymentView } from './queries/payment.view';
+export { PaymentMethodVault } from './vault/payment-method-vault';

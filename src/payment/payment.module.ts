@@ -1,20 +1,24 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandHandlers } from './commands/handlers';
+import { PaymentMethodEntity } from './entities/payment-method.entity';
 import { PaymentEntity } from './entities/payment.entity';
 import { PaymentController } from './payment.controller';
 import { FakePaymentProvider } from './provider/fake-payment-provider';
 import { PaymentProvider } from './provider/payment-provider';
 import { QueryHandlers } from './queries/handlers';
+import { PaymentMethodVault } from './vault/payment-method-vault';
 
 /**
  * Charges and refunds, one payment per order, and `GET /payments`. Needs `CqrsModule.forRoot()` and a TypeORM
- * connection in the host app, and `CreatePaymentsTables1764000000300` in its migrations.
+ * connection in the host app, and `CreatePaymentsTables1764000000300` and `CreatePaymentMethodsTable1764000000500`
+ * in its migrations. Exports the card-token vault, `PaymentMethodVault`, to the module that takes the order.
  */
 @Module({
   // CqrsModule is deliberately not imported: see InventoryModule (a plain import can get its own EventBus).
-  imports: [TypeOrmModule.forFeature([PaymentEntity])],
+  imports: [TypeOrmModule.forFeature([PaymentEntity, PaymentMethodEntity])],
   controllers: [PaymentController],
-  providers: [{ provide: PaymentProvider, useClass: FakePaymentProvider }, ...CommandHandlers, ...QueryHandlers],
+  providers: [{ provide: PaymentProvider, useClass: FakePaymentProvider }, PaymentMethodVault, ...CommandHandlers, ...QueryHandlers],
+  exports: [PaymentMethodVault],
 })
 export class PaymentModule {}

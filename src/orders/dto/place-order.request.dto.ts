@@ -6,7 +6,6 @@ import {
   IsArray,
   IsDefined,
   IsInt,
-  IsNotEmpty,
   IsObject,
   IsString,
   Matches,
@@ -15,11 +14,12 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsCleanText } from '../../http/text-validators';
 
 export class OrderItemDto {
   @ApiProperty({ example: 'SKU-001' })
   @IsString()
-  @IsNotEmpty()
+  @IsCleanText()
   @MaxLength(64)
   sku: string;
 
@@ -33,24 +33,25 @@ export class OrderItemDto {
 export class ShippingAddressDto {
   @ApiProperty({ example: '1 Main St' })
   @IsString()
-  @IsNotEmpty()
+  @IsCleanText()
   @MaxLength(200)
   line1: string;
 
   @ApiProperty({ example: 'Springfield' })
   @IsString()
-  @IsNotEmpty()
+  @IsCleanText()
   @MaxLength(100)
   city: string;
 
   @ApiProperty({ example: '12345' })
   @IsString()
-  @IsNotEmpty()
+  @IsCleanText()
   @MaxLength(20)
   postalCode: string;
 
   @ApiProperty({ example: 'US', description: 'ISO 3166-1 alpha-2; "AQ" cannot be shipped to' })
   @IsString()
+  @IsCleanText()
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as "US"' })
   country: string;
 }
@@ -58,7 +59,7 @@ export class ShippingAddressDto {
 export class PlaceOrderRequestDto {
   @ApiProperty({ example: 'cust-42' })
   @IsString()
-  @IsNotEmpty()
+  @IsCleanText()
   @MaxLength(100)
   customerId: string;
 
@@ -72,7 +73,7 @@ export class PlaceOrderRequestDto {
 
   @ApiProperty({ example: 'tok_visa', description: 'tok_visa charges, tok_declined is declined, tok_timeout never answers' })
   @IsString()
-  @IsNotEmpty()
+  @IsCleanText()
   @MaxLength(100)
   paymentToken: string;
 

@@ -4,6 +4,8 @@ import { CommandHandler, EventBus, type ICommandHandler, QueryBus } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { GetProductsQuery, pricedLinesSql, type ProductView } from '../../../inventory';
+import { capMessages } from '../../../http/validation-messages';
+import { PaymentMethodVault } from '../../../payment';
 import { SagaOrchestrator } from 'sagaworks';
 import { OrderPlacedEvent } from '../../events/order-placed.event';
 import { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData } from '../../order-fulfillment.contract';
@@ -14,21 +16,28 @@ import { PlaceOrderCommand, type PlaceOrderResult } from '../impl/place-order.co
 /**
  * Prices the lines from the catalog in the same statement (inventory's `pricedLinesSql`), so placing an order is
  * one round trip. A SKU not in the catalog leaves the priced lines NULL and the statement inserts nothing.
- * `saga_data` hands the priced lines and total to the saga's data (`CompanionWrite.dataColumn`).
+ * `saga_data` hands the priced lines, the total and the payment method id to the saga's data
+ * (`CompanionWrite.dataColumn`). The card token is stored in the payment module's vault by `storePaymentMethod`,
+ * an expression of the RETURNING list: evaluated only for the order row inserted, so an unknown SKU or a replayed
+ * order stores no token, and it commits with the order and the saga or not at all.
  */
-const INSERT_ORDER_SQL = `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
+function insertOrderSql(storePaymentMethod: string): string {
+  return `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
          SELECT $1::uuid, $2::text, 'PENDING', priced.total_cents, priced.lines, $4::jsonb, $5::uuid, $6::text, $7::text
          FROM ${pricedLinesSql('$3')} AS priced
          WHERE priced.lines IS NOT NULL
          ON CONFLICT DO NOTHING
          RETURNING id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash,
-           failure_reason, created_at, updated_at, jsonb_build_object('items', items, 'totalCents', total_cents) AS saga_data`;
+           failure_reason, created_at, updated_at,
+           jsonb_build_object('items', items, 'totalCents', total_cents, 'paymentMethodId', ${storePaymentMethod}) AS saga_data`;
+}
 
 /**
  * Stores the order and its fulfillment saga in ONE statement (`SagaOrchestrator.startWith`): the saga row is the
  * order's outbox, so no crash can leave an order without the saga that settles it. `OrderPlacedEvent` goes out
  * after the statement and kicks off the first step; if it is lost, the saga's lease runs out and the timeout job
- * dispatches the step instead.
+ * dispatches the step instead. The card token goes to the payment module's vault in that same statement; the saga
+ * carries only its id.
  */
 @CommandHandler(PlaceOrderCommand)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, PlaceOrderResult> {
@@ -37,7 +46,12 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
     private readonly queryBus: QueryBus,
     private readonly eventBus: EventBus,
     private readonly sagas: SagaOrchestrator,
-  ) {}
+    vault: PaymentMethodVault,
+  ) {
+    this.insertOrderSql = insertOrderSql(vault.storeExpression('$8', '$9'));
+  }
+
+  private readonly insertOrderSql: string;
 
   async execute({ input, idempotencyKey, orderId }: PlaceOrderCommand): Promise<PlaceOrderResult> {
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
@@ -46,18 +60,18 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
     const data: OrderFulfillmentData = {
       orderId,
       customerId: input.customerId,
-      // Priced by the statement: its saga_data column replaces both before anything is stored or dispatched (a
-      // row without it stores nothing).
+      // Priced and stored by the statement: its saga_data column replaces these before anything is stored or
+      // dispatched (a row without it stores nothing).
       items: [],
       totalCents: 0,
-      paymentToken: input.paymentToken,
+      paymentMethodId: randomUUID(),
       shippingAddress: input.shippingAddress,
     };
     const { rows } = await this.sagas.startWith<OrderFulfillmentData, OrderRow>(
       ORDER_FULFILLMENT_SAGA,
       { id: sagaId, correlationId: orderId, data },
       {
-        sql: INSERT_ORDER_SQL,
+        sql: this.insertOrderSql,
         params: [
           orderId,
           input.customerId,
@@ -66,6 +80,8 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
           sagaId,
           idempotencyKey ?? null,
           requestHash,
+          data.paymentMethodId,
+          input.paymentToken,
         ],
         dataColumn: 'saga_data',
       },
@@ -90,7 +106,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
     return { order: toOrderView(fromOrderRow(rows[0])), replayed: false };
   }
 
-  /** An unknown SKU is the caller's error (400), every one of them named. */
+  /** An unknown SKU is the caller's error (400), each one named (up to the cap every 400 has). */
   private async requireKnownSkus(items: PlaceOrderCommand['input']['items']): Promise<void> {
     const skus = [...new Set(items.map((i) => i.sku))];
     const products: ProductView[] = await this.queryBus.execute(new GetProductsQuery(skus));
@@ -98,6 +114,6 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
     const unknown = items.flatMap((item, i) =>
       known.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`],
     );
-    if (unknown.length > 0) throw new BadRequestException(unknown);
+    if (unknown.length > 0) throw new BadRequestException(capMessages(unknown));
   }
 }

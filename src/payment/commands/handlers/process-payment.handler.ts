@@ -7,10 +7,22 @@ import { PaymentChargedEvent } from '../../events/payment-charged.event';
 import { PaymentDeclinedEvent } from '../../events/payment-declined.event';
 import { PaymentProvider } from '../../provider/payment-provider';
 import { ProcessPaymentCommand } from '../impl/process-payment.command';
+import { PaymentMethodVault } from '../../vault/payment-method-vault';
 import { prepared } from '../../../database/prepared-statement';
 
 const INT4_MAX = 2_147_483_647;
 const FIND_SQL = prepared(`SELECT id, status, reason FROM payments WHERE order_id = $1`);
+/**
+ * Records the outcome and deletes the token in one statement: once the order has a payment row (ours, or a
+ * concurrent repeat's) every later charge command is answered from that row, so the token is never needed again.
+ */
+const RECORD_SQL = prepared(`WITH p AS (
+         INSERT INTO payments (order_id, saga_id, amount_cents, status, reason)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (order_id) DO NOTHING
+         RETURNING id, status, reason
+       ), forgotten AS (DELETE FROM payment_methods WHERE id = $6::uuid)
+       SELECT id, status, reason FROM p`);
 
 interface PaymentRow {
   id: string;
@@ -20,7 +32,8 @@ interface PaymentRow {
 
 /**
  * Charges an order at most once. The stored row decides repeats: a charge never reaches the provider when the
- * order already has a payment row, including a refund's tombstone.
+ * order already has a payment row, including a refund's tombstone. The card token is read from the vault by the
+ * command's payment method id, and deleted from it when the outcome is recorded.
  */
 @CommandHandler(ProcessPaymentCommand)
 export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentCommand, void> {
@@ -30,6 +43,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly eventBus: EventBus,
     private readonly provider: PaymentProvider,
+    private readonly vault: PaymentMethodVault,
   ) {}
 
   async execute(command: ProcessPaymentCommand): Promise<void> {
@@ -41,28 +55,34 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
 
     const { amountCents } = command;
     const invalidAmount = !Number.isSafeInteger(amountCents) || amountCents < 0 || amountCents > INT4_MAX;
+    const paymentToken = invalidAmount ? undefined : await this.vault.resolve(command.paymentMethodId);
+    if (!invalidAmount && paymentToken === undefined) {
+      // Deleted by a concurrent repeat that recorded the outcome, or by a refund's tombstone: their row answers.
+      const recorded = await this.find(command.orderId);
+      if (recorded) {
+        this.eventBus.publish(this.toEvent(command, recorded));
+        return;
+      }
+    }
     const outcome = invalidAmount
       ? ({ status: 'declined', reason: `invalid amount ${amountCents}` } as const)
-      : await this.provider.charge({ idempotencyKey: command.orderId, amountCents, paymentToken: command.paymentToken });
+      : paymentToken === undefined
+        ? ({ status: 'declined', reason: 'unknown payment method' } as const)
+        : await this.provider.charge({ idempotencyKey: command.orderId, amountCents, paymentToken });
     if (outcome.status === 'no-response') {
       // Nothing is written: the saga's deadline retries this command, or compensates with a refund by key.
       this.logger.warn(`payment provider did not answer for order ${command.orderId} (saga ${command.sagaId})`);
       return;
     }
 
-    const inserted = await this.dataSource.query<PaymentRow[]>(
-      prepared(`INSERT INTO payments (order_id, saga_id, amount_cents, status, reason)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (order_id) DO NOTHING
-       RETURNING id, status, reason`),
-      [
-        command.orderId,
-        command.sagaId,
-        invalidAmount ? 0 : amountCents,
-        outcome.status === 'approved' ? 'CHARGED' : 'DECLINED',
-        outcome.status === 'declined' ? outcome.reason : null,
-      ],
-    );
+    const inserted = await this.dataSource.query<PaymentRow[]>(RECORD_SQL, [
+      command.orderId,
+      command.sagaId,
+      invalidAmount ? 0 : amountCents,
+      outcome.status === 'approved' ? 'CHARGED' : 'DECLINED',
+      outcome.status === 'declined' ? outcome.reason : null,
+      command.paymentMethodId,
+    ]);
     if (inserted[0]) {
       this.eventBus.publish(this.toEvent(command, inserted[0]));
       return;

@@ -24,13 +24,17 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPaymentComman
     await this.provider.refund(command.orderId);
     // ON CONFLICT is the arbiter against a charge being written concurrently: it waits for that insert and then
     // refunds the committed row.
+    // The card token goes with it: after this row, a charge command is answered from the row and needs no token.
     await this.dataSource.query(
-      prepared(`INSERT INTO payments AS p (order_id, saga_id, amount_cents, status, reason)
-       VALUES ($1, $2, 0, 'VOIDED', 'cancelled before any charge')
-       ON CONFLICT (order_id) DO UPDATE SET status = 'REFUNDED', updated_at = now()
-         WHERE p.status = 'CHARGED'
-       RETURNING p.status`),
-      [command.orderId, command.sagaId],
+      prepared(`WITH r AS (
+         INSERT INTO payments AS p (order_id, saga_id, amount_cents, status, reason)
+         VALUES ($1, $2, 0, 'VOIDED', 'cancelled before any charge')
+         ON CONFLICT (order_id) DO UPDATE SET status = 'REFUNDED', updated_at = now()
+           WHERE p.status = 'CHARGED'
+         RETURNING p.status
+       ), forgotten AS (DELETE FROM payment_methods WHERE id = $3::uuid)
+       SELECT status FROM r`),
+      [command.orderId, command.sagaId, command.paymentMethodId ?? null],
     );
     this.eventBus.publish(new PaymentRefundedEvent(command.sagaId, command.orderId));
   }

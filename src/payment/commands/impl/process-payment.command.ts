@@ -11,7 +11,11 @@ export class ProcessPaymentCommand implements ICommand {
     public readonly orderId: string,
     /** Integer cents, >= 0. */
     public readonly amountCents: number,
-    /** Opaque card token; test tokens: `tok_visa` charges, `tok_declined` is declined, `tok_timeout` never answers. */
-    public readonly paymentToken: string,
+    /**
+     * The card token's id in the payment module's vault (`PaymentMethodVault.store`), never the token itself, so
+     * the saga's data and history do not hold it. Test tokens: `tok_visa` charges, `tok_declined` is declined,
+     * `tok_timeout` never answers.
+     */
+    public readonly paymentMethodId: string,
   ) {}
 }

@@ -8,5 +8,7 @@ export class RefundPaymentCommand implements ICommand {
   constructor(
     public readonly sagaId: string,
     public readonly orderId: string,
+    /** The vault's card token for the order, deleted with the refund (no charge can follow a refund's row). */
+    public readonly paymentMethodId?: string,
   ) {}
 }

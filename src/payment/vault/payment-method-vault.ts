@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { prepared } from '../../database/prepared-statement';
+
+const STORE_SQL = prepared(`SELECT payment_method_store($1::uuid, $2::text) AS id`);
+const RESOLVE_SQL = prepared(`SELECT token FROM payment_methods WHERE id = $1`);
+
+/** A SQL parameter placeholder, `$1` .. `$99`. */
+const PLACEHOLDER = /^\$[1-9][0-9]?$/;
+
+/**
+ * The payment module's vault for card tokens, so that no saga row, history line or command carries one: the
+ * token is stored here when the order is placed and everything after it refers to it by id.
+ *
+ * A token is deleted as soon as the payment no longer needs it, in the same statement that records why: when a
+ * charge's outcome (charged or declined) is recorded, and when a refund leaves its row. A repeat of the charge
+ * command is answered from the payment row (charges are idempotent on the order id), and a refund needs no
+ * token, so after either the token is dead weight whose only use would be to a thief. Tokens of orders that
+ * never reach the payment step (stock ran out) stay until they are purged; nothing serves them.
+ */
+@Injectable()
+export class PaymentMethodVault {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Stores a token on its own; returns the id to refer to it by. */
+  async store(token: string): Promise<string> {
+    const rows = await this.dataSource.query<{ id: string }[]>(STORE_SQL, [randomUUID(), token]);
+    return rows[0].id;
+  }
+
+  /**
+   * A SQL expression that stores the token `tokenParam` under the id `idParam` and yields the id, for a caller's
+   * own statement: the token then commits (or not) with the caller's write, in one statement. Put it where it is
+   * evaluated once per row written, such as a RETURNING list, so a statement that writes nothing stores nothing.
+   */
+  storeExpression(idParam: string, tokenParam: string): string {
+    if (!PLACEHOLDER.test(idParam) || !PLACEHOLDER.test(tokenParam)) throw new Error('storeExpression takes parameter placeholders ($n)');
+    return `payment_method_store(${idParam}::uuid, ${tokenParam}::text)`;
+  }
+
+  /** The token stored under `id`, or undefined once it has been deleted (or never was). */
+  async resolve(id: string): Promise<string | undefined> {
+    const rows = await this.dataSource.query<{ token: string }[]>(RESOLVE_SQL, [id]);
+    return rows[0]?.token;
+  }
+}
