@@ -22,6 +22,8 @@ export interface TestAppOptions {
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   /** Modules imported beside the app, say the fault injection of test/support. */
   imports?: ModuleMetadata['imports'];
+  /** A database another app already uses (several instances on one database); left to its owner to drop. */
+  database?: TestDatabase;
 }
 
 /** The real app (every module, `configureApp()`), on a database of its own. */
@@ -37,7 +39,7 @@ export interface TestApp {
 }
 
 export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase(kind);
+  const db = options.database ?? (await createTestDatabase(kind));
   const base = loadAppConfig({});
   const config: AppConfig = {
     ...base,
@@ -62,7 +64,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     http: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
-      await db.drop();
+      if (!options.database) await db.drop();
     },
   };
 }
