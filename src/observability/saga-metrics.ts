@@ -45,6 +45,11 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
     'Attempts of a step or compensation dispatched again (timeout retries and operator retries)',
     ['type', 'step'],
   );
+  private readonly infrastructureWaits = this.counter(
+    'saga_infrastructure_waits_total',
+    'Times a step or compensation waited on infrastructure (the database refused or lost it): no attempt spent',
+    ['type', 'step'],
+  );
   private readonly claims = this.counter(
     'saga_timeout_job_claims_total',
     'Sagas claimed by the timeout job (deadline passed or lease expired)',
@@ -90,6 +95,17 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
         for (const row of rows) this.inc({ type: row.type }, row.count);
       },
     });
+    let redeliveriesCounted = 0;
+    new Counter({
+      name: 'saga_redeliveries_from_memory_total',
+      help: 'Commands sent again from memory because the database could not record their failure (it was down or read-only)',
+      registers: [this.registry],
+      collect() {
+        const total = metrics.orchestrator.redeliveriesFromMemory;
+        this.inc(total - redeliveriesCounted);
+        redeliveriesCounted = total;
+      },
+    });
     new Gauge({
       name: 'saga_timeout_job_lag_seconds',
       help: 'Time since the timeout job last finished a pass (since start-up if it has not yet); absent when the job is disabled here',
@@ -109,6 +125,7 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
     // Every known type starts at 0, so rate() and alerts see a series before the first saga of a kind ends.
     for (const saga of this.sagas.all()) {
       for (const counter of [this.started, this.completed, this.compensated, this.failed]) counter.inc({ type: saga.definition.type }, 0);
+      for (const step of saga.definition.steps) this.infrastructureWaits.inc({ type: saga.definition.type, step: step.name }, 0);
     }
     this.subscription = this.orchestrator.transitions$.subscribe((t) => {
       try {
@@ -168,6 +185,10 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
       }
       if (isRetry(entry.reason)) this.retries.inc({ type, step: entry.step });
     }
+    after.steps.forEach((step, i) => {
+      const waits = (step.infrastructureWaits ?? 0) - (before?.steps[i]?.infrastructureWaits ?? 0);
+      if (waits > 0) this.infrastructureWaits.inc({ type, step: step.name }, waits);
+    });
     if (isTerminal(after.status) && after.status !== SagaStatus.FAILED) this.compensationStarts.delete(after.id);
   }
 

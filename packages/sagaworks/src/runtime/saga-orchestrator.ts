@@ -73,6 +73,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   /** Commands sent again from memory while the database could not record their failure, with their count. */
   private readonly unrecorded = new WeakMap<ICommand, number>();
   private readonly redeliveries = new Set<NodeJS.Timeout>();
+  private redeliveredFromMemory = 0;
   private working = 0;
   readonly store: SagaStore;
   /** Every stored transition, after it is stored (and before its commands are dispatched). */
@@ -163,12 +164,18 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     const timer = setTimeout(
       () => {
         this.redeliveries.delete(timer);
+        this.redeliveredFromMemory++;
         this.dispatch([command]);
       },
       infrastructureBackoffMs(count, 30_000),
     );
     timer.unref();
     this.redeliveries.add(timer);
+  }
+
+  /** Commands sent again from memory because the database could not record their failure, since start. */
+  get redeliveriesFromMemory(): number {
+    return this.redeliveredFromMemory;
   }
 
   get instanceId(): string {
