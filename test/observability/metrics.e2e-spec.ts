@@ -37,12 +37,16 @@ describe.each(databaseKinds())('GET /metrics, on %s', (kind) => {
       'saga_timeout_job_lag_seconds',
       'saga_timeout_job_claims_total',
       'saga_step_retries_total',
+      'saga_infrastructure_waits_total',
+      'saga_redeliveries_from_memory_total',
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(sampleValue(samples, 'sagas_in_flight', { type: TYPE })).toBe(0);
     for (const name of ['saga_started_total', 'saga_completed_total', 'saga_compensated_total', 'saga_failed_total'])
       expect(sampleValue(samples, name, { type: TYPE })).toBe(0);
+    expect(sampleValue(samples, 'saga_infrastructure_waits_total', { type: TYPE, step: 'processPayment' })).toBe(0);
+    expect(sampleValue(samples, 'saga_redeliveries_from_memory_total')).toBe(0);
     expect(sampleValue(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 
