@@ -255,17 +255,48 @@ describe.each(databaseKinds())('order saga over HTTP, on %s', (kind) => {
   });
 
   describe('the inspection API', () => {
-    it('lists sagas by status and type, and validates its query', async () => {
+    it('lists sagas by status and type, a page of summaries without history, and validates its query', async () => {
       const res = await t.http().get('/sagas?status=COMPLETED&type=order-fulfillment&limit=2').expect(200);
-      expect((res.body as unknown[]).length).toBeGreaterThan(0);
-      expect((res.body as unknown[]).length).toBeLessThanOrEqual(2);
-      for (const s of res.body)
-        expect(s).toMatchObject({ status: 'COMPLETED', type: 'order-fulfillment', history: expect.any(Array), steps: expect.any(Array) });
+      const page = res.body as { items: Record<string, unknown>[]; nextCursor: string | null };
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      for (const s of page.items) {
+        expect(s).toMatchObject({
+          status: 'COMPLETED',
+          type: 'order-fulfillment',
+          steps: expect.any(Array),
+          currentStep: expect.any(String),
+        });
+        expect(s).not.toHaveProperty('history');
+        expect(s).not.toHaveProperty('data');
+      }
       await t.http().get('/sagas?status=NOPE').expect(400);
       await t.http().get('/sagas?limit=0').expect(400);
+      const tooMany = await t.http().get('/sagas?limit=101').expect(400);
+      expect(JSON.stringify(tooMany.body)).toContain('limit must not be greater than 100');
+      const badCursor = await t.http().get('/sagas?cursor=not-a-cursor').expect(400);
+      expect(JSON.stringify(badCursor.body)).toContain('cursor must be the nextCursor of an earlier page');
       await t.http().get('/sagas/not-a-uuid').expect(400);
       await t.http().get('/sagas/00000000-0000-4000-8000-000000000000').expect(404);
       await t.http().get('/orders/00000000-0000-4000-8000-000000000000').expect(404);
+    });
+
+    it('pages through every saga once, newest first, by nextCursor, and the detail keeps the history', async () => {
+      const all = (await t.http().get('/sagas?limit=100').expect(200)).body as { items: { id: string }[]; nextCursor: string | null };
+      expect(all.nextCursor).toBeNull();
+      expect(all.items.length).toBeGreaterThan(3);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `/sagas?limit=2&cursor=${cursor}` : '/sagas?limit=2';
+        const page = (await t.http().get(query).expect(200)).body as { items: { id: string }[]; nextCursor: string | null };
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((s) => s.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(all.items.map((s) => s.id));
+      const detail = (await t.http().get(`/sagas/${seen[0]}`).expect(200)).body as { history: unknown[] };
+      expect(detail.history.length).toBeGreaterThan(0);
     });
 
     it('serves health and the OpenAPI document', async () => {

@@ -64,6 +64,22 @@ describe('loadAppConfig', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('trusts no proxy by default; TRUST_PROXY takes a hop count or the proxies, never every hop', () => {
+    expect(loadAppConfig({}).trustProxy).toBe(false);
+    for (const off of ['', 'false', 'off', '0']) expect(loadAppConfig({ TRUST_PROXY: off }).trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadAppConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1/64 , 192.0.2.7' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1/64',
+      '192.0.2.7',
+    ]);
+    for (const bad of ['true', 'yes', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/9', 'loopback,']) {
+      expect(() => loadAppConfig({ TRUST_PROXY: bad })).toThrow(ConfigError);
+    }
+    expect(() => loadAppConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY must be false, a number of proxy hops/);
+  });
+
   it('refuses a HOST that is neither an address nor a host name', () => {
     expect(() => loadAppConfig({ READ_TOKEN: 'r', HOST: 'a b' })).toThrow(ConfigError);
     expect(() => loadAppConfig({ READ_TOKEN: 'r', HOST: 'http://x' })).toThrow(/HOST must be an IP address or a host name/);

@@ -23,6 +23,11 @@ export interface AppConfig {
   adminToken?: string;
   /** Bearer token for reads of personal or operational data (`/sagas`, `/ui`, `/payments`, `/shipments`). */
   readToken?: string;
+  /**
+   * Express's `trust proxy`: which proxies in front of the app may say, in `X-Forwarded-For`, who the client is.
+   * `req.ip` (and so the per-client throttle of failed token checks) follows it. Off by default.
+   */
+  trustProxy: TrustProxy;
   log: LogConfig;
   saga: {
     stepTimeoutMs: number;
@@ -99,6 +104,40 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return value as T;
 }
 
+/** `false` (off), a number of proxy hops, or the proxies' addresses, subnets and names (`loopback`, …). */
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: off, a hop count, or the proxies themselves. `true` (trust every hop) is refused: Express would
+ * then take the left-most `X-Forwarded-For` entry, which any client writes, so a guesser could pick a new
+ * address for every try and never be throttled.
+ */
+function trustProxy(env: Env): TrustProxy {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '' || /^(false|no|off)$/i.test(raw)) return false;
+  if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  const entries = raw.split(',').map((e) => e.trim().toLowerCase());
+  const bad = entries.find((e) => !isProxyAddress(e));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `TRUST_PROXY must be false, a number of proxy hops, or a comma-separated list of proxy addresses, subnets or loopback/linklocal/uniquelocal; got "${bad}"`,
+    );
+  }
+  return entries;
+}
+
 /** Under `NODE_ENV=production` a token shorter than this is refused: it could be guessed. */
 export const MIN_PRODUCTION_TOKEN_LENGTH = 16;
 
@@ -149,6 +188,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     seedStock: int(env, 'SEED_STOCK', 100, 0),
     adminToken,
     readToken,
+    trustProxy: trustProxy(env),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, undefined),
       format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, env.NODE_ENV === 'production' ? 'json' : 'pretty') as LogFormat,

@@ -50,8 +50,8 @@ function limitServer(server: Server): void {
 /**
  * Everything `main.ts` sets on the app beyond its modules, shared with the e2e tests so they test what runs:
  * validation (400 naming each bad field, at most 20 of them, unknown fields refused), JSON bodies only (415
- * otherwise), body limit, nesting depth (400 past 32 levels, before validation),
- * error shape, server timeouts, no `X-Powered-By`, `trust proxy` from TRUST_PROXY, OpenAPI at /docs, graceful shutdown (503 to new requests
+ * otherwise), body limit, nesting depth (400 past 32 levels, before validation), error shape, server timeouts,
+ * no `X-Powered-By`, `trust proxy` from TRUST_PROXY, OpenAPI at /docs, graceful shutdown (503 to new requests
  * while draining, exit 0). Create the app with {@link APP_OPTIONS}.
  */
 export function configureApp(app: INestApplication): INestApplication {

@@ -208,17 +208,18 @@ describe.each(databaseKinds())('operator actions over HTTP, on %s', (kind) => {
     undo.clear();
   });
 
-  it('refuses a missing or wrong token with 401 and changes nothing', async () => {
+  it('refuses a missing token with 401, a wrong one with 403 (as the read guard does), and changes nothing', async () => {
     const id = await runningSaga('unauthorised');
     const before = (await load(id)).version;
     const none = await http().post(`/sagas/${id}/abort`).expect(401);
     expect(none.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
-    await http().post(`/sagas/${id}/abort`).set('Authorization', `Bearer ${TOKEN}x`).expect(401);
+    const wrong = await http().post(`/sagas/${id}/abort`).set('Authorization', `Bearer ${TOKEN}x`).expect(403);
+    expect(wrong.body).toMatchObject({ statusCode: 403, error: 'Forbidden', message: 'the token is wrong: send the admin token' });
     await http()
       .post(`/sagas/${id}/abort`)
       .set('Authorization', `Bearer ${TOKEN.slice(0, -1)}`)
-      .expect(401);
+      .expect(403);
     await http().post(`/sagas/${id}/abort`).set('Authorization', TOKEN).expect(401);
     await http().post(`/sagas/${id}/steps/charge/skip`).send({}).expect(401); // the token is checked before the body
     await http().post(`/sagas/${id}/retry`).set('Authorization', 'Bearer ').expect(401);

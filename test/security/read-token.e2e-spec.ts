@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TokenFailureLimiter } from 'sagaworks/inspector';
 import { orderRequest, startTestApp, type TestApp } from '../support/test-app';
 import { databaseKinds } from '../support/test-database';
@@ -120,8 +120,22 @@ describe.each(databaseKinds())('READ_TOKEN and ADMIN_TOKEN set, on %s', (kind) =
 
   it('keeps the operator actions to the admin token: the read token does not unlock them', async () => {
     const abort = `/sagas/${placed.sagaId}/abort?dryRun=true`;
-    await t.http().post(abort).set('Authorization', `Bearer ${READ}`).expect(401);
+    await t.http().post(abort).set('Authorization', `Bearer ${READ}`).expect(403);
     await t.http().post(abort).set('Authorization', `Bearer ${ADMIN}`).expect(200);
+  });
+
+  it('answers the same from the read guard and the admin guard: 401 without a token, 403 with a wrong one', async () => {
+    const abort = `/sagas/${placed.sagaId}/abort?dryRun=true`;
+    for (const [method, path] of [
+      ['get', '/sagas'],
+      ['post', abort],
+    ] as const) {
+      const none = await t.http()[method](path);
+      const wrong = await t.http()[method](path).set('Authorization', 'Bearer wrong-token-0123456789');
+      expect({ path, none: none.status, wrong: wrong.status }).toEqual({ path, none: 401, wrong: 403 });
+      expect(none.headers['www-authenticate']).toMatch(/^Bearer /);
+      expect(wrong.body).toMatchObject({ statusCode: 403, error: 'Forbidden', message: expect.stringContaining('the token is wrong') });
+    }
   });
 });
 
@@ -160,7 +174,7 @@ describe('failed token checks from one address', () => {
 
   it('after 20 failures within a minute, are answered 429 with Retry-After, the right token included', async () => {
     for (let i = 0; i < 10; i++) await t.http().get('/payments').set('Authorization', 'Bearer guess').expect(403);
-    for (let i = 0; i < 10; i++) await t.http().post(`/sagas/${randomUUID()}/abort`).set('Authorization', 'Bearer guess').expect(401);
+    for (let i = 0; i < 10; i++) await t.http().post(`/sagas/${randomUUID()}/abort`).set('Authorization', 'Bearer guess').expect(403);
     const refused = await t.http().get('/shipments').set('Authorization', `Bearer ${READ}`).expect(429);
     expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringMatching(/retry in \d+ s/) });
     const retryAfter = Number(refused.headers['retry-after']);
@@ -172,5 +186,35 @@ describe('failed token checks from one address', () => {
     await t.http().post(`/sagas/${randomUUID()}/retry`).set('Authorization', `Bearer ${ADMIN}`).expect(429);
     // what needs no token is not throttled
     await t.http().get('/products').expect(200);
+  });
+});
+
+/** 20 failed checks from the client `X-Forwarded-For` names: enough to be throttled. */
+async function failTwentyTimes(t: TestApp, forwardedFor: string): Promise<void> {
+  for (let i = 0; i < 20; i++)
+    await t.http().get('/payments').set('X-Forwarded-For', forwardedFor).set('Authorization', 'Bearer guess').expect(403);
+}
+
+describe('the throttle of failed token checks behind a proxy', () => {
+  let t: TestApp | undefined;
+
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('with TRUST_PROXY unset, keys on the connection: X-Forwarded-For changes nothing, every client of a proxy shares one key', async () => {
+    t = await startTestApp('pglite', { config: { readToken: READ } });
+    await failTwentyTimes(t, '203.0.113.1');
+    await t.http().get('/payments').set('X-Forwarded-For', '203.0.113.2').set('Authorization', `Bearer ${READ}`).expect(429);
+  });
+
+  it('with TRUST_PROXY=1 (one proxy in front), keys on the client the proxy names, each client apart', async () => {
+    t = await startTestApp('pglite', { config: { readToken: READ, trustProxy: 1 } });
+    await failTwentyTimes(t, '203.0.113.1');
+    await t.http().get('/payments').set('X-Forwarded-For', '203.0.113.1').set('Authorization', `Bearer ${READ}`).expect(429);
+    await t.http().get('/payments').set('X-Forwarded-For', '203.0.113.2').set('Authorization', `Bearer ${READ}`).expect(200);
+    // A client cannot pick a fresh address by writing its own X-Forwarded-For: the proxy appends what it saw.
+    await t.http().get('/payments').set('X-Forwarded-For', '198.51.100.9, 203.0.113.1').set('Authorization', `Bearer ${READ}`).expect(429);
   });
 });

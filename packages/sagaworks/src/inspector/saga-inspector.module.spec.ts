@@ -27,7 +27,7 @@ describe('SagaInspectorModule', () => {
   it('when mounted under a path and a global prefix, serves the API and the pages there, every link relative to the mount', async () => {
     app = await host({ path: 'ops', links: [{ label: 'Health', href: '/api/health' }] }, 'api');
     const http = () => request(app!.getHttpServer());
-    await http().get('/api/ops/sagas').expect(200, []);
+    await http().get('/api/ops/sagas').expect(200, { items: [], nextCursor: null });
     await http().get('/sagas').expect(404);
     const page = (await http().get('/api/ops/ui').expect(200)).text;
     expect(page).toContain('<base href="/api/ops/ui/">');
@@ -45,7 +45,7 @@ describe('SagaInspectorModule', () => {
     const page = (await request(app.getHttpServer()).get('/ui/').expect(200)).text;
     expect(page).toContain('<base href="/ui/">');
     expect(page).not.toContain('/docs');
-    await request(app.getHttpServer()).get('/sagas').expect(200, []);
+    await request(app.getHttpServer()).get('/sagas').expect(200, { items: [], nextCursor: null });
   });
 
   it('when the pages are turned off, serves the API only', async () => {

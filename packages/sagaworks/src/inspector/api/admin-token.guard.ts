@@ -31,9 +31,9 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Operator actions change sagas by hand, so they need the configured admin token: 401 without it or with a wrong
- * one, 403 when no token is configured at all. Runs before any pipe, so a refused request validates nothing and
- * changes nothing. Failed checks are throttled per client (`TokenFailureLimiter`); the 403 of disabled actions
+ * Operator actions change sagas by hand, so they need the configured admin token: 401 (with a challenge) without
+ * a Bearer token, 403 with a wrong one (the read token included), as `ReadTokenGuard` answers, and 403 when no
+ * token is configured at all. Runs before any pipe, so a refused request validates nothing and changes nothing. Failed checks are throttled per client (`TokenFailureLimiter`); the 403 of disabled actions
  * is no check and is not counted.
  */
 @Injectable()
@@ -49,12 +49,11 @@ export class AdminTokenGuard implements CanActivate {
     const http = context.switchToHttp();
     throttledTokenCheck(this.limiter, context, () => {
       const presented = bearerToken(http.getRequest<Request>().headers.authorization);
-      if (presented === undefined || !tokensMatch(presented, expected)) {
+      if (presented === undefined) {
         http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="saga operator actions"');
-        throw new UnauthorizedException(
-          presented === undefined ? 'an Authorization: Bearer <admin token> header is required' : 'the admin token is wrong',
-        );
+        throw new UnauthorizedException('an Authorization: Bearer <admin token> header is required');
       }
+      if (!tokensMatch(presented, expected)) throw new ForbiddenException('the token is wrong: send the admin token');
     });
     return true;
   }

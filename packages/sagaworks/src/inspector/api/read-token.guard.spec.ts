@@ -73,6 +73,25 @@ describe('ReadTokenGuard', () => {
   });
 });
 
+describe('the read guard and the admin guard together', () => {
+  it('answer a missing token 401 and a wrong one 403, alike', () => {
+    const options = resolveSagaOptions({ readToken: READ, adminToken: ADMIN });
+    const guards = [new ReadTokenGuard(options), new AdminTokenGuard(options)];
+    for (const [authorization, status] of [
+      [undefined, 401],
+      ['Basic x', 401],
+      ['Bearer', 401],
+      ['Bearer guess', 403],
+      [`Bearer ${ADMIN}x`, 403],
+    ] as const) {
+      expect({ authorization, statuses: guards.map((g) => statusOf(g, contextWith({ authorization }).context)) }).toEqual({
+        authorization,
+        statuses: [status, status],
+      });
+    }
+  });
+});
+
 describe('cookieValue', () => {
   it('reads one cookie of a Cookie header, decoded', () => {
     expect(cookieValue('a=1; sw_read=x%20y; b=2', 'sw_read')).toBe('x y');
@@ -91,7 +110,7 @@ describe('token guards under the failure limiter', () => {
     const admin = new AdminTokenGuard(options, limiter);
     // failures of both guards count together: 10 missing read tokens, 10 wrong admin tokens
     for (let i = 0; i < 10; i++) expect(statusOf(read, contextWith({}).context)).toBe(401);
-    for (let i = 0; i < 10; i++) expect(statusOf(admin, contextWith({ authorization: 'Bearer guess' }).context)).toBe(401);
+    for (let i = 0; i < 10; i++) expect(statusOf(admin, contextWith({ authorization: 'Bearer guess' }).context)).toBe(403);
     now += 15_000;
     const refused = contextWith({ authorization: `Bearer ${READ}` });
     expect(statusOf(read, refused.context)).toBe(429);
