@@ -21,6 +21,10 @@ export interface SagaView {
     startedAt?: string;
     finishedAt?: string;
     error?: string;
+    /** The step waits for the database (or other infrastructure) to answer again; no attempt is being spent. */
+    waitingOnInfrastructure?: true;
+    /** Waits on infrastructure in a row for the current attempt. */
+    infrastructureWaits?: number;
   }[];
   history: { seq: number; step?: string; from: string | null; to: string; reason?: string; at: string }[];
 }
@@ -34,6 +38,8 @@ export function toStepViews(steps: SagaState['steps']): SagaView['steps'] {
     ...(s.startedAt ? { startedAt: s.startedAt } : {}),
     ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
     ...(s.error ? { error: s.error } : {}),
+    ...(s.awaitingInfrastructure ? { waitingOnInfrastructure: true as const } : {}),
+    ...(s.infrastructureWaits ? { infrastructureWaits: s.infrastructureWaits } : {}),
   }));
 }
 

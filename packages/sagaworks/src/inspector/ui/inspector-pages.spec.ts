@@ -97,6 +97,29 @@ describe('inspector pages', () => {
     expect(page).toMatch(/data-action="abort" disabled/);
   });
 
+  it('show a step that waits on infrastructure as such, with its count, not as a retry', () => {
+    const waiting: SagaState = {
+      ...saga,
+      status: 'RUNNING',
+      steps: [
+        {
+          name: 'book',
+          status: 'EXECUTING',
+          attempts: 1,
+          compensationAttempts: 0,
+          awaitingRetry: true,
+          awaitingInfrastructure: true,
+          infrastructureWaits: 4,
+        },
+        saga.steps[1],
+      ],
+    };
+    const page = renderSagaDetailPage({ saga: waiting, history: [], definition, now, refreshMs: 5000 });
+    expect(page).toContain('data-waiting-on="infrastructure"');
+    expect(page).toContain('(waiting on infrastructure, 4×)');
+    expect(page).not.toContain('(waiting to retry)');
+  });
+
   it('escape values on the list page and its filters', () => {
     const page = renderSagaListPage({
       filter: { type: `t${EVIL}`, correlationId: EVIL, limit: 50 },

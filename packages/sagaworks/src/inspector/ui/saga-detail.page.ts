@@ -45,7 +45,7 @@ function stepsTable({ saga, now }: SagaDetailModel): SafeHtml {
           : '';
       return html`<tr data-step="${step.name}" data-status="${step.status}">
         <td class="num">${i + 1}</td>
-        <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}</td>
+        <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingInfrastructure ? html` <span class="muted" data-waiting-on="infrastructure" title="the database refused or lost the attempt; it is sent again when the database answers, and no attempt is spent">(waiting on infrastructure, ${step.infrastructureWaits ?? 1}×)</span>` : step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}</td>
         <td>${badge(step.status)}</td>
         <td class="num">${step.attempts}</td>
         <td class="num">${step.compensationAttempts}</td>
