@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { orderRequest, startTestApp, type TestApp } from '../support/test-app';
 import { databaseKinds } from '../support/test-database';
@@ -24,9 +24,29 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
  * itself, or the leak scan would flag our own input.
  */
 const LOOKS_LEAKY = /\.(js|ts)|select |insert |update |queryfailed|econn|pg_|duplicate key|violates|relation "|syntax error/i;
+/** Text PostgreSQL refuses or that means nothing: NUL, other controls, lone surrogates, whitespace only. */
+const hostileText = fc.constantFrom(
+  'a\u0000b',
+  '\u0000',
+  'line\nbreak',
+  '\u007f',
+  '\ud800',
+  'x\udfff',
+  '\udbff\ud800',
+  '   ',
+  '\t',
+  '\u00a0\u3000',
+  '\u200b',
+);
 const text = (maxLength = 24) =>
   fc
-    .oneof(fc.string({ maxLength }), fc.string({ maxLength, unit: 'binary' }), fc.string({ maxLength, unit: 'grapheme' }))
+    .oneof(
+      fc.string({ maxLength }),
+      fc.string({ maxLength, unit: 'binary' }),
+      fc.string({ maxLength, unit: 'grapheme' }),
+      hostileText,
+      fc.string({ maxLength, unit: fc.constantFrom('\u0000', '\ud800', '\udc00', ' ', 'a') }),
+    )
     .filter((s) => !LOOKS_LEAKY.test(s));
 const anything = fc.jsonValue({ maxDepth: 3 }).filter((v) => !LOOKS_LEAKY.test(JSON.stringify(v) ?? ''));
 
@@ -68,8 +88,8 @@ const country = fc.oneof(
 );
 const address = fc.record(
   {
-    line1: field(fc.constant('1 Main St')),
-    city: field(fc.constant('Springfield')),
+    line1: field(fc.oneof(fc.constant('1 Main St'), hostileText)),
+    city: field(fc.oneof(fc.constant('Springfield'), hostileText)),
     postalCode: field(fc.constantFrom('12345', '1'.repeat(21))),
     country: field(country),
   },
@@ -98,7 +118,7 @@ const validOrder = fc.record({
 });
 const mutatedOrder = fc.record(
   {
-    customerId: field(fc.constantFrom('cust-1', 'c'.repeat(100))),
+    customerId: field(fc.oneof(fc.constantFrom('cust-1', 'c'.repeat(100)), hostileText)),
     items: field(items),
     paymentToken: field(paymentToken),
     shippingAddress: field(address),
@@ -130,6 +150,18 @@ const rawBody = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: text(60) },
+  // Nesting past the bound, at the top and inside a field.
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 33, max: 20_000 }).map((n) => `{"customerId":"c","items":${'['.repeat(n)}${']'.repeat(n)}}`),
+  },
+  // A lone surrogate as the client writes it: an escape in the JSON text (JSON.stringify would not send one).
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(validOrder, fc.constantFrom('customerId', 'paymentToken'), fc.constantFrom('\\ud800', '\\udfff', 'a\\u0000'))
+      .map(([order, key, escape]) => JSON.stringify({ ...order, [key]: 'MARK' }).replace('MARK', escape)),
+  },
 );
 
 const KEYS = ['fuzz-key-1', 'fuzz-key-2', 'fuzz-key-3'];
@@ -214,7 +246,7 @@ async function counts(sql: Sql): Promise<Record<string, number>> {
   const [row] = await sql<Record<string, number>>(
     `SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT count(*)::int FROM saga_instance) AS sagas,
             (SELECT count(*)::int FROM saga_history) AS history, (SELECT count(*)::int FROM payments) AS payments,
-            (SELECT count(*)::int FROM shipments) AS shipments, (SELECT count(*)::int FROM inventory_reservations) AS reservations,
+            (SELECT count(*)::int FROM shipments) AS shipments, (SELECT count(*)::int FROM payment_methods) AS "paymentMethods", (SELECT count(*)::int FROM inventory_reservations) AS reservations,
             (SELECT sum(available)::int FROM inventory_products) AS available`,
   );
   return row;
@@ -295,6 +327,59 @@ describe.each(databaseKinds())('fuzzing POST /orders: %s', (kind) => {
     expect(tally['201'] ?? 0).toBeGreaterThan(0);
     expect(tally['400'] ?? 0).toBeGreaterThan(RUNS / 4);
   }, 300_000);
+
+  it('hostile text beside personal values, deep nesting and 2,500 bad items: 400s that write nothing, log none of those values, and stay small', async () => {
+    const personal = { customerId: 'cust-fz-5521', line1: '12 Hidden Way', paymentToken: 'tok_fz_secret_99' };
+    const base = orderRequest({
+      customerId: personal.customerId,
+      paymentToken: personal.paymentToken,
+      shippingAddress: { line1: personal.line1, city: 'Springfield', postalCode: '12345', country: 'US' },
+    });
+    const printed: string[] = [];
+    const keep = (chunk: unknown) => void printed.push(String(chunk));
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const)
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => keep(args.join(' ')));
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (keep(chunk), true));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (keep(chunk), true));
+    try {
+      const before = await counts(sql);
+      const hostile = fc.sample(
+        fc
+          .tuple(
+            fc.constantFrom('customerId', 'paymentToken', 'line1', 'city', 'sku'),
+            fc.constantFrom('\\u0000', '\\ud800', '\\udc00', '   '),
+          )
+          .map(([key, escape]) => {
+            const body =
+              key === 'line1' || key === 'city'
+                ? { ...base, shippingAddress: { ...base.shippingAddress, [key]: `MARK` } }
+                : key === 'sku'
+                  ? { ...base, items: [{ sku: 'MARK', quantity: 1 }] }
+                  : { ...base, [key]: 'MARK' };
+            return JSON.stringify(body).replace('MARK', escape);
+          }),
+        { numRuns: 40, seed: SEED },
+      );
+      const depth = 10_000;
+      const bodies = [
+        ...hostile,
+        JSON.stringify({ ...base, items: 'x' }).replace('"x"', '['.repeat(depth) + ']'.repeat(depth)),
+        JSON.stringify({ ...base, items: Array.from({ length: 2500 }, () => ({ sku: 1, quantity: 'x' })) }),
+      ];
+      for (const body of bodies) {
+        const answer = await post(url, body, { 'content-type': 'application/json' });
+        expect({ status: answer.status, wrong: judge(answer) }).toEqual({ status: 400, wrong: [] });
+        expect(answer.body.length).toBeLessThan(8_000);
+      }
+      expect(await counts(sql)).toEqual(before);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+      jest.restoreAllMocks();
+    }
+    const all = printed.join('\n');
+    for (const value of Object.values(personal)) expect(all).not.toContain(value);
+  });
 
   it('oversized bodies are refused before parsing and write nothing: declared length and chunked', async () => {
     const before = await counts(sql);
