@@ -7,6 +7,8 @@ export interface BenchArgs {
   http: boolean;
   quick: boolean;
   scale: boolean;
+  /** 300 GET /sagas?limit=100 at 50 in flight over 2,000 sagas, beside ready probes and orders (issue 14). */
+  listLoad: boolean;
   heap: boolean;
   /** Sagas between the two heap measurements. */
   heapN: number;
@@ -30,6 +32,7 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --warmup <N>            unmeasured sagas per database first (default 3000; --quick: 20)
   --quick                 small N for a CI smoke run
   --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
+  --list-load             2,000 sagas, 300 GET /sagas?limit=100 at 50 in flight: ready probes ok/total, list and POST /orders p50/p99
   --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
 
 function value(argv: string[], i: number, flag: string): string {
@@ -101,6 +104,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--no-peer':
       case '--quick':
       case '--scale':
+      case '--list-load':
       case '--heap':
         flags.add(flag);
         break;
@@ -121,6 +125,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     http: flags.has('--http'),
     quick,
     scale: flags.has('--scale'),
+    listLoad: flags.has('--list-load'),
     heap: flags.has('--heap'),
     peer: !flags.has('--no-peer'),
     heapN,

@@ -11,6 +11,7 @@ import { startBenchApp, type BenchApp, type BenchDatabase } from './bench-app';
 import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenario } from './load';
 import { HandRolledOrchestrator, type HandRolledRow } from './hand-rolled';
 import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
+import { listLoadBench } from './list-load';
 import { captureClaimQuery, captureStoreQuery, explain, insertSyntheticSagas, SCALE_DUE, SCALE_TOTAL } from './scale';
 import type { SqlCounts } from './sql-counter';
 
@@ -373,7 +374,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit((error as Error).message === USAGE ? 0 : 2);
   }
-  const mode = args.scale ? 'scale' : args.heap ? 'heap' : 'throughput';
+  const mode = args.scale ? 'scale' : args.listLoad ? 'list-load' : args.heap ? 'heap' : 'throughput';
   const report: Record<string, unknown> = {
     benchmark: 'sagaworks order-fulfillment saga (reserve stock, charge, ship, confirm; compensations in reverse)',
     mode,
@@ -401,7 +402,7 @@ async function main(): Promise<void> {
       app = await startBenchApp({
         database,
         url: pgTarget?.url,
-        http: args.http && mode === 'throughput',
+        http: (args.http && mode === 'throughput') || mode === 'list-load',
         poolSize: args.poolSize,
         saga: mode === 'scale' ? { jobEnabled: false } : {},
       });
@@ -410,6 +411,7 @@ async function main(): Promise<void> {
       );
       if (mode === 'throughput') results.push(...(await throughput(app, database, pgTarget, args)));
       else if (mode === 'scale') perDatabase[database] = await scale(app);
+      else if (mode === 'list-load') perDatabase[database] = await listLoadBench(app);
       else perDatabase[database] = await heap(app, args);
       if (pgTarget)
         perDatabase[`${database}Server`] = {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SqlRunner } from '../../packages/sagaworks/src/persistence/saga-store.js';
+import type { BenchApp } from './bench-app';
 import { latencySummary, orderInput } from './load';
 
 /*
@@ -152,4 +153,46 @@ export async function runListLoad(baseUrl: string, options: ListLoadOptions): Pr
   lists.latencyMs = latencySummary(Float64Array.from(listLatencies));
   orders.latencyMs = latencySummary(Float64Array.from(orderLatencies));
   return { wallMs: Math.round(wallMs), lists, ready, orders };
+}
+
+/** `npm run bench -- --list-load`: real sagas, cloned to 2,000, then the list load; the figures as JSON. */
+export async function listLoadBench(app: BenchApp): Promise<Record<string, unknown>> {
+  const baseUrl = app.baseUrl;
+  if (!baseUrl) throw new Error('the list load needs the app on a port');
+  let next = 0;
+  const place = async (): Promise<void> => {
+    while (next < 200) {
+      const i = next++;
+      const res = await fetch(`${baseUrl}/orders`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(orderInput(i, 'mix')),
+      });
+      await res.text();
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, place));
+  const deadline = Date.now() + 120_000;
+  const inFlight = async (): Promise<number> =>
+    (
+      await app.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`,
+      )
+    )[0].n;
+  while ((await inFlight()) > 0 && Date.now() < deadline) await sleep(100);
+  const sagas = await cloneFinishedSagas(app.dataSource, 2_000);
+  await app.dataSource.query('ANALYZE saga_instance');
+  const result = await runListLoad(baseUrl, { lists: 300, concurrency: 50, limit: 100, probeEveryMs: 100 });
+  return {
+    sagas,
+    method:
+      '300 GET /sagas?limit=100, 50 in flight, over loopback; /health/ready probed every 100 ms and POST /orders placed one after another meanwhile',
+    wallMs: result.wallMs,
+    readyProbes: { ok: result.ready.ok, total: result.ready.total },
+    listMs: { p50: result.lists.latencyMs.p50, p99: result.lists.latencyMs.p99 },
+    listStatuses: result.lists.statuses,
+    listMaxBytes: result.lists.maxBytes,
+    postOrdersMs: { p50: result.orders.latencyMs.p50, p99: result.orders.latencyMs.p99 },
+    ordersPlaced: result.orders.placed,
+  };
 }
