@@ -23,7 +23,7 @@ export class CreatePaymentMethodsTable1764000000500 implements MigrationInterfac
     // Sagas stored before the vault kept the token in their data: a saga still under way gets it moved to the
     // vault (its payment step reads it from there), and a finished one just loses it. (The payment module can
     // also run without the saga tables, as in its own spec.)
-    const [{ sagas }] = await q.query<{ sagas: boolean }[]>(`SELECT to_regclass('saga_instance') IS NOT NULL AS sagas`);
+    const [{ sagas }] = (await q.query(`SELECT to_regclass('saga_instance') IS NOT NULL AS sagas`)) as { sagas: boolean }[];
     if (!sagas) return;
     await q.query(`
       WITH moved AS (
