@@ -34,7 +34,7 @@ export const orderFulfillmentSaga = defineSaga<OrderFulfillmentData>({
       // Done by the time the saga starts (same transaction); kept as a step so cancelling the order is the
       // last compensation.
       name: 'placeOrder',
-      compensation: send(CancelOrderCommand, (c) => [c.sagaId, c.data.orderId, c.failureReason ?? 'cancelled']),
+      compensation: send(CancelOrderCommand, (c) => [c.sagaId, c.data.orderId, c.failureReason ?? 'cancelled', c.data.paymentMethodId]),
       compensatedBy: [OrderCancelledEvent],
     },
     {

@@ -92,16 +92,27 @@ describe.each(databaseKinds())('the payment token is kept out of the saga, on %s
   });
 
   it('a replayed order (same Idempotency-Key) stores no second token', async () => {
-    // More than the stock: the saga ends at the inventory step, so the payment step never forgets the token and
-    // the count below is not racing a charge.
-    const token = `tok_card_${randomUUID().replace(/-/g, '')}`;
+    // tok_timeout's charge never answers, so nothing forgets the token while the count below is taken.
     const key = `vault-${randomUUID()}`;
-    const body = orderRequest({ paymentToken: token, items: [{ sku: 'SKU-002', quantity: 1000 }] });
+    const body = orderRequest({ paymentToken: 'tok_timeout', customerId: `cust-${randomUUID()}` });
     const first = await t.http().post('/orders').set('Idempotency-Key', key).send(body).expect(201);
     await t.http().post('/orders').set('Idempotency-Key', key).send(body).expect(201).expect('Idempotent-Replayed', 'true');
-    const order = await settle(t, (first.body as { id: string }).id);
+    expect(await vaulted('tok_timeout')).toBe(1);
+    const order = await settleSilentStep(t, (first.body as { id: string }).id, 'processPayment', 30_000);
     expect(order.status).toBe('CANCELLED');
-    expect(await vaulted(token)).toBe(1);
+    expect(await vaulted('tok_timeout')).toBe(0);
+  });
+
+  it('an order cancelled before its payment step (out of stock) forgets its token when it is cancelled', async () => {
+    const token = `tok_card_${randomUUID().replace(/-/g, '')}`;
+    const placed = await t
+      .http()
+      .post('/orders')
+      .send(orderRequest({ paymentToken: token, items: [{ sku: 'SKU-002', quantity: 1000 }] }))
+      .expect(201);
+    const order = await settle(t, (placed.body as { id: string }).id);
+    expect(order).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/insufficient stock/) });
+    expect(await vaulted(token)).toBe(0);
     expect(await placesHolding(token, order.id, order.sagaId)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { prepared } from '../../database/prepared-statement';
 
 const STORE_SQL = prepared(`SELECT payment_method_store($1::uuid, $2::text) AS id`);
 const RESOLVE_SQL = prepared(`SELECT token FROM payment_methods WHERE id = $1`);
+const FORGET_SQL = prepared(`DELETE FROM payment_methods WHERE id = $1`);
 
 /** A SQL parameter placeholder, `$1` .. `$99`. */
 const PLACEHOLDER = /^\$[1-9][0-9]?$/;
@@ -17,8 +18,8 @@ const PLACEHOLDER = /^\$[1-9][0-9]?$/;
  * A token is deleted as soon as the payment no longer needs it, in the same statement that records why: when a
  * charge's outcome (charged or declined) is recorded, and when a refund leaves its row. A repeat of the charge
  * command is answered from the payment row (charges are idempotent on the order id), and a refund needs no
- * token, so after either the token is dead weight whose only use would be to a thief. Tokens of orders that
- * never reach the payment step (stock ran out) stay until they are purged; nothing serves them.
+ * token, so after either the token is dead weight whose only use would be to a thief. An order that never
+ * reaches the payment step (stock ran out) forgets its token when it is cancelled (`forget`).
  */
 @Injectable()
 export class PaymentMethodVault {
@@ -38,6 +39,11 @@ export class PaymentMethodVault {
   storeExpression(idParam: string, tokenParam: string): string {
     if (!PLACEHOLDER.test(idParam) || !PLACEHOLDER.test(tokenParam)) throw new Error('storeExpression takes parameter placeholders ($n)');
     return `payment_method_store(${idParam}::uuid, ${tokenParam}::text)`;
+  }
+
+  /** Deletes the token stored under `id`, if any: idempotent. */
+  async forget(id: string): Promise<void> {
+    await this.dataSource.query(FORGET_SQL, [id]);
   }
 
   /** The token stored under `id`, or undefined once it has been deleted (or never was). */

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { OrderCancelledEvent } from '../../events/order-cancelled.event';
 import { CancelOrderCommand } from '../impl/cancel-order.command';
 import { prepared } from '../../../database/prepared-statement';
+import { PaymentMethodVault } from '../../../payment';
 
 /**
  * -> CANCELLED with the saga's reason; the last compensation of the order saga. Idempotent: the first reason
@@ -14,9 +15,10 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand> {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly eventBus: EventBus,
+    private readonly vault: PaymentMethodVault,
   ) {}
 
-  async execute({ sagaId, orderId, reason }: CancelOrderCommand): Promise<void> {
+  async execute({ sagaId, orderId, reason, paymentMethodId }: CancelOrderCommand): Promise<void> {
     await this.dataSource.query(
       prepared(`WITH w AS (
          UPDATE orders SET status = 'CANCELLED', failure_reason = $2, updated_at = now()
@@ -24,6 +26,8 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand> {
        ) SELECT count(*)::int AS n FROM w`),
       [orderId, reason],
     );
+    // A cancelled order never charges: its card token, if the payment step did not already drop it, is dead weight.
+    if (paymentMethodId) await this.vault.forget(paymentMethodId);
     this.eventBus.publish(new OrderCancelledEvent(sagaId, orderId, reason));
   }
 }
