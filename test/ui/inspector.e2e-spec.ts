@@ -159,7 +159,7 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
     await page.fill('#token-form input[name=token]', 'wrong');
     await page.click('#token-form button[type=submit]');
     await page.click('button[data-action="plan"]');
-    await page.waitForFunction(() => document.getElementById('action-result')?.textContent?.includes('401'));
+    await page.waitForFunction(() => document.getElementById('action-result')?.textContent?.includes('refused (403)'));
     expect(await page.evaluate(() => sessionStorage.getItem('sagaworks.adminToken'))).toBeNull();
 
     await page.fill('#token-form input[name=token]', TOKEN);
@@ -197,6 +197,28 @@ describe.each(databaseKinds())('inspector page in Chromium, on %s', (kind) => {
     await expect(page.locator('[data-saga-status]').getAttribute('data-saga-status')).resolves.toBe('COMPENSATED');
     await expect(page.locator('button[data-action="abort"]').isDisabled()).resolves.toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, `inspector-aborted-${kind}.png`), fullPage: true });
+  });
+
+  it('pages the list: "Older →" follows the cursor, "← Newest" goes back, the filters kept', async () => {
+    await t.dataSource.query(
+      `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, version, history_seq,
+         definition_hash, created_at, updated_at)
+       SELECT gen_random_uuid(), 'ui-paging', 'paging-' || g, 'COMPLETED', 0, 'one', '[]', '{}', 1, 0, 'h',
+         now() - g * interval '1 second', now()
+       FROM generate_series(1, 30) AS g`,
+    );
+    await page.goto(`${base}/ui?type=ui-paging&limit=25`);
+    const first = await page.locator('table.sagas tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-saga-id')));
+    expect(first).toHaveLength(25);
+    expect(await page.locator('a.pager-newest').count()).toBe(0);
+    await Promise.all([page.waitForURL(/cursor=/), page.click('a.pager-older')]);
+    expect(page.url()).toMatch(/type=ui-paging/);
+    const older = await page.locator('table.sagas tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-saga-id')));
+    expect(older).toHaveLength(5);
+    expect(older.filter((id) => first.includes(id))).toEqual([]);
+    expect(await page.locator('a.pager-older').count()).toBe(0);
+    await Promise.all([page.waitForURL((url) => !url.search.includes('cursor')), page.click('a.pager-newest')]);
+    expect(await page.locator('table.sagas tbody tr').count()).toBe(25);
   });
 
   it('draws every registered definition and loads nothing from elsewhere', async () => {

@@ -76,7 +76,8 @@ export const INSPECTOR_JS = `(function () {
         button.disabled = false;
         if (!r.ok) {
           show('error', LABELS[action] + ' refused (' + r.status + '): ' + messageOf(r.body));
-          if (r.status === 401) { put(TOKEN, ''); renderToken(); }
+          // 401: no token reached the server; 403: a wrong one (or actions disabled). Either way it is of no use.
+          if (r.status === 401 || r.status === 403) { put(TOKEN, ''); renderToken(); }
           return;
         }
         if (action === 'plan') { showPlan(r.body); return; }
