@@ -65,3 +65,18 @@ export async function sagaIdsOf(sql: Sql, keys: string[]): Promise<string[]> {
   );
   return rows.map((r) => r.saga_id);
 }
+
+/** A saga's history, oldest first, as short lines (for a report that must show why something happened). */
+export async function historyLines(sql: Sql, sagaId: string): Promise<string[]> {
+  const rows = await sql<{
+    seq: number;
+    step: string | null;
+    from_status: string | null;
+    to_status: string;
+    reason: string | null;
+    at: Date;
+  }>(`SELECT seq, step, from_status, to_status, reason, at FROM saga_history WHERE saga_id = $1 ORDER BY seq`, [sagaId]);
+  return rows.map(
+    (r) => `${new Date(r.at).toISOString().slice(11, 23)} ${r.step ?? '-'} ${r.from_status ?? '-'}->${r.to_status} ${r.reason ?? ''}`,
+  );
+}
