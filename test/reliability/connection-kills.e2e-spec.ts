@@ -34,9 +34,16 @@ for (const kind of postgresKinds())
       ws = await openWorkspace();
       const sql = ws.sql;
       const database = new URL(ws.url).pathname.slice(1);
-      // Three attempts per step (FAST_SAGAS), and a step timeout far above a step's worst time here (under a second):
-      // a good step that still runs into its deadline lost its answer to a killed session.
-      const env = { ...FAST_SAGAS, DATABASE_URL: ws.url, SEED_STOCK: String(SEED_STOCK), SAGA_STEP_TIMEOUT_MS: '5000' };
+      // One attempt per step, so an attempt lost to a killed session cancels a good order (or leaves a saga FAILED,
+      // when a compensation's answer is lost), and a step timeout far above a step's worst time here (under a
+      // second): a good step that still runs into its deadline lost its answer to a killed session.
+      const env = {
+        ...FAST_SAGAS,
+        DATABASE_URL: ws.url,
+        SEED_STOCK: String(SEED_STOCK),
+        SAGA_STEP_TIMEOUT_MS: '5000',
+        SAGA_MAX_ATTEMPTS: '1',
+      };
       const app = await startAppProcess({ name: 'connection-kills', env });
       let exit: AppExit | null = null;
       void app.exited.then((e) => (exit = e));

@@ -67,7 +67,20 @@ describe('classifiedReason', () => {
       ['1 Secret Street'],
       sqlError('23505', 'Key (address)=(1 Secret Street) already exists'),
     );
-    expect(classifiedReason(wrapped)).toBe('QueryFailedError (23505)');
+    expect(classifiedReason(wrapped)).toBe('a database error (23505)');
+  });
+
+  it('names an infrastructure fault by what it means, with its SQLSTATE, never by the driver class', () => {
+    const failed = (code: string) => new QueryFailedError('UPDATE …', [], sqlError(code, 'driver words'));
+    expect(classifiedReason(failed('25006'))).toBe('the database is read-only (25006)');
+    expect(classifiedReason(failed('57P01'))).toBe('the database ended the session (57P01)');
+    expect(classifiedReason(failed('57014'))).toBe('a statement timed out (57014)');
+    expect(classifiedReason(failed('08006'))).toBe('the database connection failed (08006)');
+    expect(classifiedReason(Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' }))).toBe(
+      'the database could not be reached (ECONNREFUSED)',
+    );
+    expect(classifiedReason(new Error('Connection terminated unexpectedly'))).toBe('the database connection was lost');
+    expect(classifiedReason(new QueryFailedError('SELECT 1', [], new Error('no code')))).toBe('a database error');
   });
 
   it("keeps a handler's own message, shortened", () => {

@@ -68,15 +68,43 @@ export function isTransientInfrastructureError(error: unknown, depth = 0): boole
 
 const MAX_REASON = 300;
 
+/** What a SQLSTATE (or socket code) means, in words an operator reads; codes not listed fall to their class. */
+const FAULT_BY_CODE: Record<string, string> = {
+  '25006': 'the database is read-only',
+  '40001': 'a serialization failure',
+  '40P01': 'a deadlock',
+  '55P03': 'a lock wait timed out',
+  '57014': 'a statement timed out',
+  '57P01': 'the database ended the session',
+  '57P02': 'the database ended the session',
+  '57P03': 'the database is starting or shutting down',
+  '53300': 'too many database connections',
+};
+const FAULT_BY_CLASS: [prefix: string, words: string][] = [
+  ['08', 'the database connection failed'],
+  ['53', 'the database is out of resources'],
+  ['57', 'the database stopped the statement'],
+  ['58', 'the database had a system error'],
+];
+
+function describeCode(code: string): string {
+  if (FAULT_BY_CODE[code]) return FAULT_BY_CODE[code];
+  if (TRANSIENT_NODE_CODES.has(code)) return 'the database could not be reached';
+  return FAULT_BY_CLASS.find(([prefix]) => code.startsWith(prefix))?.[1] ?? 'a database error';
+}
+
 /**
- * The reason stored (and served) for an error a handler threw. A database error is stored as its class and
- * SQLSTATE, never the driver's text, which can quote a statement's values (an address, a payment reference); the
- * full error goes to the log only. Other errors are the handler's own words, kept short.
+ * The reason stored (and served) for an error a handler threw. A database error is stored as what it means and
+ * its SQLSTATE ("the database is read-only (25006)"), never the driver's text, which can quote a statement's
+ * values (an address, a payment reference), nor the driver's class names; the full error goes to the log only.
+ * Other errors are the handler's own words, kept short.
  */
 export function classifiedReason(error: unknown): string {
   const name = error instanceof Error ? error.name : typeof error;
   const code = infrastructureCodeOf(error);
-  if (code || name === 'QueryFailedError') return code ? `${name} (${code})` : name;
+  if (code) return `${describeCode(code)} (${code})`;
+  if (name === 'QueryFailedError') return 'a database error';
+  if (isTransientInfrastructureError(error)) return 'the database connection was lost';
   const message = error instanceof Error ? error.message : String(error);
   return message.length > MAX_REASON ? `${message.slice(0, MAX_REASON)}…` : message;
 }

@@ -6,6 +6,7 @@ import type { EntityManager } from 'typeorm';
 import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition.js';
 import { infrastructureBackoffMs, isRetryable } from '../definition/retry-policy.js';
 import { classifiedReason } from './infrastructure-error.js';
+import { waitOutInfrastructure } from './wait-out-infrastructure.js';
 import type { SagaState, Transition } from '../domain/saga-state.js';
 import { isTerminal } from '../domain/saga-status.js';
 import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-store.js';
@@ -74,6 +75,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private readonly unrecorded = new WeakMap<ICommand, number>();
   private readonly redeliveries = new Set<NodeJS.Timeout>();
   private redeliveredFromMemory = 0;
+  private destroyed = false;
   private working = 0;
   readonly store: SagaStore;
   /** Every stored transition, after it is stored (and before its commands are dispatched). */
@@ -103,6 +105,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.destroyed = true;
     this.errorSubscription?.unsubscribe();
     for (const timer of this.redeliveries) clearTimeout(timer);
     this.redeliveries.clear();
@@ -417,7 +420,16 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   }
 
   private isolated(sagaIdOf: () => string, work: () => Promise<ICommand[]>): Observable<ICommand> {
-    return defer(work).pipe(
+    // A reply (or kick-off) that meets an infrastructure fault is held and applied again, not dropped: dropped,
+    // its step would sit until its deadline and spend an attempt on a fault that says nothing about it.
+    const persistent = () =>
+      waitOutInfrastructure(work, {
+        isTransient: (error) => this.options.isTransientError(error),
+        stopped: () => this.destroyed,
+        onWait: (error, waitMs) =>
+          this.logger.warn(`saga ${sagaIdOf()}: reply waits on infrastructure, applied again in ${waitMs} ms: ${(error as Error).message}`),
+      });
+    return defer(persistent).pipe(
       mergeMap((commands) => from(commands)),
       catchError((error: unknown) => {
         let sagaId = '(unknown)';
