@@ -3,4 +3,5 @@
  * instead of sleeping.
  */
 export { SagaTestKit, type ExploreOptions, type ExploreOutcome, type ExploreReport } from './saga-test-kit.js';
+export { SagaEffectLedger, type RecordedSagaEffect, type SagaEffect, type SagaEffectsReader } from './saga-effect.js';
 export { SagaClock } from '../runtime/saga-clock.js';
