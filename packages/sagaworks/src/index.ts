@@ -17,6 +17,8 @@ export type {
   SagaReply,
   SagaFailureReply,
   ReplyType,
+  SagaWaitDefinition,
+  SignalDecision,
 } from './definition/saga-definition.js';
 export type { RetryPolicy } from './definition/retry-policy.js';
 export { SagaStatus, StepStatus, isTerminal } from './domain/saga-status.js';
@@ -24,6 +26,11 @@ export type { SagaState, StepState } from './domain/saga-state.js';
 export { SagaOrchestrator } from './runtime/saga-orchestrator.js';
 export type { StartSagaInput, StartSagaOptions, StoredTransition, OperatorActionResult, AbortPlan } from './runtime/saga-orchestrator.js';
 export { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
+export { SagaSignals } from './runtime/saga-signals.js';
+export { signalAccepted } from './runtime/saga-signal.js';
+export type { SignalResult, SignalTarget } from './runtime/saga-signal.js';
+export type { SignalOutcome } from './domain/saga-wait-transitions.js';
+export { isParked } from './domain/saga-parking.js';
 export { SagaClock } from './runtime/saga-clock.js';
 export { SagaRegistry } from './runtime/saga-registry.js';
 export { SagaEndedEvent } from './runtime/saga-ended.event.js';

@@ -13,6 +13,8 @@ import { SagaClock } from './runtime/saga-clock.js';
 import { SagaContractCheck } from './runtime/saga-contract-check.js';
 import { SagaOrchestrator } from './runtime/saga-orchestrator.js';
 import { SagaRegistry } from './runtime/saga-registry.js';
+import { SagaReplyStream } from './runtime/saga-reply-stream.js';
+import { SagaSignals } from './runtime/saga-signals.js';
 import { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
 import type { ResolvedSagaModuleOptions, SagaModuleOptions } from './saga-module-options.interface.js';
 import { ConfigurableSagaModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
@@ -36,6 +38,8 @@ const coreProviders: Provider[] = [
   SagaOrchestrator,
   SagaTimeoutJob,
   SagaContractCheck,
+  SagaReplyStream,
+  SagaSignals,
   // One per app, shared by every token guard (the inspector's and a host's own ReadTokenGuard).
   { provide: TokenFailureLimiter, useFactory: () => new TokenFailureLimiter() },
 ];
@@ -49,7 +53,7 @@ const coreProviders: Provider[] = [
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
   providers: coreProviders,
-  exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, RESOLVED_SAGA_OPTIONS, TokenFailureLimiter],
+  exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, SagaSignals, RESOLVED_SAGA_OPTIONS, TokenFailureLimiter],
 })
 export class SagaModule extends ConfigurableSagaModule {
   static override forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {

@@ -48,6 +48,31 @@ export function send<TData, A extends unknown[]>(
   return { type, create: (ctx) => new type(...args(ctx)) };
 }
 
+/** What a wait step makes of the signal that ends it: go on (folding the payload into the data), or fail. */
+export type SignalDecision<TData> = { outcome: 'complete'; data?: TData } | { outcome: 'fail'; reason: string };
+
+/**
+ * A step that sends no command and waits: for the signal `signal` (`SagaSignals.signal(...)` from your code,
+ * say an approval over HTTP), or for one of the step's `completedBy`/`failedBy` events. Its deadline is absolute:
+ * stored when the wait begins, it is not moved by a restart, a takeover or a lease change. A waiting saga holds
+ * no lease and costs nothing until its deadline, its reminder or its signal.
+ */
+export interface SagaWaitDefinition<TData> {
+  /** The name `SagaSignals.signal` is called with. Unique within the saga. */
+  readonly signal?: string;
+  /** How long the wait lasts, from when the saga reaches it. */
+  readonly timeoutMs: number;
+  /**
+   * At the deadline: `'compensate'` (the default) fails the step and undoes what came before; `{ goTo }` goes on
+   * at a later step (a timeout path), skipping the steps between.
+   */
+  readonly onTimeout?: 'compensate' | { readonly goTo: string };
+  /** A command sent once, `afterMs` into the wait (a reminder, an escalation). */
+  readonly remind?: { readonly afterMs: number; readonly command: CommandSpec<TData> };
+  /** Decides on the signal's payload; without it any signal completes the step. */
+  decide?(this: void, payload: unknown, data: Readonly<TData>): SignalDecision<TData>;
+}
+
 /** One step of a saga: an action, how it is answered, and how it is undone. */
 export interface SagaStepDefinition<TData> {
   /** Unique within the saga; appears in the saga's steps and history. */
@@ -57,6 +82,10 @@ export interface SagaStepDefinition<TData> {
    * started) completes at once; it exists to hold a compensation.
    */
   readonly command?: CommandSpec<TData>;
+  /** Instead of a command: the step waits for a signal or a reply event (see `SagaWaitDefinition`). */
+  readonly wait?: SagaWaitDefinition<TData>;
+  /** The step runs only when this holds when the saga reaches it; otherwise it is skipped (and the history says so). */
+  when?(this: void, ctx: SagaContext<TData>): boolean;
   /** Events that complete the step. */
   readonly completedBy?: readonly ReplyType[];
   /** Events that fail the step (the saga then compensates). */

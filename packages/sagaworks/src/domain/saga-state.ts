@@ -24,6 +24,14 @@ export interface StepState {
   awaitingInfrastructure?: boolean;
   /** Infrastructure faults met in a row by the current attempt; the wait before the next try grows with them. */
   infrastructureWaits?: number;
+  /** A wait step's absolute deadline (ISO), stored when the wait began. */
+  waitDeadline?: string;
+  /** When a wait step's reminder is due (ISO); cleared once it is sent. */
+  remindAt?: string;
+  /** A signal that arrived before the saga reached this wait step, kept until it does. */
+  keptSignal?: { payload: unknown; at: string };
+  /** The wait ended by its signal (so a second one is a duplicate, not late). */
+  signalled?: boolean;
 }
 
 /** A saga instance in memory: the `saga_instance` row, parsed. */
@@ -60,7 +68,8 @@ export interface HistoryEntry {
 
 /** A command the runtime must dispatch once the transition that asked for it is stored. */
 export interface SagaAction {
-  kind: 'execute' | 'compensate';
+  /** `remind`: a wait step's reminder command. */
+  kind: 'execute' | 'compensate' | 'remind';
   stepIndex: number;
   attempt: number;
 }

@@ -13,6 +13,10 @@ export type SagaStatus = (typeof SagaStatus)[keyof typeof SagaStatus];
 export const StepStatus = {
   PENDING: 'PENDING',
   EXECUTING: 'EXECUTING',
+  /** A wait step: waiting for its signal or reply, until its deadline. */
+  WAITING: 'WAITING',
+  /** Its `when` condition did not hold, or a timeout path jumped over it. */
+  SKIPPED: 'SKIPPED',
   COMPLETED: 'COMPLETED',
   FAILED: 'FAILED',
   COMPENSATING: 'COMPENSATING',

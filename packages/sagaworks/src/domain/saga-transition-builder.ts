@@ -1,4 +1,4 @@
-import type { SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
+import type { SagaContext, SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
 import { backoffDelayMs, infrastructureBackoffMs, type RetryPolicy } from '../definition/retry-policy.js';
 import { SagaStatus, StepStatus } from './saga-status.js';
 import type { SagaState, StepState, Transition } from './saga-state.js';
@@ -27,8 +27,24 @@ export abstract class SagaTransitionBuilder<TData> {
     return { ...this.defaults.retry, ...this.definition.steps[index].retry };
   }
 
+  /** Whether step `index` is the one in progress (executing its command, or waiting), so a reply applies to it. */
   protected isExecuting(current: SagaState<TData>, index: number): boolean {
-    return current.status === SagaStatus.RUNNING && current.stepIndex === index && current.steps[index]?.status === StepStatus.EXECUTING;
+    const status = current.steps[index]?.status;
+    return (
+      current.status === SagaStatus.RUNNING &&
+      current.stepIndex === index &&
+      (status === StepStatus.EXECUTING || status === StepStatus.WAITING)
+    );
+  }
+
+  protected contextOf(state: SagaState<TData>, attempt = 1): SagaContext<TData> {
+    return {
+      sagaId: state.id,
+      correlationId: state.correlationId,
+      data: state.data,
+      attempt,
+      ...(state.failureReason ? { failureReason: state.failureReason } : {}),
+    };
   }
 
   protected begin(current: SagaState<TData>, now: Date): Transition<TData> {
@@ -64,11 +80,23 @@ export abstract class SagaTransitionBuilder<TData> {
     for (const key of Object.keys(step) as (keyof StepState)[]) if (step[key] === undefined) delete step[key];
   }
 
-  /** Runs forward from step `from`: completes command-less steps, dispatches the first real one, or finishes. */
+  /**
+   * Runs forward from step `from`: skips steps whose condition fails, completes command-less steps, begins a
+   * wait, dispatches the first real step, or finishes.
+   */
   protected advanceFrom(t: Transition<TData>, from: number, now: Date): void {
     for (let i = from; i < this.definition.steps.length; i++) {
       t.state.stepIndex = i;
-      if (!this.stepDef(i).command) {
+      const def = this.stepDef(i);
+      if (def.when && !def.when(this.contextOf(t.state))) {
+        this.setStep(t, i, StepStatus.SKIPPED, 'skipped: its condition does not hold', now);
+        continue;
+      }
+      if (def.wait) {
+        this.beginWait(t, i, now);
+        return;
+      }
+      if (!def.command) {
         this.setStep(t, i, StepStatus.COMPLETED, 'no action', now, { startedAt: now.toISOString() });
         continue;
       }
@@ -78,6 +106,49 @@ export abstract class SagaTransitionBuilder<TData> {
     t.state.stepIndex = this.definition.steps.length - 1;
     t.state.dueAt = null;
     this.setSagaStatus(t, SagaStatus.COMPLETED, null);
+  }
+
+  /**
+   * The saga reaches wait step `index`: a signal kept for it is consumed at once (and the saga goes on, or
+   * compensates); otherwise the step waits until its absolute deadline, or its reminder.
+   */
+  private beginWait(t: Transition<TData>, index: number, now: Date): void {
+    const wait = this.stepDef(index).wait as NonNullable<SagaStepDefinition<TData>['wait']>;
+    const step = t.state.steps[index];
+    const deadline = new Date(now.getTime() + wait.timeoutMs);
+    const remindAt = wait.remind ? new Date(now.getTime() + wait.remind.afterMs) : null;
+    this.setStep(
+      t,
+      index,
+      StepStatus.WAITING,
+      `waits for ${wait.signal ? `the signal "${wait.signal}"` : 'its reply'} until ${deadline.toISOString()}`,
+      now,
+      {
+        startedAt: now.toISOString(),
+        waitDeadline: deadline.toISOString(),
+        ...(remindAt && remindAt < deadline ? { remindAt: remindAt.toISOString() } : {}),
+      },
+    );
+    t.state.dueAt = new Date(Math.min(deadline.getTime(), remindAt?.getTime() ?? Infinity));
+    const kept = step.keptSignal;
+    if (!kept) return;
+    step.keptSignal = undefined;
+    this.endWaitBySignal(t, index, kept.payload, 'the signal kept for it', now);
+  }
+
+  /** Ends wait step `index` by a signal's payload: the saga goes on, or compensates. */
+  protected endWaitBySignal(t: Transition<TData>, index: number, payload: unknown, source: string, now: Date): void {
+    const def = this.stepDef(index);
+    const decision = def.wait?.decide ? def.wait.decide(payload, t.state.data) : { outcome: 'complete' as const };
+    const patch = { signalled: true, remindAt: undefined, waitDeadline: undefined };
+    if (decision.outcome === 'fail') {
+      Object.assign(t.state.steps[index], patch);
+      this.failAndCompensate(t, index, decision.reason, false, now);
+      return;
+    }
+    if (decision.data !== undefined) t.state.data = decision.data;
+    this.setStep(t, index, StepStatus.COMPLETED, `signalled (${source})`, now, patch);
+    this.advanceFrom(t, index + 1, now);
   }
 
   protected dispatchAttempt(t: Transition<TData>, index: number, compensating: boolean, now: Date, reason: string | null): void {

@@ -1,6 +1,6 @@
 import { SagaStatus, StepStatus } from './saga-status.js';
 import type { HistoryEntry, SagaAction, SagaState, Transition } from './saga-state.js';
-import { SagaTransitionBuilder } from './saga-transition-builder.js';
+import { SagaWaitTransitions } from './saga-wait-transitions.js';
 
 export type { StepDefaults } from './saga-transition-builder.js';
 
@@ -9,7 +9,7 @@ export type { StepDefaults } from './saga-transition-builder.js';
  * apply (a duplicate or late reply). No I/O here; the runtime stores the transition conditionally on
  * `state.version` and only then dispatches its actions.
  */
-export class SagaTransitions<TData> extends SagaTransitionBuilder<TData> {
+export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
   /** A new instance: leading steps without a command complete at once; the first real step is dispatched. */
   start(init: { id: string; correlationId: string; data: TData; definitionHash: string }, now: Date): Transition<TData> {
     const state: SagaState<TData> = {
@@ -88,6 +88,11 @@ export class SagaTransitions<TData> extends SagaTransitionBuilder<TData> {
     if (!current.dueAt || current.dueAt.getTime() > now.getTime()) return null;
     const index = current.stepIndex;
     const step = current.steps[index];
+    if (current.status === SagaStatus.RUNNING && step?.status === StepStatus.WAITING) {
+      const waiting = this.begin(current, now);
+      this.waitDue(waiting, index, now);
+      return waiting;
+    }
     const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
     const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
     if (!compensating && !executing) return null;
@@ -219,8 +224,9 @@ export class SagaTransitions<TData> extends SagaTransitionBuilder<TData> {
     const t = this.begin(current, now);
     const index = current.stepIndex;
     const step = t.state.steps[index];
-    if (step?.status === StepStatus.EXECUTING) {
-      this.failAndCompensate(t, index, reason, true, now);
+    if (step?.status === StepStatus.EXECUTING || step?.status === StepStatus.WAITING) {
+      // A command in flight may have taken effect; a wait has not.
+      this.failAndCompensate(t, index, reason, step.status === StepStatus.EXECUTING, now);
     } else {
       t.state.failureReason = reason;
       this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);

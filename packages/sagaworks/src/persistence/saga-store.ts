@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { HistoryEntry, SagaState, Transition } from '../domain/saga-state.js';
 import type { SagaStatus } from '../domain/saga-status.js';
+import { isParked } from '../domain/saga-parking.js';
 import { prepared } from './prepared-statement.js';
 import { listSagas, type SagaListFilter, type SagaListPage } from './saga-list-query.js';
 
@@ -85,15 +86,24 @@ function historyRows(entries: HistoryEntry[]): object[] {
   return entries.map((e, i) => ({ i: i + 1, step: e.step, from_status: e.from, to_status: e.to, reason: e.reason }));
 }
 
+/**
+ * The lease a stored state keeps: none while the saga is parked (see `isParked`), since nothing of it is in
+ * flight for an instance to die with. A parked saga is then never renewed; only its due time wakes it.
+ */
+function heldLease(state: SagaState, lease: Lease): Lease | null {
+  return isParked(state) ? null : lease;
+}
+
 /** When the timeout job must look at a saga: its deadline, or its lease's end if that comes first. */
-function wakeAt(state: SagaState, lease: Lease): Date | null {
+function wakeAt(state: SagaState, lease: Lease | null): Date | null {
   if (!state.dueAt) return null;
-  return state.dueAt.getTime() < lease.until.getTime() ? state.dueAt : lease.until;
+  return !lease || state.dueAt.getTime() < lease.until.getTime() ? state.dueAt : lease.until;
 }
 
 /** The column values a transition stores, derived once for every statement that writes it. */
-function transitionRow(t: Transition, lease: Lease) {
+function transitionRow(t: Transition, offered: Lease) {
   const s = t.state;
+  const lease = heldLease(s, offered);
   return {
     id: s.id,
     type: s.type,
@@ -106,8 +116,8 @@ function transitionRow(t: Transition, lease: Lease) {
     data: s.data,
     failure_reason: s.failureReason,
     due_at: iso(s.dueAt),
-    lease_owner: lease.owner,
-    lease_until: iso(lease.until),
+    lease_owner: lease?.owner ?? null,
+    lease_until: iso(lease?.until ?? null),
     wake_at: iso(wakeAt(s, lease)),
     n: t.history.length,
     updated_at: s.updatedAt.toISOString(),
@@ -141,8 +151,9 @@ function insertParams(t: Transition, lease: Lease): unknown[] {
 }
 
 /** What the state of an inserted instance becomes: version 1, its history length and lease. */
-function applyInserted(t: Transition, lease: Lease): void {
-  Object.assign(t.state, { version: 1, historySeq: t.history.length, leaseOwner: lease.owner, leaseUntil: lease.until });
+function applyInserted(t: Transition, offered: Lease): void {
+  const lease = heldLease(t.state, offered);
+  Object.assign(t.state, { version: 1, historySeq: t.history.length, leaseOwner: lease?.owner ?? null, leaseUntil: lease?.until ?? null });
 }
 
 const INSERT_INSTANCE = `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data,
@@ -254,13 +265,14 @@ interface PendingUpdate {
 }
 
 /** What the state of a stored transition becomes: the row's new version, history length and lease. */
-function applyStored(t: Transition, lease: Lease): void {
+function applyStored(t: Transition, offered: Lease): void {
   const s = t.state;
+  const lease = heldLease(s, offered);
   Object.assign(s, {
     version: s.version + 1,
     historySeq: s.historySeq + t.history.length,
-    leaseOwner: lease.owner,
-    leaseUntil: lease.until,
+    leaseOwner: lease?.owner ?? null,
+    leaseUntil: lease?.until ?? null,
   });
 }
 

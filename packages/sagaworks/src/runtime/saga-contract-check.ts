@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import type { SagaDefinition } from '../definition/saga-definition.js';
+import type { SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
 import { SagaRegistry } from './saga-registry.js';
 
 /** `@CommandHandler(X)` stores X under this key on the handler class (`@nestjs/cqrs`, decorators/constants). */
@@ -28,12 +28,13 @@ export function checkDefinition(definition: SagaDefinition<unknown>, handled: Re
       problems.push(`${at(step.name)}: no @CommandHandler is registered for its compensation ${step.compensation.type.name}`);
     }
     if (step.command && !step.completedBy?.length) problems.push(`${at(step.name)}: names no completedBy event, so it can never complete`);
-    if (!step.compensation && !step.nonCompensable && !step.forwardOnly)
+    if (!step.compensation && !step.nonCompensable && !step.forwardOnly && !step.wait)
       problems.push(`${at(step.name)}: has no compensation and is not marked nonCompensable`);
     if (step.compensation && step.nonCompensable) problems.push(`${at(step.name)}: is marked nonCompensable but has a compensation`);
     if (step.compensation && !step.compensatedBy?.length)
       problems.push(`${at(step.name)}: names no compensatedBy event, so its compensation can never finish`);
-    if (!step.command && !step.compensation) problems.push(`${at(step.name)}: has neither a command nor a compensation`);
+    if (!step.command && !step.compensation && !step.wait) problems.push(`${at(step.name)}: has neither a command nor a compensation`);
+    if (step.wait) problems.push(...checkWait(definition, step, handled).map((p) => `${at(step.name)}: ${p}`));
     if (step.forwardOnly && step.failedBy?.length)
       problems.push(`${at(step.name)}: is forward-only but names failedBy events: past the point of no return a step cannot fail`);
     if (step.forwardOnly && step.compensation) problems.push(`${at(step.name)}: is forward-only but has a compensation`);
@@ -41,6 +42,9 @@ export function checkDefinition(definition: SagaDefinition<unknown>, handled: Re
     if (step.retry?.maxAttempts !== undefined && !(step.retry.maxAttempts >= 1))
       problems.push(`${at(step.name)}: retry.maxAttempts must be at least 1`);
   }
+  const signals = definition.steps.map((s) => s.wait?.signal).filter((n): n is string => !!n);
+  for (const name of new Set(signals.filter((n, i) => signals.indexOf(n) !== i)))
+    problems.push(`${definition.type}: more than one step waits for the signal "${name}"`);
   const pivot = definition.steps.findIndex((s) => s.forwardOnly);
   if (pivot >= 0) {
     for (const later of definition.steps.slice(pivot + 1)) {
@@ -48,6 +52,28 @@ export function checkDefinition(definition: SagaDefinition<unknown>, handled: Re
         problems.push(`${at(later.name)}: follows the forward-only step ${definition.steps[pivot].name}, so it must be forward-only too`);
     }
   }
+  return problems;
+}
+
+function checkWait(definition: SagaDefinition<unknown>, step: SagaStepDefinition<unknown>, handled: ReadonlySet<unknown>): string[] {
+  const wait = step.wait as NonNullable<typeof step.wait>;
+  const problems: string[] = [];
+  if (step.command) problems.push('waits, so it sends no command: drop the command or the wait');
+  if (!wait.signal && !step.completedBy?.length && !step.failedBy?.length)
+    problems.push('waits for nothing: name a signal, or completedBy / failedBy events');
+  if (!(wait.timeoutMs > 0)) problems.push('wait.timeoutMs must be a positive number');
+  if (wait.remind) {
+    if (!handled.has(wait.remind.command.type))
+      problems.push(`no @CommandHandler is registered for its reminder ${wait.remind.command.type.name}`);
+    if (!(wait.remind.afterMs > 0 && wait.remind.afterMs < wait.timeoutMs))
+      problems.push('wait.remind.afterMs must be positive and before the deadline');
+  }
+  if (typeof wait.onTimeout === 'object') {
+    const here = definition.steps.indexOf(step);
+    const target = definition.steps.findIndex((s) => s.name === (wait.onTimeout as { goTo: string }).goTo);
+    if (target <= here) problems.push(`wait.onTimeout.goTo "${wait.onTimeout.goTo}" must name a later step`);
+  }
+  if (step.forwardOnly) problems.push('is forward-only but waits: a wait can time out');
   return problems;
 }
 

@@ -7,6 +7,7 @@ import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../
 import { infrastructureBackoffMs, isRetryable } from '../definition/retry-policy.js';
 import { classifiedReason } from './infrastructure-error.js';
 import { waitOutInfrastructure } from './wait-out-infrastructure.js';
+import type { SignalResult, SignalTarget } from './saga-signal.js';
 import type { SagaState, Transition } from '../domain/saga-state.js';
 import { isTerminal } from '../domain/saga-status.js';
 import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-store.js';
@@ -76,6 +77,8 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private readonly redeliveries = new Set<NodeJS.Timeout>();
   private redeliveredFromMemory = 0;
   private destroyed = false;
+  /** Definitions whose replies the app streams itself (`replies(definition)`). */
+  private readonly appStreamed = new Set<string>();
   private working = 0;
   readonly store: SagaStore;
   /** Every stored transition, after it is stored (and before its commands are dispatched). */
@@ -273,12 +276,20 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     return [];
   }
 
-  /** Applies a reply event to its saga; returns the commands that follow (none for a duplicate or late reply). */
+  /**
+   * Applies a reply event to its saga; returns the commands that follow (none for a duplicate or late reply). An
+   * event class may answer several steps of a saga: it goes to the one in progress.
+   */
   async onReply(definition: SagaDefinition<unknown>, event: SagaReply): Promise<ICommand[]> {
     const saga = this.registry.require(definition.type);
-    const reply = saga.replies.get(event.constructor as ReplyType);
-    if (!reply) return [];
+    const candidates = saga.replies.get(event.constructor as ReplyType);
+    if (!candidates?.length) return [];
     return this.transition(saga, event.sagaId, (state, now) => {
+      const undoing = state.status === 'COMPENSATING';
+      const reply =
+        candidates.find((r) => r.stepIndex === state.stepIndex && (r.kind === 'compensated') === undoing) ??
+        candidates.find((r) => r.stepIndex === state.stepIndex) ??
+        candidates[0];
       switch (reply.kind) {
         case 'completed': {
           const fold = saga.definition.steps[reply.stepIndex].onCompleted;
@@ -289,6 +300,28 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
         case 'compensated':
           return saga.transitions.completeCompensation(state, reply.stepIndex, now);
       }
+    });
+  }
+
+  /**
+   * Sends the signal `name` to a saga, by id or by (type, correlation id). Says what became of it (see
+   * `SignalOutcome`): a late, duplicate or unknown signal changes nothing but the saga's history, and an HTTP
+   * caller can answer 409 for it.
+   */
+  signal(target: SignalTarget, name: string, payload?: unknown): Promise<SignalResult> {
+    return this.tracked(async () => {
+      const found =
+        typeof target === 'string' ? await this.store.load(target) : await this.store.findByCorrelation(target.type, target.correlationId);
+      const saga = found && this.registry.get(found.type);
+      if (!found || !saga) return { outcome: 'not-found', reason: 'no such saga' };
+      let result: SignalResult = { outcome: 'unknown', reason: '' };
+      const commands = await this.transition(saga, found.id, (state, now) => {
+        const decided = saga.transitions.signal(state, name, payload, now);
+        result = { outcome: decided.outcome, reason: decided.reason, sagaId: found.id };
+        return decided.transition;
+      });
+      this.dispatch(commands);
+      return result;
     });
   }
 
@@ -317,6 +350,8 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
    * resumable: its deadline passes and the timeout job takes over.
    */
   replies(definition: SagaDefinition<unknown>): OperatorFunction<IEvent, ICommand> {
+    // The app streams this definition's replies itself: the library's own stream leaves them to it.
+    this.appStreamed.add(definition.type);
     const types = new Set<unknown>(this.registry.require(definition.type).replies.keys());
     return (events$: Observable<IEvent>) =>
       events$.pipe(
@@ -325,6 +360,31 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
           this.isolated(
             () => event.sagaId,
             () => this.onReply(definition, event),
+          ),
+        ),
+      );
+  }
+
+  /**
+   * The library's own reply stream (see `SagaReplyStream`): the replies of every registered definition whose app
+   * does not stream them itself with `replies(definition)`.
+   */
+  allReplies(): OperatorFunction<IEvent, ICommand> {
+    return (events$: Observable<IEvent>) =>
+      events$.pipe(
+        filter((e): e is SagaReply => typeof (e as Partial<SagaReply>).sagaId === 'string'),
+        mergeMap((event) =>
+          from(
+            this.registry
+              .all()
+              .filter((saga) => !this.appStreamed.has(saga.definition.type) && saga.replies.has(event.constructor as ReplyType)),
+          ).pipe(
+            mergeMap((saga) =>
+              this.isolated(
+                () => event.sagaId,
+                () => this.onReply(saga.definition, event),
+              ),
+            ),
           ),
         ),
       );
@@ -618,8 +678,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     const s = t.state;
     return t.actions.map((action) => {
       const step = saga.definition.steps[action.stepIndex];
-      const spec = action.kind === 'execute' ? step.command : step.compensation;
-      if (!spec) throw new Error(`saga ${s.type}: step ${step.name} has no ${action.kind === 'execute' ? 'command' : 'compensation'}`);
+      const spec = action.kind === 'execute' ? step.command : action.kind === 'remind' ? step.wait?.remind?.command : step.compensation;
+      if (!spec)
+        throw new Error(
+          `saga ${s.type}: step ${step.name} has no ${action.kind === 'compensate' ? 'compensation' : action.kind === 'remind' ? 'reminder' : 'command'}`,
+        );
       return spec.create({
         sagaId: s.id,
         correlationId: s.correlationId,

@@ -12,7 +12,8 @@ export interface RegisteredSaga<TData = unknown> {
   definition: SagaDefinition<TData>;
   transitions: SagaTransitions<TData>;
   hash: string;
-  replies: Map<ReplyType, { stepIndex: number; kind: ReplyKind }>;
+  /** The steps each reply event class answers (one class may answer several steps, say "credit" and "credit back"). */
+  replies: Map<ReplyType, { stepIndex: number; kind: ReplyKind }[]>;
 }
 
 /** The shape of a definition, hashed: an instance records the hash of the definition it started under. */
@@ -25,6 +26,9 @@ function hashDefinition(definition: SagaDefinition<unknown>): string {
     completedBy: (s.completedBy ?? []).map((e) => e.name),
     failedBy: (s.failedBy ?? []).map((e) => e.name),
     compensatedBy: (s.compensatedBy ?? []).map((e) => e.name),
+    // Only present when used, so that a definition without waits or conditions keeps the hash it had before them.
+    ...(s.wait ? { wait: { signal: s.wait.signal ?? null, remind: s.wait.remind?.command.type.name ?? null } } : {}),
+    ...(s.when ? { when: true } : {}),
   }));
   return createHash('sha256')
     .update(JSON.stringify({ type: definition.type, shape }))
@@ -66,14 +70,20 @@ export class SagaRegistry {
 
   private build(definition: SagaDefinition<unknown>): RegisteredSaga {
     const names = new Set<string>();
-    const replies = new Map<ReplyType, { stepIndex: number; kind: ReplyKind }>();
+    const replies = new Map<ReplyType, { stepIndex: number; kind: ReplyKind }[]>();
     definition.steps.forEach((step, stepIndex) => {
       if (names.has(step.name)) throw new Error(`Saga "${definition.type}" has two steps named "${step.name}"`);
       names.add(step.name);
       const index = (types: readonly ReplyType[] | undefined, kind: ReplyKind) => {
         for (const type of types ?? []) {
-          if (replies.has(type)) throw new Error(`Saga "${definition.type}": ${type.name} answers more than one step`);
-          replies.set(type, { stepIndex, kind });
+          const answers = replies.get(type) ?? [];
+          // One class may complete a step and confirm its compensation (the saga's status tells which); it may
+          // not both complete and fail the same step.
+          const clash = answers.some(
+            (a) => a.stepIndex === stepIndex && (a.kind === kind || (a.kind !== 'compensated' && kind !== 'compensated')),
+          );
+          if (clash) throw new Error(`Saga "${definition.type}": ${type.name} is named twice by step "${step.name}"`);
+          replies.set(type, [...answers, { stepIndex, kind }]);
         }
       };
       index(step.completedBy, 'completed');
