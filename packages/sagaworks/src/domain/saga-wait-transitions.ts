@@ -1,3 +1,4 @@
+import { formatDuration } from '../definition/format-duration.js';
 import { SagaStatus, StepStatus } from './saga-status.js';
 import type { SagaState, Transition } from './saga-state.js';
 import { SagaTransitionBuilder } from './saga-transition-builder.js';
@@ -58,7 +59,7 @@ export abstract class SagaWaitTransitions<TData> extends SagaTransitionBuilder<T
       t.state.dueAt = deadline;
       return;
     }
-    const reason = `${def.name} timed out after ${formatMs(wait.timeoutMs)} without ${wait.signal ? `the signal "${wait.signal}"` : 'a reply'}`;
+    const reason = `${def.name} timed out after ${formatDuration(wait.timeoutMs)} without ${wait.signal ? `the signal "${wait.signal}"` : 'a reply'}`;
     const target =
       typeof wait.onTimeout === 'object'
         ? this.definition.steps.findIndex((s) => s.name === (wait.onTimeout as { goTo: string }).goTo)
@@ -74,11 +75,4 @@ export abstract class SagaWaitTransitions<TData> extends SagaTransitionBuilder<T
     for (let i = index + 1; i < target; i++) this.setStep(t, i, StepStatus.SKIPPED, `skipped by ${def.name}'s timeout path`, now);
     this.advanceFrom(t, target, now);
   }
-}
-
-function formatMs(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms % 1000 === 0) return `${ms / 1000} s`;
-  return `${ms} ms`;
 }
