@@ -1,12 +1,12 @@
 import type { SagaDefinition } from '../definition/saga-definition.js';
 import type { SagaState } from '../domain/saga-state.js';
-import { SagaStatus } from '../domain/saga-status.js';
+import { SagaStatus, StepStatus } from '../domain/saga-status.js';
 import type { SagaHistoryRow } from '../persistence/saga-store.js';
 
 /**
  * What the saga's own record says is wrong with a run: it ended otherwise than `expected`, a compensated saga did
  * not undo each step that took effect exactly once (or undid one that never did), or a completed saga left a
- * step unfinished.
+ * step neither completed nor skipped.
  */
 export function historyProblems(
   definition: SagaDefinition<unknown>,
@@ -27,7 +27,9 @@ export function historyProblems(
       problems.push(`step ${name} took effect and was compensated ${compensations} times, expected once`);
     }
     if (!tookEffect && compensations > 0) problems.push(`step ${name} never took effect but was compensated`);
-    if (state.status === SagaStatus.COMPLETED && state.steps[i].status !== 'COMPLETED')
+    // A step whose `when` did not hold is skipped, and done with as much as a completed one.
+    const finished: string[] = [StepStatus.COMPLETED, StepStatus.SKIPPED];
+    if (state.status === SagaStatus.COMPLETED && !finished.includes(state.steps[i].status))
       problems.push(`step ${name} is ${state.steps[i].status} in a completed saga`);
   });
   return problems;
