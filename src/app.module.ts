@@ -45,7 +45,7 @@ export class AppModule {
         PaymentModule,
         ShippingModule,
         OrdersModule,
-        OrderFulfillmentModule,
+        OrderFulfillmentModule.forRoot({ fraudReview: config.fraudReview }),
         HealthModule,
         ObservabilityModule,
         SagaInspectorModule.forRoot({

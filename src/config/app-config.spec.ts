@@ -20,6 +20,14 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('reviews orders of at least 500.00 for up to 48 h by default; both are configurable', () => {
+    expect(loadAppConfig({}).fraudReview).toEqual({ thresholdCents: 50_000, timeoutMs: 172_800_000 });
+    expect(loadAppConfig({ FRAUD_REVIEW_THRESHOLD_CENTS: '100000', FRAUD_REVIEW_TIMEOUT_MS: '8000' }).fraudReview).toEqual({
+      thresholdCents: 100_000,
+      timeoutMs: 8_000,
+    });
+  });
+
   it('reads the log level and format, JSON by default in production', () => {
     expect(loadAppConfig({ NODE_ENV: 'production' }).log).toEqual({ level: undefined, format: 'json' });
     expect(loadAppConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty', LOG_LEVEL: 'DEBUG' }).log).toEqual({
@@ -122,6 +130,10 @@ describe('loadAppConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['LOG_LEVEL', 'loud'],
     ['LOG_FORMAT', 'xml'],
+    ['FRAUD_REVIEW_THRESHOLD_CENTS', '0'],
+    ['FRAUD_REVIEW_THRESHOLD_CENTS', '499.99'],
+    ['FRAUD_REVIEW_TIMEOUT_MS', '0'],
+    ['FRAUD_REVIEW_TIMEOUT_MS', '2 days'],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
     let error: unknown;
     try {

@@ -29,6 +29,7 @@ export interface AppConfig {
    */
   trustProxy: TrustProxy;
   log: LogConfig;
+  fraudReview: FraudReviewConfig;
   saga: {
     stepTimeoutMs: number;
     maxAttempts: number;
@@ -40,6 +41,17 @@ export interface AppConfig {
     leaseMs: number;
   };
 }
+
+/**
+ * Orders of at least `thresholdCents` wait, between the stock reservation and the charge, for an admin's
+ * decision (`POST /orders/:id/review`); without one within `timeoutMs` they are cancelled.
+ */
+export interface FraudReviewConfig {
+  thresholdCents: number;
+  timeoutMs: number;
+}
+
+export const FRAUD_REVIEW_DEFAULTS: Readonly<FraudReviewConfig> = { thresholdCents: 50_000, timeoutMs: 48 * 3_600_000 };
 
 /** Pino levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -192,6 +204,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, undefined),
       format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, env.NODE_ENV === 'production' ? 'json' : 'pretty') as LogFormat,
+    },
+    fraudReview: {
+      thresholdCents: int(env, 'FRAUD_REVIEW_THRESHOLD_CENTS', FRAUD_REVIEW_DEFAULTS.thresholdCents, 1),
+      timeoutMs: int(env, 'FRAUD_REVIEW_TIMEOUT_MS', FRAUD_REVIEW_DEFAULTS.timeoutMs, 1),
     },
     saga: {
       stepTimeoutMs: int(env, 'SAGA_STEP_TIMEOUT_MS', 10_000, 1),

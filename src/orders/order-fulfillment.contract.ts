@@ -27,6 +27,8 @@ export interface OrderFulfillmentData {
   /** The card token's id in the payment module's vault; the token itself is never in the saga's data. */
   paymentMethodId: string;
   shippingAddress: OrderShippingAddress;
+  /** Set by the fraud review step when an admin approves a large order: the reviewer's reason. */
+  fraudReviewApproval?: string;
   /** Set by the payment step. */
   paymentId?: string;
   /** Set by the shipping step. */
