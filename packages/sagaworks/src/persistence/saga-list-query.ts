@@ -13,6 +13,8 @@ export interface SagaListFilter {
   status?: SagaStatus;
   type?: string;
   correlationId?: string;
+  /** Only sagas waiting at their current step (RUNNING, that step WAITING for a signal or a reply). */
+  waiting?: boolean;
   /** Rows per page; the caller bounds it. */
   limit: number;
   /** Only rows after this one in the list's order (older, or as old with a smaller id). */
@@ -89,6 +91,9 @@ export async function listSagas(db: SqlRunner, filter: SagaListFilter): Promise<
   if (filter.status) where.push(`status = $${params.push(filter.status)}`);
   if (filter.type) where.push(`type = $${params.push(filter.type)}`);
   if (filter.correlationId) where.push(`correlation_id = $${params.push(filter.correlationId)}`);
+  // Only a RUNNING saga waits, and saying so lets the status index serve the page in the list's order; the current
+  // step's status is then read from each row of that range.
+  if (filter.waiting) where.push(`status = 'RUNNING'`, `steps -> step_index ->> 'status' = 'WAITING'`);
   if (filter.after) {
     const at = params.push(filter.after.createdAt);
     const id = params.push(filter.after.id);

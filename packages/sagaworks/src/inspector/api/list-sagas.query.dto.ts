@@ -26,6 +26,14 @@ export class ListSagasQueryDto {
   @MaxLength(200)
   correlationId?: string;
 
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: only sagas waiting at their current step (RUNNING, the step WAITING for a signal or a reply)',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  waiting?: 'true' | 'false';
+
   @ApiPropertyOptional({ default: DEFAULT_SAGA_PAGE, minimum: 1, maximum: MAX_SAGA_PAGE })
   @IsOptional()
   @Type(() => Number)

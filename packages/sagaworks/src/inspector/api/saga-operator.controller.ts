@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   ConflictException,
   Controller,
@@ -14,6 +15,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
@@ -25,6 +27,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { OperatorActionResult } from '../../runtime/saga-orchestrator.js';
+import { signalAccepted, type SignalResult } from '../../runtime/saga-signal.js';
 import { SagaOrchestrator } from '../../runtime/saga-orchestrator.js';
 import { SagaRegistry } from '../../runtime/saga-registry.js';
 import { AbortQueryDto } from './abort-query.dto.js';
@@ -32,6 +35,7 @@ import { toAbortPlanView, type AbortPlanView } from './abort-plan.view.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { OperatorReasonDto } from './operator-reason.dto.js';
 import { toSagaView, type SagaView } from './saga.view.js';
+import { MAX_SIGNAL_NAME_LENGTH, SignalBodyDto } from './signal-body.dto.js';
 import { SkipStepDto } from './skip-step.dto.js';
 
 const DEFAULT_ACTOR = 'operator';
@@ -52,8 +56,8 @@ export function operatorActor(header: string | undefined): string {
 
 /**
  * Operator actions on one saga, behind the admin token. Each answers with the saga as `GET /sagas/:id` shows it,
- * its history recording who acted and why; 404 for an unknown saga, 409 when the action does not apply to the
- * saga's current state (nothing is changed then).
+ * its history recording who acted and why (a signal answers with what became of it); 404 for an unknown saga, 409
+ * when the action does not apply to the saga's current state (nothing is changed then).
  */
 @ApiTags('sagas')
 @ApiBearerAuth()
@@ -122,6 +126,28 @@ export class SagaOperatorController {
       throw new NotFoundException(`saga ${id} (${state.type}) has no step "${step}"`);
     }
     return this.answer(await this.orchestrator.skipCompensation(id, step, operatorActor(operator), body.reason));
+  }
+
+  @Post(':id/signals/:name')
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    description:
+      'The signal ended the wait (`applied`) or waits for the saga to reach it (`kept`): `{ outcome, reason, sagaId }`. 409 when it is late, a duplicate or names no wait of the saga (nothing changed; the history records it)',
+  })
+  @ApiBadRequestResponse({ description: 'The payload is not a JSON object, is too large, or the name is too long' })
+  async signal(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('name') name: string,
+    @Body() body: SignalBodyDto = {},
+    @Headers('x-operator') operator?: string,
+  ): Promise<SignalResult> {
+    if (name.length > MAX_SIGNAL_NAME_LENGTH) throw new BadRequestException(`name must be at most ${MAX_SIGNAL_NAME_LENGTH} characters`);
+    // The wait's `decide` learns who acted from the payload, as it would from any other signaller.
+    const payload = { ...body.payload, by: body.payload?.by ?? operatorActor(operator) };
+    const result = await this.orchestrator.signal(id, name, payload);
+    if (result.outcome === 'not-found') throw new NotFoundException(`saga ${id} not found`);
+    if (!signalAccepted(result)) throw new ConflictException(result.reason);
+    return { outcome: result.outcome, reason: result.reason, sagaId: result.sagaId ?? id };
   }
 
   private async answer(result: OperatorActionResult): Promise<SagaView> {

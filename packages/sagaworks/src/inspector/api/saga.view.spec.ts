@@ -20,3 +20,32 @@ describe('toStepViews', () => {
     expect(views[1]).not.toHaveProperty('infrastructureWaits');
   });
 });
+
+describe('toStepViews for waits', () => {
+  it('shows a waiting step with its deadline and reminder, a kept signal without its payload, and a signalled wait', () => {
+    const [waiting, ahead, done, plain] = toStepViews([
+      {
+        name: 'approval',
+        status: 'WAITING',
+        attempts: 0,
+        compensationAttempts: 0,
+        waitDeadline: '2026-01-03T10:00:00.000Z',
+        remindAt: '2026-01-02T10:00:00.000Z',
+      },
+      {
+        name: 'review',
+        status: 'PENDING',
+        attempts: 0,
+        compensationAttempts: 0,
+        keptSignal: { payload: { by: 'alice', note: 'secret' }, at: '2026-01-01T10:00:00.000Z' },
+      },
+      { name: 'approved', status: 'COMPLETED', attempts: 0, compensationAttempts: 0, signalled: true },
+      { name: 'ship', status: 'PENDING', attempts: 0, compensationAttempts: 0 },
+    ]);
+    expect(waiting).toMatchObject({ status: 'WAITING', waitDeadline: '2026-01-03T10:00:00.000Z', remindAt: '2026-01-02T10:00:00.000Z' });
+    expect(ahead).toMatchObject({ signalKept: true });
+    expect(JSON.stringify(ahead)).not.toContain('secret');
+    expect(done).toMatchObject({ signalled: true });
+    for (const key of ['waitDeadline', 'remindAt', 'signalKept', 'signalled']) expect(plain).not.toHaveProperty(key);
+  });
+});

@@ -25,6 +25,14 @@ export interface SagaView {
     waitingOnInfrastructure?: true;
     /** Waits on infrastructure in a row for the current attempt. */
     infrastructureWaits?: number;
+    /** A waiting step's absolute deadline (ISO): its timeout path runs then unless a signal or reply comes first. */
+    waitDeadline?: string;
+    /** When a waiting step's reminder goes out (ISO); gone once sent. */
+    remindAt?: string;
+    /** A signal arrived before the saga reached this wait step; it is consumed when the saga gets there. */
+    signalKept?: true;
+    /** The wait was ended by its signal (a second one is a duplicate). */
+    signalled?: true;
   }[];
   history: { seq: number; step?: string; from: string | null; to: string; reason?: string; at: string }[];
 }
@@ -40,6 +48,11 @@ export function toStepViews(steps: SagaState['steps']): SagaView['steps'] {
     ...(s.error ? { error: s.error } : {}),
     ...(s.awaitingInfrastructure ? { waitingOnInfrastructure: true as const } : {}),
     ...(s.infrastructureWaits ? { infrastructureWaits: s.infrastructureWaits } : {}),
+    ...(s.waitDeadline ? { waitDeadline: s.waitDeadline } : {}),
+    ...(s.remindAt ? { remindAt: s.remindAt } : {}),
+    // The kept payload stays out of the view: it may carry what the signaller sent (a name, a note).
+    ...(s.keptSignal ? { signalKept: true as const } : {}),
+    ...(s.signalled ? { signalled: true as const } : {}),
   }));
 }
 

@@ -81,6 +81,7 @@ export class SagasController {
       status: query.status,
       type: query.type,
       correlationId: query.correlationId,
+      waiting: query.waiting === 'true',
       limit: query.limit ?? DEFAULT_SAGA_PAGE,
       after: query.cursor === undefined ? undefined : (decodeSagaListCursor(query.cursor) ?? undefined),
     });
