@@ -41,6 +41,7 @@ const REASON_BY_MODE: Record<Exclude<Mode, 'visa'>, RegExp> = {
   timeout: /^processPayment failed: processPayment timed out after \d+ attempts?/,
   aq: /^createShipment failed: cannot ship to AQ/,
   overstock: /^reserveInventory failed: insufficient stock/,
+  unreviewed: /^fraudReview failed: fraudReview timed out after .+ without the signal "fraudReview"$/,
 };
 
 interface OrderRow {

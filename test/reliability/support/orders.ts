@@ -1,7 +1,10 @@
 import type { OrderRequest } from '../../support/test-app';
 
-/** Every path a test order can take; the mode decides the outcome, so each order's end is known in advance. */
-export type Mode = 'visa' | 'declined' | 'timeout' | 'aq' | 'overstock';
+/**
+ * Every path a test order can take; the mode decides the outcome, so each order's end is known in advance.
+ * `unreviewed`: an order above the fraud-review threshold that nobody reviews, cancelled at its deadline.
+ */
+export type Mode = 'visa' | 'declined' | 'timeout' | 'aq' | 'overstock' | 'unreviewed';
 
 export interface OrderSpec {
   key: string;
@@ -23,7 +26,16 @@ export function rng(seed: number): () => number {
 
 export const SKUS = ['SKU-001', 'SKU-002', 'SKU-003', 'SKU-004', 'SKU-005'];
 
-const DEFAULT_WEIGHTS: Record<Mode, number> = { visa: 50, declined: 15, timeout: 10, aq: 15, overstock: 10 };
+/** The seeded prices (src/inventory/inventory.seeder.ts). */
+const PRICE_CENTS: Record<string, number> = { 'SKU-001': 1299, 'SKU-002': 2499, 'SKU-003': 499, 'SKU-004': 8999, 'SKU-005': 15000 };
+/** The app's default FRAUD_REVIEW_THRESHOLD_CENTS: an order of at least this waits for a review. */
+export const REVIEW_THRESHOLD_CENTS = 50_000;
+/** 600.00: waits for a review at the default threshold. */
+export const LARGE_ITEMS = [{ sku: 'SKU-005', quantity: 4 }];
+
+const totalOf = (items: { sku: string; quantity: number }[]) => items.reduce((sum, i) => sum + PRICE_CENTS[i.sku] * i.quantity, 0);
+
+const DEFAULT_WEIGHTS: Record<Mode, number> = { visa: 50, declined: 15, timeout: 10, aq: 15, overstock: 10, unreviewed: 0 };
 
 export interface MixOptions {
   prefix: string;
@@ -33,7 +45,11 @@ export interface MixOptions {
   weights?: Partial<Record<Mode, number>>;
 }
 
-/** `n` orders mixing every test mode by weight; normal orders take 1-3 units of one or two distinct SKUs. */
+/**
+ * `n` orders mixing every test mode by weight; normal orders take 1-3 units of one or two distinct SKUs and stay
+ * below the fraud-review threshold (two lines that would reach it keep the first only), so none waits for a
+ * review; `unreviewed` ones are above it.
+ */
 export function orderMix(n: number, options: MixOptions): OrderSpec[] {
   const random = rng(options.seed);
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
@@ -51,10 +67,16 @@ export function orderMix(n: number, options: MixOptions): OrderSpec[] {
     const mode = pick();
     const first = Math.floor(random() * SKUS.length);
     const skus = random() < 0.5 ? [SKUS[first]] : [SKUS[first], SKUS[(first + 1 + Math.floor(random() * (SKUS.length - 1))) % SKUS.length]];
+    const belowReview = () => {
+      const lines = skus.map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 3) }));
+      return totalOf(lines) >= REVIEW_THRESHOLD_CENTS ? lines.slice(0, 1) : lines;
+    };
     const items =
       mode === 'overstock'
         ? [{ sku: SKUS[first], quantity: options.overstockQuantity }]
-        : skus.map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 3) }));
+        : mode === 'unreviewed'
+          ? LARGE_ITEMS
+          : belowReview();
     return {
       key: `${options.prefix}-${i}`,
       mode,
