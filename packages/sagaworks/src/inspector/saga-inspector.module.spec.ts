@@ -35,6 +35,10 @@ describe('SagaInspectorModule', () => {
     expect(page).toContain('<a href="/api/health">Health</a>');
     expect(page).not.toMatch(/href="\/ui|src="\/ui/);
     expect((await http().get('/api/ops/ui/definitions').expect(200)).text).toContain('<base href="/api/ops/ui/">');
+    const waiting = (await http().get('/api/ops/ui/waiting').expect(200)).text;
+    expect(waiting).toContain('<base href="/api/ops/ui/">');
+    expect(waiting).toContain('No saga is waiting.');
+    await http().get('/api/ops/sagas?waiting=true').expect(200, { items: [], nextCursor: null });
     const missing = await http().get('/api/ops/ui/sagas/00000000-0000-4000-8000-000000000000').expect(404);
     expect(missing.text).toContain('<base href="/api/ops/ui/">');
     await http().get('/api/ops/ui/assets/inspector.js').expect(200);

@@ -12,7 +12,7 @@ export const DEFAULT_CHROME: PageChrome = { base: '/ui', links: [] };
 
 export interface PageOptions {
   title: string;
-  nav: 'sagas' | 'definitions' | null;
+  nav: 'sagas' | 'waiting' | 'definitions' | null;
   body: SafeHtml;
   /** Refresh the `#live` region this often (ms); absent: no live refresh. */
   refreshMs?: number;
@@ -36,7 +36,7 @@ export function renderPage({ title, nav, body, refreshMs, chrome = DEFAULT_CHROM
 <body>
   <header class="top">
     <a class="brand" href="./">Sagaworks <span>inspector</span></a>
-    <nav>${link('./', 'Sagas', 'sagas')}${link('definitions', 'Definitions', 'definitions')}${chrome.links.map((l) => html`<a href="${l.href}">${l.label}</a>`)}</nav>
+    <nav>${link('./', 'Sagas', 'sagas')}${link('waiting', 'Waiting', 'waiting')}${link('definitions', 'Definitions', 'definitions')}${chrome.links.map((l) => html`<a href="${l.href}">${l.label}</a>`)}</nav>
     <form id="token-form" autocomplete="off">
       <span class="when-empty">Operator actions:</span>
       <input class="when-empty" type="password" name="token" placeholder="token" aria-label="read or admin token">

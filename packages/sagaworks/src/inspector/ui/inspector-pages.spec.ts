@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { defineSaga, send, type SagaState } from '../../index.js';
+import { defineSaga, send, type SagaState, type SagaSummary } from '../../index.js';
 import { escapeHtml, html, raw } from './html.js';
 import { renderDefinitionsPage } from './definitions.page.js';
 import { renderSagaDetailPage } from './saga-detail.page.js';
 import { renderSagaFlow } from './saga-flow.svg.js';
 import { renderSagaListPage } from './saga-list.page.js';
+import { renderWaitingPage } from './waiting.page.js';
 
 const EVIL = `"><img src=x onerror=alert(1)><script>alert('x')</script>`;
 
@@ -172,5 +173,124 @@ describe('inspector pages', () => {
         { definition: { ...definition, type: EVIL }, hash: 'h', stepTimeoutsMs: [1000, 1000], maxAttempts: [3, 3], inFlight: 2 },
       ]),
     );
+  });
+});
+
+/** A saga that may skip a step and then waits for a signal whose name is hostile. */
+const reviewed = defineSaga<{ note: string }>({
+  type: 'reviewed',
+  steps: [
+    {
+      name: 'book',
+      command: send(BookCommand, (c) => [c.sagaId]),
+      completedBy: [Booked],
+      compensation: send(UnbookCommand, (c) => [c.sagaId]),
+    },
+    { name: 'extra', command: send(BookCommand, (c) => [c.sagaId]), when: () => false, nonCompensable: true },
+    { name: 'review', wait: { signal: `ok${EVIL}`, timeoutMs: 48 * 3_600_000 } },
+    { name: 'finish', command: send(FinishCommand, (c) => [c.sagaId]), nonCompensable: true },
+  ],
+});
+const deadline = '2026-01-03T10:00:00.000Z';
+const waitingSaga: SagaState = {
+  ...saga,
+  type: 'reviewed',
+  status: 'RUNNING',
+  stepIndex: 2,
+  // the saga's own due time is the reminder's, earlier than the wait's deadline
+  dueAt: new Date('2026-01-02T10:00:00.000Z'),
+  steps: [
+    { name: 'book', status: 'COMPLETED', attempts: 1, compensationAttempts: 0 },
+    { name: 'extra', status: 'SKIPPED', attempts: 0, compensationAttempts: 0 },
+    {
+      name: 'review',
+      status: 'WAITING',
+      attempts: 0,
+      compensationAttempts: 0,
+      waitDeadline: deadline,
+      remindAt: '2026-01-02T10:00:00.000Z',
+    },
+    { name: 'finish', status: 'PENDING', attempts: 0, compensationAttempts: 0 },
+  ],
+};
+const skipHistory = [{ seq: 3, step: 'extra', from: 'PENDING', to: 'SKIPPED', reason: `skipped: ${EVIL}`, at: now }];
+
+describe('inspector pages for waits', () => {
+  it('list every waiting saga with its signal, deadline, reminder and an Approve/Reject panel, escaped', () => {
+    const summary: SagaSummary = {
+      id: waitingSaga.id,
+      type: waitingSaga.type,
+      correlationId: waitingSaga.correlationId,
+      status: waitingSaga.status,
+      stepIndex: waitingSaga.stepIndex,
+      steps: waitingSaga.steps,
+      failureReason: null,
+      dueAt: waitingSaga.dueAt,
+      version: 3,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const page = renderWaitingPage({
+      sagas: [summary, { ...summary, id: '7a57aa67-8bb4-40c7-833f-beee9a5763b5', type: 'gone' }],
+      definitionOf: (type) => (type === 'reviewed' ? reviewed : undefined),
+      now,
+      limit: 50,
+      nextCursor: 'CUR',
+    });
+    expectEscaped(page);
+    expect(page).toContain(`data-signal="ok${escapeHtml(EVIL)}"`);
+    expect(page.match(/data-action="approve"/g)).toHaveLength(1);
+    expect(page.match(/data-action="reject"/g)).toHaveLength(1);
+    expect(page).toContain(`data-deadline="${deadline}"`);
+    expect(page).toContain('2026-01-03 10:00:00.000Z');
+    expect(page).toContain('(in 48 h 0 min)');
+    expect(page).toContain('<time datetime="2026-01-02T10:00:00.000Z"');
+    expect(page).toContain('this instance does not know the definition');
+    expect(page).toContain('<a class="pager-older" href="waiting?limit=50&amp;cursor=CUR">Older →</a>');
+    expect(page).toMatch(/<a href="waiting" class="active">Waiting<\/a>/);
+    // no live refresh: it would wipe a reason being typed
+    expect(page).not.toContain('data-refresh-ms');
+  });
+
+  it('show on the saga page a waiting step with its deadline and signal, a skipped one with its reason, and the panel', () => {
+    const page = renderSagaDetailPage({ saga: waitingSaga, history: skipHistory, definition: reviewed, now, refreshMs: 5000 });
+    expectEscaped(page);
+    const review = /<tr data-step="review"[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
+    expect(review).toContain('waiting for signal <code>ok&quot;&gt;&lt;img');
+    // the wait's own deadline, not the saga's due time (its reminder)
+    expect(review).toContain(`<time datetime="${deadline}"`);
+    expect(review).toContain('reminder at');
+    const extra = /<tr data-step="extra"[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
+    expect(extra).toContain('class="skipped"');
+    expect(extra).toContain('skipped: &quot;&gt;&lt;img');
+    expect(page).toMatch(/data-signal="ok&quot;[^"]*"/);
+    expect(page).toContain('data-action="approve"');
+    expect(page).toContain('data-action="reject"');
+    // no panel once the wait is over
+    const over = renderSagaDetailPage({
+      saga: {
+        ...waitingSaga,
+        steps: waitingSaga.steps.map((s) => (s.name === 'review' ? { ...s, status: 'COMPLETED' as const, signalled: true } : s)),
+      },
+      history: [],
+      definition: reviewed,
+      now,
+      refreshMs: 5000,
+    });
+    expect(over).not.toContain('data-action="approve"');
+    expect(over).toContain('(signalled)');
+  });
+
+  it('draw a wait step as a dashed box with its signal and deadline, and a skipped step greyed', () => {
+    const svg = renderSagaFlow(reviewed, 'w', { status: 'RUNNING', stepIndex: 2, steps: waitingSaga.steps }).value;
+    expect(svg).toMatch(/<g class="node step wait st-WAITING current" data-step="review">/);
+    expect(svg).toContain('waits for &quot;ok&quot;&gt;&lt;img');
+    expect(svg).toContain('<text class="wait-line"');
+    expect(svg).toContain('until 2026-01-03 10:00Z');
+    expect(svg).toMatch(/<g class="node step\s+st-SKIPPED\s*" data-step="extra">/);
+    expect(svg).not.toContain('<img');
+    expect(svg).not.toContain('style=');
+    // without an instance, the wait says how long it lasts
+    expect(renderSagaFlow(reviewed, 'd').value).toContain('deadline 48 h<');
   });
 });

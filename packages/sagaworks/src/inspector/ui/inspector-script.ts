@@ -28,10 +28,11 @@ export const INSPECTOR_JS = `(function () {
     if (who) who.textContent = get(OPERATOR) || 'operator';
   }
 
-  function show(kind, text) {
-    var box = document.getElementById('action-result');
+  // A row of the waiting page has a result box of its own; the saga page has one for its whole panel.
+  function show(kind, text, panel) {
+    var box = (panel && panel.querySelector('.action-result')) || document.getElementById('action-result');
     if (!box) return;
-    box.className = kind;
+    box.className = box.id ? kind : 'action-result ' + kind;
     box.textContent = text;
   }
 
@@ -46,7 +47,8 @@ export const INSPECTOR_JS = `(function () {
     show('plan', 'Dry run: abort would compensate, in this order:\\n' + (lines.length ? lines.join('\\n') : '(nothing: no step took effect yet)') + '\\nNothing was changed.');
   }
 
-  var LABELS = { retry: 'Retry', abort: 'Abort', plan: 'Abort (dry run)', skip: 'Skip compensation' };
+  var LABELS = { retry: 'Retry', abort: 'Abort', plan: 'Abort (dry run)', skip: 'Skip compensation', approve: 'Approve', reject: 'Reject' };
+  var DECIDED = { approve: 'approved', reject: 'rejected' };
 
   function act(button) {
     var panel = button.closest('[data-saga]');
@@ -56,36 +58,49 @@ export const INSPECTOR_JS = `(function () {
     var reason = reasonField ? reasonField.value.trim() : '';
     // The API is mounted beside the pages: <prefix>/sagas next to <prefix>/ui.
     var url = new URL('../sagas/' + encodeURIComponent(id), document.baseURI).pathname;
+    var body = reason ? { reason: reason } : {};
+    var signal = panel.getAttribute('data-signal');
+    if (DECIDED[action]) {
+      if (!signal) { show('error', 'This step waits for no signal.', panel); return; }
+      // The payload convention of the inspector: { decision, reason }; the server adds who acted (by).
+      url += '/signals/' + encodeURIComponent(signal);
+      body = { payload: reason ? { decision: action, reason: reason } : { decision: action } };
+    }
     if (action === 'retry') url += '/retry';
     if (action === 'abort') url += '/abort';
     if (action === 'plan') url += '/abort?dryRun=true';
     if (action === 'skip') {
       var step = panel.querySelector('[name=step]');
-      if (!step || !step.value) { show('error', 'No compensation to skip.'); return; }
-      if (!reason) { show('error', 'A reason is required to skip a compensation: say what was done by hand.'); if (reasonField) reasonField.focus(); return; }
+      if (!step || !step.value) { show('error', 'No compensation to skip.', panel); return; }
+      if (!reason) { show('error', 'A reason is required to skip a compensation: say what was done by hand.', panel); if (reasonField) reasonField.focus(); return; }
       url += '/steps/' + encodeURIComponent(step.value) + '/skip';
     }
-    if (!get(TOKEN)) { show('error', 'Enter the admin token first (top right).'); var input = document.querySelector('#token-form input[name=token]'); if (input) input.focus(); return; }
+    if (!get(TOKEN)) { show('error', 'Enter the admin token first (top right).', panel); var input = document.querySelector('#token-form input[name=token]'); if (input) input.focus(); return; }
     var headers = { 'Authorization': 'Bearer ' + get(TOKEN), 'Content-Type': 'application/json', 'Accept': 'application/json' };
     if (get(OPERATOR)) headers['X-Operator'] = get(OPERATOR);
     button.disabled = true;
-    show('pending', LABELS[action] + '...');
-    fetch(url, { method: 'POST', headers: headers, body: JSON.stringify(reason ? { reason: reason } : {}), credentials: 'same-origin' })
+    show('pending', LABELS[action] + '...', panel);
+    fetch(url, { method: 'POST', headers: headers, body: JSON.stringify(body), credentials: 'same-origin' })
       .then(function (res) { return res.json().catch(function () { return {}; }).then(function (body) { return { status: res.status, ok: res.ok, body: body }; }); })
       .then(function (r) {
         button.disabled = false;
         if (!r.ok) {
-          show('error', LABELS[action] + ' refused (' + r.status + '): ' + messageOf(r.body));
+          show('error', LABELS[action] + ' refused (' + r.status + '): ' + messageOf(r.body), panel);
           // 401: no token reached the server; 403: a wrong one (or actions disabled). Either way it is of no use.
           if (r.status === 401 || r.status === 403) { put(TOKEN, ''); renderToken(); }
           return;
         }
         if (action === 'plan') { showPlan(r.body); return; }
-        show('ok', LABELS[action] + ' done: the saga is now ' + r.body.status + '.');
+        if (DECIDED[action]) {
+          var kept = r.body.outcome === 'kept';
+          show('ok', (kept ? 'kept' : DECIDED[action]) + ': ' + r.body.reason, panel);
+        } else {
+          show('ok', LABELS[action] + ' done: the saga is now ' + r.body.status + '.', panel);
+        }
         if (reasonField) reasonField.value = '';
         refresh();
       })
-      .catch(function (error) { button.disabled = false; show('error', LABELS[action] + ' failed: ' + error); });
+      .catch(function (error) { button.disabled = false; show('error', LABELS[action] + ' failed: ' + error, panel); });
   }
 
   function refresh() {

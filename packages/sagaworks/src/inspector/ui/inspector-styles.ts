@@ -50,6 +50,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .b-COMPENSATING { background: var(--warn-bg); color: var(--warn); }
 .b-COMPENSATED { background: var(--undo-bg); color: var(--undo); }
 .b-FAILED { background: var(--bad-bg); color: var(--bad); }
+.b-WAITING { background: var(--warn-bg); color: var(--warn); }
+.b-SKIPPED { background: var(--idle-bg); color: var(--idle); }
+tr.skipped td { color: var(--idle); }
 .error-text { color: var(--bad); }
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 8px 18px; }
 .facts div { display: flex; flex-direction: column; }
@@ -75,6 +78,11 @@ svg.flow .st-EXECUTING rect { fill: var(--run-bg); stroke: var(--run); }
 svg.flow .st-FAILED rect { fill: var(--bad-bg); stroke: var(--bad); }
 svg.flow .st-COMPENSATING rect { fill: var(--warn-bg); stroke: var(--warn); }
 svg.flow .st-COMPENSATED rect { fill: var(--undo-bg); stroke: var(--undo); }
+svg.flow .node.wait rect { stroke-dasharray: 7 4; }
+svg.flow .st-WAITING rect { fill: var(--warn-bg); stroke: var(--warn); }
+svg.flow .st-SKIPPED rect { fill: var(--idle-bg); stroke: var(--idle); stroke-dasharray: 2 3; }
+svg.flow .st-SKIPPED text { fill: var(--idle); }
+svg.flow .node text.wait-line { font-size: 10.5px; fill: var(--warn); }
 svg.flow .node.current rect { stroke-width: 3; }
 svg.flow .node.undo.undo-active rect { fill: var(--warn-bg); stroke: var(--warn); stroke-dasharray: none; }
 svg.flow .node.undo.undo-failed rect { fill: var(--bad-bg); stroke: var(--bad); }
@@ -100,11 +108,15 @@ ol.timeline .reason { color: var(--ink); font-size: 13px; }
 .actions .row { display: flex; gap: 8px; flex-wrap: wrap; margin-bottom: 10px; align-items: center; }
 .actions label { display: flex; flex-direction: column; gap: 3px; font-size: 12px; color: var(--muted); width: 100%; }
 .actions textarea { width: 100%; min-height: 52px; resize: vertical; }
-#action-result { margin-top: 8px; padding: 8px 10px; border-radius: 6px; font-size: 13px; white-space: pre-wrap; }
-#action-result:empty { display: none; }
-#action-result.ok { background: var(--ok-bg); color: var(--ok); }
-#action-result.error { background: var(--bad-bg); color: var(--bad); }
-#action-result.pending, #action-result.plan { background: var(--run-bg); color: var(--ink); }
+#action-result, .action-result { margin-top: 8px; padding: 8px 10px; border-radius: 6px; font-size: 13px; white-space: pre-wrap; }
+#action-result:empty, .action-result:empty { display: none; }
+#action-result.ok, .action-result.ok { background: var(--ok-bg); color: var(--ok); }
+#action-result.error, .action-result.error { background: var(--bad-bg); color: var(--bad); }
+#action-result.pending, #action-result.plan, .action-result.pending { background: var(--run-bg); color: var(--ink); }
+.actions input[name=reason] { width: 100%; }
+.decide { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; min-width: 300px; }
+.decide input[name=reason] { flex: 1 1 140px; }
+.decide .action-result { flex-basis: 100%; margin-top: 2px; }
 .live-toggle, form.filters label.live-toggle { font-size: 12px; color: var(--muted); display: inline-flex; flex-direction: row; gap: 4px; align-items: center; }
 .empty { padding: 24px; text-align: center; color: var(--muted); }
 `;

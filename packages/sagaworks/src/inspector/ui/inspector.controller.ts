@@ -14,13 +14,14 @@ import { renderSagaDetailPage } from './saga-detail.page.js';
 import { decodeSagaListCursor, encodeSagaListCursor } from '../api/saga-list-cursor.js';
 import { PAGE_SIZES, renderSagaListPage, STATUSES, type SagaListFilter } from './saga-list.page.js';
 import { TokenRequiredPageFilter } from './token-required.page.js';
+import { renderWaitingPage } from './waiting.page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REFRESH_MS = 5_000;
 
 /**
- * The saga inspector, server-rendered: `/ui` (sagas with counts and filters), `/ui/sagas/:id` (one saga) and
- * `/ui/definitions`. Read-only like `GET /sagas`; its buttons call the operator endpoints with the admin token.
+ * The saga inspector, server-rendered: `/ui` (sagas with counts and filters), `/ui/waiting` (sagas waiting for a
+ * signal, with Approve and Reject), `/ui/sagas/:id` (one saga) and `/ui/definitions`. Read-only like `GET /sagas`; its buttons call the operator endpoints with the admin token.
  * Filters are forgiving: an unknown value (a malformed cursor too) is ignored rather than refused, as a page
  * should. The list is paged like `GET /sagas`: "Older →" follows the cursor of the page's last saga. The pages need the
  * read token like `GET /sagas` (from the header or the `sw_read` cookie the token form sets); a refused one gets
@@ -73,6 +74,28 @@ export class InspectorController {
       nextCursor: listPage.next ? encodeSagaListCursor(listPage.next) : null,
       refreshMs: REFRESH_MS,
       chrome: this.chrome(res, /$^/),
+    });
+  }
+
+  @Get('waiting')
+  @UseGuards(InspectorPageGuard)
+  async waiting(
+    @Res({ passthrough: true }) res: Response,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<string> {
+    const after = typeof cursor === 'string' ? (decodeSagaListCursor(cursor) ?? undefined) : undefined;
+    const size = PAGE_SIZES.includes(Number(limit)) ? Number(limit) : 50;
+    const listPage = await this.orchestrator.store.list({ waiting: true, limit: size, after });
+    page(res);
+    return renderWaitingPage({
+      sagas: listPage.items,
+      definitionOf: (type) => this.registry.get(type)?.definition,
+      now: new Date(),
+      limit: size,
+      cursor: after ? cursor : undefined,
+      nextCursor: listPage.next ? encodeSagaListCursor(listPage.next) : null,
+      chrome: this.chrome(res, /\/waiting$/),
     });
   }
 

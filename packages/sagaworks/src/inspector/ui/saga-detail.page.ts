@@ -1,4 +1,12 @@
-import { isTerminal, type SagaDefinition, type SagaHistoryRow, type SagaState, SagaStatus, StepStatus } from '../../index.js';
+import {
+  isTerminal,
+  type SagaDefinition,
+  type SagaHistoryRow,
+  type SagaState,
+  SagaStatus,
+  type StepState,
+  StepStatus,
+} from '../../index.js';
 import { html, type SafeHtml } from './html.js';
 import { badge, formatDeadline, formatDuration, formatTime, shortId } from './format.js';
 import { type PageChrome, renderPage } from './inspector-layout.js';
@@ -32,7 +40,22 @@ function facts({ saga, now }: SagaDetailModel): SafeHtml {
   </dl>`;
 }
 
-function stepsTable({ saga, now }: SagaDetailModel): SafeHtml {
+/** Why a step was skipped: the step's status change in the history (a skip records no error on the step). */
+const skipReason = (history: SagaHistoryRow[], step: string): string | null =>
+  history.findLast((h) => h.step === step && h.to === StepStatus.SKIPPED)?.reason ?? null;
+
+/** What a wait step is waiting for, and what became of its signal. */
+function waitNote(step: StepState, signal: string | undefined): SafeHtml {
+  const kept = step.keptSignal ? html` <span class="muted" data-signal-kept>(a signal is kept for it)</span>` : '';
+  if (step.status === StepStatus.WAITING) {
+    const what = signal ? html`waiting for signal <code>${signal}</code>` : html`waiting for a reply`;
+    const remind = step.remindAt ? html`, reminder at ${formatTime(step.remindAt, true)}` : '';
+    return html` <span class="muted" data-waiting-for="${signal ?? ''}">(${what}${remind})</span>${kept}`;
+  }
+  return html`${kept}${step.signalled ? html` <span class="muted">(signalled)</span>` : ''}`;
+}
+
+function stepsTable({ saga, now, definition, history }: SagaDetailModel): SafeHtml {
   return html`<table class="steps">
     <thead><tr><th>#</th><th>Step</th><th>Status</th><th>Attempts</th><th>Undo attempts</th><th>Started</th><th>Finished</th><th>Took</th><th>Deadline</th><th>Error</th></tr></thead>
     <tbody>${saga.steps.map((step, i) => {
@@ -43,16 +66,19 @@ function stepsTable({ saga, now }: SagaDetailModel): SafeHtml {
         forwardEnded && step.startedAt && step.finishedAt
           ? formatDuration(new Date(step.finishedAt).getTime() - new Date(step.startedAt).getTime())
           : '';
-      return html`<tr data-step="${step.name}" data-status="${step.status}">
+      const skipped = step.status === StepStatus.SKIPPED;
+      const waits = step.status === StepStatus.WAITING && step.waitDeadline;
+      const deadline = waits ? formatDeadline(new Date(step.waitDeadline as string), now) : current ? formatDeadline(saga.dueAt, now) : '';
+      return html`<tr data-step="${step.name}" data-status="${step.status}" class="${skipped ? 'skipped' : ''}">
         <td class="num">${i + 1}</td>
-        <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingInfrastructure ? html` <span class="muted" data-waiting-on="infrastructure" title="the database refused or lost the attempt; it is sent again when the database answers, and no attempt is spent">(waiting on infrastructure, ${step.infrastructureWaits ?? 1}×)</span>` : step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}</td>
+        <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingInfrastructure ? html` <span class="muted" data-waiting-on="infrastructure" title="the database refused or lost the attempt; it is sent again when the database answers, and no attempt is spent">(waiting on infrastructure, ${step.infrastructureWaits ?? 1}×)</span>` : step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}${waitNote(step, definition?.steps[i]?.wait?.signal)}${skipped ? html` <span class="muted" data-skip-reason>(${skipReason(history, step.name) ?? 'skipped'})</span>` : ''}</td>
         <td>${badge(step.status)}</td>
         <td class="num">${step.attempts}</td>
         <td class="num">${step.compensationAttempts}</td>
         <td>${formatTime(step.startedAt, true)}</td>
         <td>${formatTime(step.finishedAt, true)}</td>
         <td class="num">${took}</td>
-        <td>${current ? formatDeadline(saga.dueAt, now) : ''}</td>
+        <td>${deadline}</td>
         <td class="error-text">${step.error ?? ''}</td>
       </tr>`;
     })}</tbody>
@@ -98,9 +124,32 @@ function operatorPanel(saga: SagaState): SafeHtml {
   </div>`;
 }
 
+/** The signal the current step waits for, if it waits for one now. */
+function awaitedSignal(saga: SagaState, definition: SagaDefinition<unknown> | undefined): string | undefined {
+  const step = saga.steps[saga.stepIndex];
+  if (saga.status !== SagaStatus.RUNNING || step?.status !== StepStatus.WAITING) return undefined;
+  return definition?.steps[saga.stepIndex]?.wait?.signal;
+}
+
+/** Approve or reject the wait: sends its signal with `{ decision, reason }`, as the waiting page does. */
+function signalPanel(saga: SagaState, signal: string): SafeHtml {
+  const step = saga.steps[saga.stepIndex];
+  return html`<div class="panel actions" data-saga="${saga.id}" data-signal="${signal}">
+    <h2>Waiting for signal <code>${signal}</code></h2>
+    <p class="muted">${step.name} waits until ${formatTime(step.waitDeadline)}. Approve or Reject sends the signal with your decision and reason; who acted is recorded.</p>
+    <label>Reason<input type="text" name="reason" maxlength="500" placeholder="say, customer verified by phone"></label>
+    <div class="row">
+      <button type="button" data-action="approve">Approve</button>
+      <button type="button" class="danger" data-action="reject">Reject</button>
+    </div>
+    <div class="action-result" role="status" aria-live="polite"></div>
+  </div>`;
+}
+
 /** `/ui/sagas/:id`: one saga's facts, its definition drawn with its state, steps, history and the operator actions. */
 export function renderSagaDetailPage(model: SagaDetailModel): string {
   const { saga, definition } = model;
+  const signal = awaitedSignal(saga, definition);
   return renderPage({
     chrome: model.chrome,
     title: `${saga.type} ${shortId(saga.id)}`,
@@ -118,7 +167,7 @@ export function renderSagaDetailPage(model: SagaDetailModel): string {
             <div class="panel"><h2>History</h2>${timeline(model.history)}</div>
           </div>
         </div>
-        <div>${operatorPanel(saga)}</div>
+        <div>${signal ? signalPanel(saga, signal) : ''}${operatorPanel(saga)}</div>
       </div>`,
   });
 }
