@@ -82,6 +82,13 @@ export interface SagaStepDefinition<TData> {
    * started) completes at once; it exists to hold a compensation.
    */
   readonly command?: CommandSpec<TData>;
+  /**
+   * Instead of a command: branches that start together, each a step of its own (command, replies, deadline,
+   * retries, compensation). The stage completes when every branch has; when one fails, the branches that
+   * completed are compensated in reverse order of completion, and a branch still running is compensated when
+   * its reply comes, or at its deadline.
+   */
+  readonly parallel?: readonly SagaStepDefinition<TData>[];
   /** Instead of a command: the step waits for a signal or a reply event (see `SagaWaitDefinition`). */
   readonly wait?: SagaWaitDefinition<TData>;
   /** The step runs only when this holds when the saga reaches it; otherwise it is skipped (and the history says so). */

@@ -32,6 +32,12 @@ export interface StepState {
   keptSignal?: { payload: unknown; at: string };
   /** The wait ended by its signal (so a second one is a duplicate, not late). */
   signalled?: boolean;
+  /** A parallel stage's branches, in definition order. */
+  branches?: StepState[];
+  /** A branch's own deadline or backoff end (ISO); the saga's `dueAt` is the earliest of its stage's. */
+  dueAt?: string;
+  /** A branch's place in its stage's completions (1 first): compensation runs in reverse of it. */
+  completedOrder?: number;
 }
 
 /** A saga instance in memory: the `saga_instance` row, parsed. */
@@ -71,6 +77,8 @@ export interface SagaAction {
   /** `remind`: a wait step's reminder command. */
   kind: 'execute' | 'compensate' | 'remind';
   stepIndex: number;
+  /** The branch of a parallel stage the action belongs to. */
+  branch?: number;
   attempt: number;
 }
 

@@ -49,7 +49,11 @@ export abstract class SagaTransitionBuilder<TData> {
 
   protected begin(current: SagaState<TData>, now: Date): Transition<TData> {
     return {
-      state: { ...current, steps: current.steps.map((s) => ({ ...s })), updatedAt: now },
+      state: {
+        ...current,
+        steps: current.steps.map((s) => (s.branches ? { ...s, branches: s.branches.map((b) => ({ ...b })) } : { ...s })),
+        updatedAt: now,
+      },
       history: [],
       actions: [],
     };
@@ -80,6 +84,12 @@ export abstract class SagaTransitionBuilder<TData> {
     for (const key of Object.keys(step) as (keyof StepState)[]) if (step[key] === undefined) delete step[key];
   }
 
+  /** Starts parallel stage `index` (see `SagaParallelTransitions`). */
+  protected abstract beginParallel(t: Transition<TData>, index: number, now: Date): void;
+
+  /** Undoes parallel stage `index`; whether it still has work in progress (see `SagaParallelTransitions`). */
+  protected abstract compensateStage(t: Transition<TData>, index: number, now: Date): boolean;
+
   /**
    * Runs forward from step `from`: skips steps whose condition fails, completes command-less steps, begins a
    * wait, dispatches the first real step, or finishes.
@@ -94,6 +104,10 @@ export abstract class SagaTransitionBuilder<TData> {
       }
       if (def.wait) {
         this.beginWait(t, i, now);
+        return;
+      }
+      if (def.parallel) {
+        this.beginParallel(t, i, now);
         return;
       }
       if (!def.command) {
@@ -185,6 +199,10 @@ export abstract class SagaTransitionBuilder<TData> {
     for (let i = from; i >= 0; i--) {
       const step = t.state.steps[i];
       const def = this.stepDef(i);
+      if (def.parallel) {
+        if (this.compensateStage(t, i, now)) return;
+        continue;
+      }
       const tookEffect = step.status === StepStatus.COMPLETED || (step.status === StepStatus.FAILED && step.outcomeUnknown === true);
       if (!tookEffect || !def.compensation || def.nonCompensable) continue;
       this.dispatchAttempt(t, i, true, now, null);

@@ -1,5 +1,6 @@
 import { SagaStatus, StepStatus } from './saga-status.js';
-import type { HistoryEntry, SagaAction, SagaState, Transition } from './saga-state.js';
+import type { HistoryEntry, SagaAction, SagaState, StepState, Transition } from './saga-state.js';
+import { initialStepState } from './saga-parallel-transitions.js';
 import { SagaWaitTransitions } from './saga-wait-transitions.js';
 
 export type { StepDefaults } from './saga-transition-builder.js';
@@ -18,7 +19,7 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
       correlationId: init.correlationId,
       status: SagaStatus.STARTED,
       stepIndex: 0,
-      steps: this.definition.steps.map((s) => ({ name: s.name, status: StepStatus.PENDING, attempts: 0, compensationAttempts: 0 })),
+      steps: this.definition.steps.map((s) => initialStepState(s)),
       data: init.data,
       failureReason: null,
       dueAt: null,
@@ -93,6 +94,11 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
       this.waitDue(waiting, index, now);
       return waiting;
     }
+    if (this.isActiveStage(current)) {
+      const stage = this.begin(current, now);
+      this.stageDue(stage, index, now);
+      return stage;
+    }
     const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
     const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
     if (!compensating && !executing) return null;
@@ -124,6 +130,11 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
     if (!current.dueAt || current.dueAt.getTime() > now.getTime() || current.dueAt.getTime() < outageSince.getTime()) return null;
     const index = current.stepIndex;
     const step = current.steps[index];
+    if (this.isActiveStage(current)) {
+      const stage = this.begin(current, now);
+      this.stageDue(stage, index, now, true);
+      return stage;
+    }
     const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
     const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
     if ((!compensating && !executing) || step.awaitingRetry) return null;
@@ -184,6 +195,16 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
   resume(current: SagaState<TData>, owner: string, now: Date, deadlineMissed = false): Transition<TData> | null {
     const index = current.stepIndex;
     const step = current.steps[index];
+    if (this.isActiveStage(current)) {
+      const resumes = step.resumes ?? 0;
+      const due = !!current.dueAt && current.dueAt.getTime() <= now.getTime();
+      // A stage whose due time came is left to `deadlinePassed`, branch by branch (`null`), as a step's is past its resumes.
+      if (resumes >= this.retryPolicy(index).maxAttempts || (due && !deadlineMissed)) return null;
+      const t = this.begin(current, now);
+      t.state.steps[index].resumes = resumes + 1;
+      this.resumeStage(t, index, owner, now);
+      return t.actions.length ? t : null;
+    }
     const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
     const executing = current.status === SagaStatus.RUNNING && step?.status === StepStatus.EXECUTING;
     if ((!compensating && !executing) || step.awaitingRetry) return null;
@@ -224,7 +245,9 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
     const t = this.begin(current, now);
     const index = current.stepIndex;
     const step = t.state.steps[index];
-    if (step?.status === StepStatus.EXECUTING || step?.status === StepStatus.WAITING) {
+    if (step?.branches && step.status === StepStatus.EXECUTING) {
+      this.failStage(t, index, null, reason, false, now);
+    } else if (step?.status === StepStatus.EXECUTING || step?.status === StepStatus.WAITING) {
       // A command in flight may have taken effect; a wait has not.
       this.failAndCompensate(t, index, reason, step.status === StepStatus.EXECUTING, now);
     } else {
@@ -244,6 +267,13 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
     if (current.status !== SagaStatus.FAILED || current.steps[index]?.status !== StepStatus.COMPENSATING) return null;
     const t = this.begin(current, now);
     this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
+    const stuck = t.state.steps[index].branches?.findIndex((b) => b.status === StepStatus.COMPENSATING) ?? -1;
+    if (stuck >= 0) {
+      (t.state.steps[index].branches as NonNullable<StepState['branches']>)[stuck].compensationAttempts = 0;
+      this.dispatchBranch(t, index, stuck, true, now, reason);
+      this.syncStageDue(t, index);
+      return t;
+    }
     t.state.steps[index].compensationAttempts = 0;
     t.state.steps[index].resumes = undefined;
     this.dispatchAttempt(t, index, true, now, reason);
@@ -277,6 +307,15 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
       if (tookEffect && def.compensation && !def.nonCompensable) plan.push(i);
     }
     return plan;
+  }
+  /** Whether the saga is at a parallel stage that is running or being undone (its branches have the due times). */
+  protected isActiveStage(current: SagaState<TData>): boolean {
+    const stage = current.steps[current.stepIndex];
+    if (!stage?.branches) return false;
+    const running = current.status === SagaStatus.RUNNING && stage.status === StepStatus.EXECUTING;
+    const undoing =
+      current.status === SagaStatus.COMPENSATING && (stage.status === StepStatus.COMPENSATING || stage.status === StepStatus.FAILED);
+    return running || undoing;
   }
 }
 

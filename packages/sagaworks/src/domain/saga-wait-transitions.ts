@@ -1,7 +1,7 @@
 import { formatDuration } from '../definition/format-duration.js';
 import { SagaStatus, StepStatus } from './saga-status.js';
 import type { SagaState, Transition } from './saga-state.js';
-import { SagaTransitionBuilder } from './saga-transition-builder.js';
+import { SagaParallelTransitions } from './saga-parallel-transitions.js';
 
 /**
  * What became of a signal. `applied`: it ended the wait. `kept`: the saga has not reached the wait yet; it is
@@ -19,7 +19,7 @@ export interface SignalDecisionResult<TData> {
 }
 
 /** Waits: signals, and a wait step's reminder and deadline. */
-export abstract class SagaWaitTransitions<TData> extends SagaTransitionBuilder<TData> {
+export abstract class SagaWaitTransitions<TData> extends SagaParallelTransitions<TData> {
   /** The signal `name` with `payload` arrives for this saga. */
   signal(current: SagaState<TData>, name: string, payload: unknown, now: Date): SignalDecisionResult<TData> {
     const t = this.begin(current, now);

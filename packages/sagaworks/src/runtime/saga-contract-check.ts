@@ -22,25 +22,12 @@ export function checkDefinition(definition: SagaDefinition<unknown>, handled: Re
   const at = (step: string) => `${definition.type} / ${step}`;
   if (definition.steps.length === 0) problems.push(`${definition.type}: has no steps`);
   for (const step of definition.steps) {
-    if (step.command && !handled.has(step.command.type))
-      problems.push(`${at(step.name)}: no @CommandHandler is registered for ${step.command.type.name}`);
-    if (step.compensation && !handled.has(step.compensation.type)) {
-      problems.push(`${at(step.name)}: no @CommandHandler is registered for its compensation ${step.compensation.type.name}`);
+    if (step.parallel) {
+      problems.push(...checkStage(step).map((p) => `${at(step.name)}: ${p}`));
+      for (const branch of step.parallel) problems.push(...checkStep(definition, branch, handled));
+      continue;
     }
-    if (step.command && !step.completedBy?.length) problems.push(`${at(step.name)}: names no completedBy event, so it can never complete`);
-    if (!step.compensation && !step.nonCompensable && !step.forwardOnly && !step.wait)
-      problems.push(`${at(step.name)}: has no compensation and is not marked nonCompensable`);
-    if (step.compensation && step.nonCompensable) problems.push(`${at(step.name)}: is marked nonCompensable but has a compensation`);
-    if (step.compensation && !step.compensatedBy?.length)
-      problems.push(`${at(step.name)}: names no compensatedBy event, so its compensation can never finish`);
-    if (!step.command && !step.compensation && !step.wait) problems.push(`${at(step.name)}: has neither a command nor a compensation`);
-    if (step.wait) problems.push(...checkWait(definition, step, handled).map((p) => `${at(step.name)}: ${p}`));
-    if (step.forwardOnly && step.failedBy?.length)
-      problems.push(`${at(step.name)}: is forward-only but names failedBy events: past the point of no return a step cannot fail`);
-    if (step.forwardOnly && step.compensation) problems.push(`${at(step.name)}: is forward-only but has a compensation`);
-    if (step.timeoutMs !== undefined && !(step.timeoutMs > 0)) problems.push(`${at(step.name)}: timeoutMs must be a positive number`);
-    if (step.retry?.maxAttempts !== undefined && !(step.retry.maxAttempts >= 1))
-      problems.push(`${at(step.name)}: retry.maxAttempts must be at least 1`);
+    problems.push(...checkStep(definition, step, handled));
   }
   const signals = definition.steps.map((s) => s.wait?.signal).filter((n): n is string => !!n);
   for (const name of new Set(signals.filter((n, i) => signals.indexOf(n) !== i)))
@@ -52,6 +39,55 @@ export function checkDefinition(definition: SagaDefinition<unknown>, handled: Re
         problems.push(`${at(later.name)}: follows the forward-only step ${definition.steps[pivot].name}, so it must be forward-only too`);
     }
   }
+  return problems;
+}
+
+/** The problems of one step (or one branch of a parallel stage). */
+function checkStep(definition: SagaDefinition<unknown>, step: SagaStepDefinition<unknown>, handled: ReadonlySet<unknown>): string[] {
+  const problems: string[] = [];
+  const at = (name: string) => `${definition.type} / ${name}`;
+  if (step.command && !handled.has(step.command.type))
+    problems.push(`${at(step.name)}: no @CommandHandler is registered for ${step.command.type.name}`);
+  if (step.compensation && !handled.has(step.compensation.type)) {
+    problems.push(`${at(step.name)}: no @CommandHandler is registered for its compensation ${step.compensation.type.name}`);
+  }
+  if (step.command && !step.completedBy?.length) problems.push(`${at(step.name)}: names no completedBy event, so it can never complete`);
+  if (!step.compensation && !step.nonCompensable && !step.forwardOnly && !step.wait)
+    problems.push(`${at(step.name)}: has no compensation and is not marked nonCompensable`);
+  if (step.compensation && step.nonCompensable) problems.push(`${at(step.name)}: is marked nonCompensable but has a compensation`);
+  if (step.compensation && !step.compensatedBy?.length)
+    problems.push(`${at(step.name)}: names no compensatedBy event, so its compensation can never finish`);
+  if (!step.command && !step.compensation && !step.wait) problems.push(`${at(step.name)}: has neither a command nor a compensation`);
+  if (step.wait) problems.push(...checkWait(definition, step, handled).map((p) => `${at(step.name)}: ${p}`));
+  if (step.forwardOnly && step.failedBy?.length)
+    problems.push(`${at(step.name)}: is forward-only but names failedBy events: past the point of no return a step cannot fail`);
+  if (step.forwardOnly && step.compensation) problems.push(`${at(step.name)}: is forward-only but has a compensation`);
+  if (step.timeoutMs !== undefined && !(step.timeoutMs > 0)) problems.push(`${at(step.name)}: timeoutMs must be a positive number`);
+  if (step.retry?.maxAttempts !== undefined && !(step.retry.maxAttempts >= 1))
+    problems.push(`${at(step.name)}: retry.maxAttempts must be at least 1`);
+  return problems;
+}
+
+/** A parallel stage is only its branches; each branch is a step that sends a command, told apart by its replies. */
+function checkStage(stage: SagaStepDefinition<unknown>): string[] {
+  const problems: string[] = [];
+  const branches = stage.parallel ?? [];
+  if (branches.length === 0) problems.push('is parallel but has no branches');
+  if (stage.command || stage.wait || stage.compensation || stage.completedBy?.length || stage.failedBy?.length)
+    problems.push('is parallel: its branches send the commands and take the replies, the stage itself none');
+  if (stage.forwardOnly) problems.push('is parallel and forward-only: a branch can fail');
+  for (const b of branches) {
+    if (!b.command) problems.push(`branch ${b.name} sends no command`);
+    if (b.wait || b.parallel) problems.push(`branch ${b.name} may not wait or nest branches`);
+  }
+  const seen = new Map<unknown, string>();
+  for (const b of branches)
+    for (const type of [...(b.completedBy ?? []), ...(b.failedBy ?? []), ...(b.compensatedBy ?? [])]) {
+      const other = seen.get(type);
+      if (other && other !== b.name)
+        problems.push(`branches ${other} and ${b.name} both take ${type.name}: give each branch its own reply classes`);
+      seen.set(type, b.name);
+    }
   return problems;
 }
 

@@ -3,12 +3,13 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { CommandBus, EventBus, type ICommand, type IEvent, UnhandledExceptionBus } from '@nestjs/cqrs';
 import { catchError, defer, EMPTY, Subject, type Subscription, filter, from, mergeMap, type Observable, type OperatorFunction } from 'rxjs';
 import type { EntityManager } from 'typeorm';
-import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType } from '../definition/saga-definition.js';
+import type { SagaDefinition, SagaReply, SagaFailureReply, ReplyType, SagaStepDefinition } from '../definition/saga-definition.js';
 import { infrastructureBackoffMs, isRetryable } from '../definition/retry-policy.js';
 import { classifiedReason } from './infrastructure-error.js';
 import { waitOutInfrastructure } from './wait-out-infrastructure.js';
 import type { SignalResult, SignalTarget } from './saga-signal.js';
-import type { SagaState, Transition } from '../domain/saga-state.js';
+import type { SagaAction, SagaState, Transition } from '../domain/saga-state.js';
+import { initialStepState } from '../domain/saga-parallel-transitions.js';
 import { isTerminal } from '../domain/saga-status.js';
 import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-store.js';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
@@ -76,6 +77,8 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private readonly unrecorded = new WeakMap<ICommand, number>();
   private readonly redeliveries = new Set<NodeJS.Timeout>();
   private redeliveredFromMemory = 0;
+  /** What each command this instance built was for (a failed branch's command is told from its siblings by it). */
+  private readonly sentFor = new WeakMap<ICommand, SagaAction>();
   private destroyed = false;
   /** Definitions whose replies the app streams itself (`replies(definition)`). */
   private readonly appStreamed = new Set<string>();
@@ -134,10 +137,24 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       const index = state.stepIndex;
       const step = saga.definition.steps[index];
       const compensating = state.status === 'COMPENSATING';
-      const spec = compensating ? step?.compensation : step?.command;
-      if (!spec || command.constructor !== spec.type) return;
       // The log keeps the driver's own words; the saga row keeps a classified reason, which may be served.
       const reason = classifiedReason(error);
+      if (step?.parallel) {
+        const branch = this.branchOf(command, state, step.parallel);
+        if (!branch) return;
+        const fault = this.options.isTransientError(error);
+        const retryable = !fault && isRetryable({ ...saga.transitions.retryPolicy(index), ...step.parallel[branch.index].retry }, error);
+        this.logger.warn(
+          `saga ${sagaId}: ${command.constructor.name} ${fault ? 'met an infrastructure fault (waits, attempt unspent)' : 'threw'}: ${message}`,
+        );
+        const commands = await this.transition(saga, sagaId, (s, now) =>
+          saga.transitions.branchAttemptFailed(s, index, branch.index, branch.compensating, reason, retryable, fault, now),
+        );
+        this.dispatch(commands);
+        return;
+      }
+      const spec = compensating ? step?.compensation : step?.command;
+      if (!spec || command.constructor !== spec.type) return;
       if (this.options.isTransientError(error)) {
         this.logger.warn(`saga ${sagaId}: ${command.constructor.name} met an infrastructure fault (waits, attempt unspent): ${message}`);
         const commands = await this.transition(saga, sagaId, (s, now) =>
@@ -156,6 +173,26 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       this.logger.error(`saga ${sagaId}: could not record the failure of ${command.constructor.name}: ${(failure as Error).message}`);
       if (this.options.isTransientError(failure)) this.redeliverLater(command);
     }
+  }
+
+  /**
+   * The branch of a parallel stage a failed command was sent for: the one this instance sent it for, else the
+   * first branch in flight whose command (or compensation) is of its class.
+   */
+  private branchOf(
+    command: ICommand,
+    state: SagaState,
+    branches: readonly SagaStepDefinition<unknown>[],
+  ): { index: number; compensating: boolean } | null {
+    const sent = this.sentFor.get(command);
+    if (sent?.branch !== undefined) return { index: sent.branch, compensating: sent.kind === 'compensate' };
+    const live = state.steps[state.stepIndex]?.branches ?? [];
+    for (const [index, def] of branches.entries()) {
+      const b = live[index];
+      if (b?.status === 'EXECUTING' && def.command?.type === command.constructor) return { index, compensating: false };
+      if (b?.status === 'COMPENSATING' && def.compensation?.type === command.constructor) return { index, compensating: true };
+    }
+    return null;
   }
 
   /**
@@ -261,6 +298,21 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     const saga = this.registry.get(state.type);
     const step = state.steps[state.stepIndex];
     if (!saga || !step || step.awaitingRetry) return [];
+    if (step.branches) {
+      const actions = step.branches.flatMap((b, branch): SagaAction[] =>
+        b.awaitingRetry || (b.status !== 'EXECUTING' && b.status !== 'COMPENSATING')
+          ? []
+          : [
+              {
+                kind: b.status === 'EXECUTING' ? 'execute' : 'compensate',
+                stepIndex: state.stepIndex,
+                branch,
+                attempt: b.status === 'EXECUTING' ? b.attempts : b.compensationAttempts,
+              },
+            ],
+      );
+      return this.commandsFor(saga, { state, history: [], actions });
+    }
     if (step.status === 'EXECUTING')
       return this.commandsFor(saga, {
         state,
@@ -290,6 +342,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
         candidates.find((r) => r.stepIndex === state.stepIndex && (r.kind === 'compensated') === undoing) ??
         candidates.find((r) => r.stepIndex === state.stepIndex) ??
         candidates[0];
+      if (reply.branch !== undefined) return this.onBranchReply(saga, state, reply as Required<typeof reply>, event, now);
       switch (reply.kind) {
         case 'completed': {
           const fold = saga.definition.steps[reply.stepIndex].onCompleted;
@@ -301,6 +354,21 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
           return saga.transitions.completeCompensation(state, reply.stepIndex, now);
       }
     });
+  }
+
+  private onBranchReply<TData>(
+    saga: RegisteredSaga<TData>,
+    state: SagaState<TData>,
+    reply: { stepIndex: number; branch: number; kind: 'completed' | 'failed' | 'compensated' },
+    event: SagaReply,
+    now: Date,
+  ): Transition<TData> | null {
+    const { stepIndex, branch } = reply;
+    if (reply.kind === 'compensated') return saga.transitions.completeBranchCompensation(state, stepIndex, branch, now);
+    if (reply.kind === 'failed')
+      return saga.transitions.failBranch(state, stepIndex, branch, (event as SagaFailureReply).reason ?? event.constructor.name, now);
+    const fold = saga.definition.steps[stepIndex].parallel?.[branch].onCompleted;
+    return saga.transitions.completeBranch(state, stepIndex, branch, now, fold ? (d) => fold(d, event) : undefined);
   }
 
   /**
@@ -569,9 +637,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       return null;
     }
     const byName = new Map(state.steps.map((s) => [s.name, s]));
-    const steps = saga.definition.steps.map(
-      (d) => byName.get(d.name) ?? { name: d.name, status: 'PENDING' as const, attempts: 0, compensationAttempts: 0 },
-    );
+    const steps = saga.definition.steps.map((d) => byName.get(d.name) ?? initialStepState(d as SagaStepDefinition<unknown>));
     return { ...state, steps, stepIndex, definitionHash: saga.hash };
   }
 
@@ -677,19 +743,22 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private commandsFor<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>): ICommand[] {
     const s = t.state;
     return t.actions.map((action) => {
-      const step = saga.definition.steps[action.stepIndex];
+      const stage = saga.definition.steps[action.stepIndex];
+      const step = action.branch !== undefined && stage.parallel ? stage.parallel[action.branch] : stage;
       const spec = action.kind === 'execute' ? step.command : action.kind === 'remind' ? step.wait?.remind?.command : step.compensation;
       if (!spec)
         throw new Error(
           `saga ${s.type}: step ${step.name} has no ${action.kind === 'compensate' ? 'compensation' : action.kind === 'remind' ? 'reminder' : 'command'}`,
         );
-      return spec.create({
+      const command = spec.create({
         sagaId: s.id,
         correlationId: s.correlationId,
         data: s.data,
         attempt: action.attempt,
         failureReason: s.failureReason ?? undefined,
       });
+      this.sentFor.set(command, action);
+      return command;
     });
   }
 

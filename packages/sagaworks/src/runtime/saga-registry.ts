@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ReplyType, SagaDefinition } from '../definition/saga-definition.js';
+import type { ReplyType, SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
 import { SagaTransitions, type StepDefaults } from '../domain/saga-transitions.js';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
 
 export type ReplyKind = 'completed' | 'failed' | 'compensated';
+
+/** A step (or a parallel stage's branch) a reply event class answers, and how. */
+export interface ReplyAddress {
+  stepIndex: number;
+  branch?: number;
+  kind: ReplyKind;
+}
 
 /** A definition as the runtime uses it: with its transitions, hash and reply index. */
 export interface RegisteredSaga<TData = unknown> {
@@ -13,7 +20,7 @@ export interface RegisteredSaga<TData = unknown> {
   transitions: SagaTransitions<TData>;
   hash: string;
   /** The steps each reply event class answers (one class may answer several steps, say "credit" and "credit back"). */
-  replies: Map<ReplyType, { stepIndex: number; kind: ReplyKind }[]>;
+  replies: Map<ReplyType, ReplyAddress[]>;
 }
 
 /** The shape of a definition, hashed: an instance records the hash of the definition it started under. */
@@ -29,6 +36,15 @@ function hashDefinition(definition: SagaDefinition<unknown>): string {
     // Only present when used, so that a definition without waits or conditions keeps the hash it had before them.
     ...(s.wait ? { wait: { signal: s.wait.signal ?? null, remind: s.wait.remind?.command.type.name ?? null } } : {}),
     ...(s.when ? { when: true } : {}),
+    ...(s.parallel
+      ? {
+          parallel: s.parallel.map((b) => ({
+            name: b.name,
+            command: b.command?.type.name ?? null,
+            compensation: b.compensation?.type.name ?? null,
+          })),
+        }
+      : {}),
   }));
   return createHash('sha256')
     .update(JSON.stringify({ type: definition.type, shape }))
@@ -70,25 +86,28 @@ export class SagaRegistry {
 
   private build(definition: SagaDefinition<unknown>): RegisteredSaga {
     const names = new Set<string>();
-    const replies = new Map<ReplyType, { stepIndex: number; kind: ReplyKind }[]>();
-    definition.steps.forEach((step, stepIndex) => {
-      if (names.has(step.name)) throw new Error(`Saga "${definition.type}" has two steps named "${step.name}"`);
-      names.add(step.name);
-      const index = (types: readonly ReplyType[] | undefined, kind: ReplyKind) => {
+    const replies = new Map<ReplyType, ReplyAddress[]>();
+    const index = (owner: SagaStepDefinition<unknown>, address: Omit<ReplyAddress, 'kind'>) => {
+      if (names.has(owner.name)) throw new Error(`Saga "${definition.type}" has two steps named "${owner.name}"`);
+      names.add(owner.name);
+      const add = (types: readonly ReplyType[] | undefined, kind: ReplyKind) => {
         for (const type of types ?? []) {
           const answers = replies.get(type) ?? [];
           // One class may complete a step and confirm its compensation (the saga's status tells which); it may
           // not both complete and fail the same step.
-          const clash = answers.some(
-            (a) => a.stepIndex === stepIndex && (a.kind === kind || (a.kind !== 'compensated' && kind !== 'compensated')),
-          );
-          if (clash) throw new Error(`Saga "${definition.type}": ${type.name} is named twice by step "${step.name}"`);
-          replies.set(type, [...answers, { stepIndex, kind }]);
+          const same = (a: ReplyAddress) => a.stepIndex === address.stepIndex && a.branch === address.branch;
+          const clash = answers.some((a) => same(a) && (a.kind === kind || (a.kind !== 'compensated' && kind !== 'compensated')));
+          if (clash) throw new Error(`Saga "${definition.type}": ${type.name} is named twice by step "${owner.name}"`);
+          replies.set(type, [...answers, { ...address, kind }]);
         }
       };
-      index(step.completedBy, 'completed');
-      index(step.failedBy, 'failed');
-      index(step.compensatedBy, 'compensated');
+      add(owner.completedBy, 'completed');
+      add(owner.failedBy, 'failed');
+      add(owner.compensatedBy, 'compensated');
+    };
+    definition.steps.forEach((step, stepIndex) => {
+      index(step, { stepIndex });
+      step.parallel?.forEach((b, branch) => index(b, { stepIndex, branch }));
     });
     return { definition, transitions: new SagaTransitions(definition, this.defaults), hash: hashDefinition(definition), replies };
   }
