@@ -40,6 +40,8 @@ export class TokenRequiredPageFilter implements ExceptionFilter {
   catch(exception: HttpException, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     page(res);
-    res.status(exception.getStatus()).send(renderTokenRequiredPage(exception.getStatus(), mountOf(res, /\/(definitions|sagas\/[^/]*)$/)));
+    res
+      .status(exception.getStatus())
+      .send(renderTokenRequiredPage(exception.getStatus(), mountOf(res, /\/(definitions|waiting|sagas\/[^/]*)$/)));
   }
 }
