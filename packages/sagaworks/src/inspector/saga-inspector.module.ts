@@ -7,7 +7,7 @@ import { InspectorController } from './ui/inspector.controller.js';
 
 /**
  * The saga read API (`GET /sagas`, `GET /sagas/:id`, `GET /sagas/definitions`), the operator actions behind the
- * admin token (`POST /sagas/:id/retry`, `/abort`, `/steps/:step/skip`) and the HTML inspector (`/ui`). Import
+ * admin token (`POST /sagas/:id/retry`, `/abort`, `/steps/:step/skip`, `/signals/:name`) and the HTML inspector (`/ui`). Import
  * it beside `SagaModule.forRoot`; it needs `class-validator`, `class-transformer` and `@nestjs/swagger`.
  */
 @Module({})

@@ -62,9 +62,9 @@ export const INSPECTOR_JS = `(function () {
     var signal = panel.getAttribute('data-signal');
     if (DECIDED[action]) {
       if (!signal) { show('error', 'This step waits for no signal.', panel); return; }
-      // The payload convention of the inspector: { decision, reason }; the server adds who acted (by).
+      // The payload convention of the inspector: { decision, reason } (reason '' when none); the server adds by.
       url += '/signals/' + encodeURIComponent(signal);
-      body = { payload: reason ? { decision: action, reason: reason } : { decision: action } };
+      body = { payload: { decision: action, reason: reason } };
     }
     if (action === 'retry') url += '/retry';
     if (action === 'abort') url += '/abort';
