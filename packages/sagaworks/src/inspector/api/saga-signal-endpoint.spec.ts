@@ -43,9 +43,9 @@ const transferSaga = defineSaga<Transfer>({
   steps: [
     {
       name: 'debit',
-      command: send(MoveMoney, (c) => [c.sagaId, 'debit', c.data.from]),
+      command: send(MoveMoney, (c) => [c.sagaId, 'debit' as const, c.data.from]),
       completedBy: [AccountChanged],
-      compensation: send(MoveMoney, (c) => [c.sagaId, 'credit back', c.data.from]),
+      compensation: send(MoveMoney, (c) => [c.sagaId, 'credit back' as const, c.data.from]),
       compensatedBy: [AccountChanged],
     },
     {
@@ -63,7 +63,7 @@ const transferSaga = defineSaga<Transfer>({
     },
     {
       name: 'credit',
-      command: send(MoveMoney, (c) => [c.sagaId, 'credit', c.data.to]),
+      command: send(MoveMoney, (c) => [c.sagaId, 'credit' as const, c.data.to]),
       completedBy: [AccountChanged],
       nonCompensable: true,
     },
@@ -192,7 +192,7 @@ describe('POST /sagas/:id/signals/:name, and the waiting views', () => {
     });
     app.get(EventBus).publish(new AccountChanged(s.id, 'debit'));
     await waitUntil(async () => (await load(s.id)).status === 'COMPLETED');
-    expect((await load(s.id)).data.approvedBy).toBe('operator');
+    expect((await load(s.id)).data).toMatchObject({ approvedBy: 'operator' });
   });
 
   it('409 with the reason for a duplicate, an unknown or a late signal, and nothing changes', async () => {
