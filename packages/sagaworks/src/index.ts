@@ -27,6 +27,16 @@ export { SagaOrchestrator } from './runtime/saga-orchestrator.js';
 export type { StartSagaInput, StartSagaOptions, StoredTransition, OperatorActionResult, AbortPlan } from './runtime/saga-orchestrator.js';
 export { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
 export { SagaSignals } from './runtime/saga-signals.js';
+export {
+  childSagaStep,
+  childCorrelationId,
+  ChildSagaCompletedEvent,
+  ChildSagaUndoneEvent,
+  ChildSagaFailedEvent,
+  StartChildSagaCommand,
+  CompensateChildSagaCommand,
+} from './runtime/child-sagas.js';
+export type { ChildStepOptions } from './runtime/child-sagas.js';
 export { signalAccepted } from './runtime/saga-signal.js';
 export type { SignalResult, SignalTarget } from './runtime/saga-signal.js';
 export type { SignalOutcome } from './domain/saga-wait-transitions.js';

@@ -15,6 +15,7 @@ import { SagaOrchestrator } from './runtime/saga-orchestrator.js';
 import { SagaRegistry } from './runtime/saga-registry.js';
 import { SagaReplyStream } from './runtime/saga-reply-stream.js';
 import { SagaSignals } from './runtime/saga-signals.js';
+import { childSagaProviders } from './runtime/child-sagas.js';
 import { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
 import type { ResolvedSagaModuleOptions, SagaModuleOptions } from './saga-module-options.interface.js';
 import { ConfigurableSagaModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
@@ -40,6 +41,7 @@ const coreProviders: Provider[] = [
   SagaContractCheck,
   SagaReplyStream,
   SagaSignals,
+  ...childSagaProviders,
   // One per app, shared by every token guard (the inspector's and a host's own ReadTokenGuard).
   { provide: TokenFailureLimiter, useFactory: () => new TokenFailureLimiter() },
 ];

@@ -295,6 +295,19 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
     return t;
   }
 
+  /**
+   * A COMPLETED saga is undone, as a whole (its parent saga is compensated): every step that can be undone is
+   * compensated, in reverse. `null` unless the saga is COMPLETED.
+   */
+  undoCompleted(current: SagaState<TData>, reason: string, now: Date): Transition<TData> | null {
+    if (current.status !== SagaStatus.COMPLETED) return null;
+    const t = this.begin(current, now);
+    t.state.failureReason = reason;
+    this.setSagaStatus(t, SagaStatus.COMPENSATING, reason);
+    this.compensateNext(t, this.definition.steps.length - 1, now);
+    return t;
+  }
+
   /** The compensations an abort would run now, in order (for a dry run). */
   compensationPlan(current: SagaState<TData>): number[] {
     if (current.status !== SagaStatus.RUNNING && current.status !== SagaStatus.STARTED) return [];

@@ -338,7 +338,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     if (!candidates?.length) return [];
     return this.transition(saga, event.sagaId, (state, now) => {
       const undoing = state.status === 'COMPENSATING';
+      const named = (event as { step?: unknown }).step;
       const reply =
+        candidates.find((r) => saga.definition.steps[r.stepIndex]?.name === named && (r.kind === 'compensated') === undoing) ??
         candidates.find((r) => r.stepIndex === state.stepIndex && (r.kind === 'compensated') === undoing) ??
         candidates.find((r) => r.stepIndex === state.stepIndex) ??
         candidates[0];
@@ -661,6 +663,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     return this.operatorAction(sagaId, (saga) =>
       this.transition(saga, sagaId, (s, now) => saga.transitions.abort(s, `aborted by ${actor}${reason ? `: ${reason}` : ''}`, now)),
     );
+  }
+
+  /** Undoes a COMPLETED saga as a whole (its parent is compensated): every step that can be, in reverse. */
+  async undoCompleted(sagaId: string, reason: string): Promise<OperatorActionResult> {
+    return this.operatorAction(sagaId, (saga) => this.transition(saga, sagaId, (s, now) => saga.transitions.undoCompleted(s, reason, now)));
   }
 
   /** What `abort` would compensate now, in order, without changing anything. */
