@@ -20,6 +20,7 @@ interface StepView {
   name: string;
   status: string;
   startedAt?: string;
+  waitDeadline?: string;
 }
 interface SagaView {
   status: string;
@@ -93,6 +94,7 @@ describe.each(databaseKinds())('fraud review of large orders, on %s', (kind) => 
     // The deadline is 48 h from when the wait began, as the library stored it.
     const review0 = step(waiting, 'fraudReview') as StepView;
     expect(new Date(waiting.deadline as string).getTime()).toBe(new Date(review0.startedAt as string).getTime() + 48 * HOUR);
+    expect(review0.waitDeadline).toBe(waiting.deadline);
     const stored = await t.orchestrator.store.load(placed.sagaId);
     expect(stored?.steps[2].waitDeadline).toBe(waiting.deadline);
     // Still waiting a while later: reserved, not charged.
@@ -149,6 +151,18 @@ describe.each(databaseKinds())('fraud review of large orders, on %s', (kind) => 
     expect(message(answer)).toMatch(/needs no fraud review: its total of 1299 cents is below the threshold of 50000/);
     expect((await order(placed.id)).status).toBe('CONFIRMED');
     expect((await saga(placed.sagaId)).history).toHaveLength(historyBefore);
+  });
+
+  it("the inspector's Approve (the library's signal endpoint) works too, and says who approved", async () => {
+    const placed = await placeWaiting();
+    await t
+      .http()
+      .post(`/sagas/${placed.sagaId}/signals/fraudReview`)
+      .set({ ...auth, 'X-Operator': 'alice' })
+      .send({ payload: { decision: 'approve', reason: 'known customer' } })
+      .expect(202);
+    expect((await settled(placed)).status).toBe('CONFIRMED');
+    expect((await t.orchestrator.store.load(placed.sagaId))?.data).toMatchObject({ fraudReviewApproval: 'alice: known customer' });
   });
 
   it('an unknown order is 404; an id that is not a UUID is 400', async () => {

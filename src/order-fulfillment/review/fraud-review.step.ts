@@ -24,12 +24,33 @@ export function needsFraudReview(totalCents: number, settings: FraudReviewSettin
   return totalCents >= settings.thresholdCents;
 }
 
-/** Approve: the saga goes on to the charge, with the reviewer's reason kept in its data. Reject: it compensates. */
+/** The longest reason kept; `POST /orders/:id/review` refuses longer ones. */
+export const MAX_REVIEW_REASON = 500;
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+
+/** Text fit for a stored failure reason: no control characters (PostgreSQL refuses NUL), trimmed, capped. */
+function cleanText(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return value.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, max) || undefined;
+}
+
+/**
+ * Approve: the saga goes on to the charge, with the reviewer's reason kept in its data. Anything else fails the
+ * step, so the order is cancelled and nothing charged. The payload is checked again here because
+ * `POST /orders/:id/review` is not its only sender: the inspector's generic `POST /sagas/:id/signals/:name` sends
+ * any JSON object (`{ decision, reason, by }` from its buttons), and a wait's decision cannot refuse a signal, only
+ * complete or fail the step; an order is never charged on a payload that does not say `approve`.
+ */
 export function decideFraudReview(payload: unknown, data: Readonly<OrderFulfillmentData>): SignalDecision<OrderFulfillmentData> {
-  const review = payload as FraudReviewSignal;
-  return review.decision === 'approve'
-    ? { outcome: 'complete', data: { ...data, fraudReviewApproval: review.reason } }
-    : { outcome: 'fail', reason: `rejected in fraud review: ${review.reason}` };
+  const review = (typeof payload === 'object' && payload !== null ? payload : {}) as { decision?: unknown; reason?: unknown; by?: unknown };
+  const reason = cleanText(review.reason, MAX_REVIEW_REASON) ?? 'no reason given';
+  const by = cleanText(review.by, 100);
+  if (review.decision === 'approve')
+    return { outcome: 'complete', data: { ...data, fraudReviewApproval: by ? `${by}: ${reason}` : reason } };
+  const why = review.decision === 'reject' ? reason : 'the review sent no decision "approve" or "reject"';
+  return { outcome: 'fail', reason: `rejected in fraud review${by ? ` by ${by}` : ''}: ${why}` };
 }
 
 /**

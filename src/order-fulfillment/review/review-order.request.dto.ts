@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { IsCleanText } from '../../http/text-validators';
-import { REVIEW_DECISIONS, type ReviewDecision } from './fraud-review.step';
+import { MAX_REVIEW_REASON, REVIEW_DECISIONS, type ReviewDecision } from './fraud-review.step';
 
 /** Body of `POST /orders/:id/review`. */
 export class ReviewOrderRequestDto {
@@ -9,9 +9,13 @@ export class ReviewOrderRequestDto {
   @IsIn(REVIEW_DECISIONS)
   decision: ReviewDecision;
 
-  @ApiProperty({ example: 'customer confirmed by phone', maxLength: 500, description: 'Recorded; a rejection cancels the order with it' })
+  @ApiProperty({
+    example: 'customer confirmed by phone',
+    maxLength: MAX_REVIEW_REASON,
+    description: 'Recorded; a rejection cancels the order with it',
+  })
   @IsString()
   @IsCleanText()
-  @MaxLength(500)
+  @MaxLength(MAX_REVIEW_REASON)
   reason: string;
 }
