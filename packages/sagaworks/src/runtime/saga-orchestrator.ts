@@ -80,6 +80,8 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   /** What each command this instance built was for (a failed branch's command is told from its siblings by it). */
   private readonly sentFor = new WeakMap<ICommand, SagaAction>();
   private destroyed = false;
+  /** Sagas this instance last stored or claimed under its own lease (some may since have been taken over). */
+  private readonly leased = new Set<string>();
   /** Definitions whose replies the app streams itself (`replies(definition)`). */
   private readonly appStreamed = new Set<string>();
   private working = 0;
@@ -515,6 +517,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
 
   /** Keeps this instance's leases alive so healthy work is not resumed elsewhere. */
   async renewLeases(): Promise<void> {
+    // Nothing of this instance's is in flight (parked and ended sagas hold no lease): no statement at all, so a
+    // pass over any number of parked sagas costs only its claim.
+    if (this.leased.size === 0) return;
     const now = this.clock.now();
     await this.store.renewLeases(this.lease(now), new Date(now.getTime() + this.options.leaseMs / 2));
   }
@@ -782,6 +787,8 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   private remember(state: SagaState): void {
     if (isTerminal(state.status)) this.cache.delete(state.id);
     else this.cache.set(state);
+    if (state.leaseOwner === this.options.instanceId && !isTerminal(state.status)) this.leased.add(state.id);
+    else this.leased.delete(state.id);
   }
 
   private lease(now: Date): Lease {
