@@ -1,16 +1,23 @@
 import type { INestApplication } from '@nestjs/common';
 import { CommandBus, EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
-import type { SagaDefinition } from '../definition/saga-definition.js';
+import type { SagaDefinition, SagaFailureReply } from '../definition/saga-definition.js';
 import type { SagaState } from '../domain/saga-state.js';
-import { isTerminal, SagaStatus } from '../domain/saga-status.js';
+import { isTerminal, SagaStatus, StepStatus } from '../domain/saga-status.js';
 import type { SagaHistoryRow } from '../persistence/saga-store.js';
 import { SagaClock } from '../runtime/saga-clock.js';
-import { SagaOrchestrator } from '../runtime/saga-orchestrator.js';
+import { SagaOrchestrator, type StoredTransition } from '../runtime/saga-orchestrator.js';
+import { type RegisteredSaga, SagaRegistry } from '../runtime/saga-registry.js';
+import { SagaSignals } from '../runtime/saga-signals.js';
 import { SagaTimeoutJob } from '../runtime/saga-timeout.job.js';
 import { effectProblems } from './effect-checks.js';
-import { exploreScenarios, type ExploreScenario, type FaultRules } from './explore-scenarios.js';
+import { exploreScenarios } from './explore-scenarios.js';
+import type { ExploreScenario, FaultRules, ScenarioContext, SignalChoice, StepRef, WaitChange } from './fault-rules.js';
 import { historyProblems } from './history-checks.js';
+import { MessageAddresses } from './message-addresses.js';
 import { type SagaEffect, SagaEffectLedger, type SagaEffectsReader } from './saga-effect.js';
+import { payloadsOf, type SignalPayloads } from './wait-scenarios.js';
+
+export type { SignalPayloads } from './wait-scenarios.js';
 
 /** One run of `exploreFailures`: the fault injected and how the saga ended. */
 export interface ExploreOutcome {
@@ -33,6 +40,13 @@ export interface ExploreOptions {
    * as the fault-free run did. Effects handlers record in a `SagaEffectLedger` provider are checked alike.
    */
   effects?: SagaEffectsReader;
+  /**
+   * The payloads the kit signals each wait with, by the wait's signal name: `approve` (sent whenever a run
+   * reaches the wait, unless its scenario says otherwise) and `reject` (its own scenario, which must end
+   * compensated). Without an entry the kit sends `{}`, and a wait that decides on its payload may then end a
+   * run either way.
+   */
+  signals?: SignalPayloads;
   /** Job passes allowed per run before the run is declared stuck. Default 200. */
   maxTicks?: number;
 }
@@ -43,18 +57,38 @@ export interface ExploreReport {
   failures: string[];
 }
 
+/** A wait step of `saga` that `before -> after` reached, or ended by its deadline. */
+function waitChanges(saga: RegisteredSaga, { before, after }: StoredTransition): WaitChange[] {
+  if (after.type !== saga.definition.type) return [];
+  return saga.definition.steps.flatMap((def, stepIndex): WaitChange[] => {
+    const was = before?.steps[stepIndex]?.status;
+    const now = after.steps[stepIndex];
+    if (!def.wait || !now) return [];
+    if (was !== StepStatus.WAITING && now.status === StepStatus.WAITING) return [{ sagaId: after.id, stepIndex, to: 'waiting' }];
+    if (was === StepStatus.WAITING && now.status === StepStatus.FAILED && !now.signalled)
+      return [{ sagaId: after.id, stepIndex, to: 'timed out' }];
+    return [];
+  });
+}
+
 /**
  * Drives real sagas in a real Nest app (its real handlers and database) under injected faults, with the saga
  * clock moved instead of sleeping. Intercepts the app's `CommandBus.execute` and `EventBus.publish` to drop,
- * fail or duplicate messages; nothing is mocked. Run the app with `jobEnabled: false`: the kit drives
- * `SagaTimeoutJob` itself.
+ * fail, hold or duplicate messages, telling each one's step (or branch) as the runtime does; nothing is mocked.
+ * Run the app with `jobEnabled: false`: the kit drives `SagaTimeoutJob` itself.
  */
 export class SagaTestKit {
   private faults: FaultRules = {};
   private inFlight = 0;
-  /** Commands to deliver a second time once the app is quiet, as a broker redelivers an unacknowledged one. */
-  private readonly redeliveries: ICommand[] = [];
+  /** Work to do once the app is quiet: redeliveries, held messages, signals, injected failures. */
+  private readonly quietWork: (() => unknown)[] = [];
+  /** The last stored state of each saga, as the runtime decided it (what tells a message's step). */
+  private readonly states = new Map<string, SagaState>();
+  /** The saga being explored, while `exploreFailures` runs. */
+  private explored?: { saga: RegisteredSaga; addresses: MessageAddresses; signals?: SignalPayloads };
   private readonly orchestrator: SagaOrchestrator;
+  private readonly registry: SagaRegistry;
+  private readonly signals: SagaSignals;
   private readonly clock: SagaClock;
   private readonly job: SagaTimeoutJob;
   private readonly ledger?: SagaEffectLedger;
@@ -62,9 +96,12 @@ export class SagaTestKit {
 
   private constructor(app: INestApplication) {
     this.orchestrator = app.get(SagaOrchestrator);
+    this.registry = app.get(SagaRegistry);
+    this.signals = app.get(SagaSignals);
     this.clock = app.get(SagaClock);
     this.job = app.get(SagaTimeoutJob);
     this.ledger = optionalProvider(app, SagaEffectLedger);
+    this.orchestrator.transitions$.subscribe((t) => this.observe(t));
     const commandBus = app.get(CommandBus);
     const eventBus = app.get(EventBus);
     const execute = commandBus.execute.bind(commandBus);
@@ -74,17 +111,22 @@ export class SagaTestKit {
       return execute(command).finally(() => this.inFlight--);
     };
     commandBus.execute = (command: ICommand) => {
-      const fault = this.faults.command?.(command) ?? 'run';
+      const fault = this.faults.command?.(command, this.explored?.addresses.ofCommand(command)) ?? 'run';
       if (fault === 'drop') return Promise.resolve(undefined);
+      if (fault === 'hold') {
+        this.whenQuiet(() => this.redeliver(command));
+        return Promise.resolve(undefined);
+      }
       const running = this.execute(command);
       // The second delivery waits until the first was handled (succeeded or threw) and the app is quiet again.
-      const again = (): void => void this.redeliveries.push(command);
+      const again = (): void => this.whenQuiet(() => this.redeliver(command));
       if (fault === 'twice') running.then(again, again);
       return running;
     };
     eventBus.publish = ((event: IEvent): unknown => {
-      const fault = this.faults.event?.(event) ?? 'once';
+      const fault = this.faults.event?.(event, this.explored?.addresses.ofReply(event)) ?? 'once';
       if (fault === 'drop') return undefined;
+      if (fault === 'hold') return void this.whenQuiet(() => publish(event));
       if (fault === 'twice') publish(event);
       return publish(event);
     }) as typeof eventBus.publish;
@@ -130,29 +172,40 @@ export class SagaTestKit {
 
   /**
    * Runs the saga once without faults, then once per fault (one saga at a time: faults apply to every message
-   * while a run lasts, so start no other sagas meanwhile): each step failing, never answering, its reply lost
-   * once and its command delivered twice; each compensation delivered twice and its reply lost once; every
-   * event delivered twice. A forward-only step instead fails once and misses its first attempt's deadline once,
-   * and must still complete. After each run it checks that the saga ended as expected, that a compensated saga
-   * undid every step that took effect exactly once and nothing else, the run's effects (`effects`, or a
-   * `SagaEffectLedger`), and your own `check`. Resolves with the report; read `failures` or pass it to
-   * `SagaTestKit.assertExplored`.
+   * while a run lasts, so start no other sagas meanwhile). Per step: it fails, never answers, loses its reply
+   * once and gets its command twice (a forward-only step fails once and misses one deadline, and must still
+   * complete); its compensation is delivered twice and loses its reply once. Per branch of a parallel stage, the
+   * same, and its failure both before and after the other branches answer. Per wait: signalled early, twice,
+   * rejected (with `signals`), never, and late. Last, every event twice. Replies and commands are told apart
+   * by the step (or branch) they answer, so a fault for one step never hits another's message of the same
+   * class. After each run it checks that the saga ended as expected, that a compensated saga undid every step
+   * (and branch) that took effect exactly once and nothing else, the signals' answers, the run's effects
+   * (`effects`, or a `SagaEffectLedger`), and your own `check`. The scenarios come from the definition
+   * registered under `definition.type` (the one the app runs). Resolves with the report; read `failures` or
+   * pass it to `SagaTestKit.assertExplored`.
    */
   async exploreFailures(definition: SagaDefinition<unknown>, options: ExploreOptions): Promise<ExploreReport> {
+    const saga = this.registry.require(definition.type);
+    this.explored = { saga, addresses: new MessageAddresses(saga, this.states), signals: options.signals };
     const runs: ExploreOutcome[] = [];
     const failures: string[] = [];
     let baseline: SagaEffect[] | undefined;
-    for (const scenario of exploreScenarios(definition)) {
-      try {
-        const { outcome, problems } = await this.explore(definition, scenario, options, baseline);
-        runs.push(outcome);
-        if (scenario.name === 'no fault' && outcome.state.status === SagaStatus.COMPLETED) baseline = outcome.effects;
-        for (const p of problems) failures.push(`${scenario.name}: ${p}`);
-      } catch (error) {
-        failures.push(`${scenario.name}: ${(error as Error).message}`);
-      } finally {
-        this.faults = {};
+    try {
+      for (const scenario of exploreScenarios(saga.definition, options.signals)) {
+        try {
+          const { outcome, problems } = await this.explore(saga.definition, scenario, options, baseline);
+          runs.push(outcome);
+          if (scenario.name === 'no fault' && outcome.state.status === SagaStatus.COMPLETED) baseline = outcome.effects;
+          for (const p of problems) failures.push(`${scenario.name}: ${p}`);
+        } catch (error) {
+          failures.push(`${scenario.name}: ${(error as Error).message}`);
+        } finally {
+          this.faults = {};
+          this.states.clear();
+        }
       }
+    } finally {
+      this.explored = undefined;
     }
     return { runs, failures };
   }
@@ -164,10 +217,13 @@ export class SagaTestKit {
     baseline: SagaEffect[] | undefined,
   ): Promise<{ outcome: ExploreOutcome; problems: string[] }> {
     const started: { sagaId?: string } = {};
-    this.faults = scenario.faults({
+    const ctx: ScenarioContext = {
       sagaId: () => started.sagaId,
-      failStep: (id, step) => void this.orchestrator.reportStepFailure(id, step, 'injected failure').catch(() => undefined),
-    });
+      fail: (id, at) => this.fail(id, at),
+      signal: (id, stepIndex, choice) => this.signal(id, stepIndex, choice),
+      whenQuiet: (work) => this.whenQuiet(work),
+    };
+    const rules = (this.faults = scenario.faults(ctx));
     const sagaId = (started.sagaId = await options.start(scenario.name));
     const state = await this.runToEnd(sagaId, options.maxTicks);
     this.faults = {};
@@ -175,7 +231,11 @@ export class SagaTestKit {
     const history = await this.orchestrator.store.history(sagaId);
     const effects = [...((await options.effects?.(sagaId, state)) ?? []), ...(this.ledger?.effectsOf(sagaId) ?? [])].map(onlyEffect);
     const outcome: ExploreOutcome = { scenario: scenario.name, sagaId, state, history, effects };
-    const problems = [...historyProblems(definition, state, history, scenario.expect), ...effectProblems(state.status, effects, baseline)];
+    const problems = [
+      ...historyProblems(definition, state, history, scenario.expect),
+      ...(rules.problems?.(state) ?? []),
+      ...effectProblems(state.status, effects, baseline),
+    ];
     if (options.check) {
       try {
         await options.check(outcome);
@@ -186,22 +246,76 @@ export class SagaTestKit {
     return { outcome, problems };
   }
 
+  /** Keeps the last state of each saga, and lets the scenario (or the kit's default approval) meet its waits. */
+  private observe(transition: StoredTransition): void {
+    if (!this.explored) return;
+    this.states.set(transition.after.id, transition.after);
+    for (const change of waitChanges(this.explored.saga, transition)) {
+      const handled = this.faults.wait?.(change) === true;
+      if (!handled && change.to === 'waiting') this.whenQuiet(() => this.signal(change.sagaId, change.stepIndex, 'approve'));
+    }
+  }
+
+  /** Fails a step as its failure reply would; a branch by a reply of its own failure class, applied directly. */
+  private fail(sagaId: string, at: StepRef): void {
+    const saga = this.explored?.saga;
+    const step = saga?.definition.steps[at.stepIndex];
+    if (!saga || !step) return;
+    if (at.branch === undefined) {
+      this.track(() => this.orchestrator.reportStepFailure(sagaId, step.name, 'injected failure'));
+      return;
+    }
+    const type = step.parallel?.[at.branch]?.failedBy?.[0];
+    if (!type) return;
+    // Built without its constructor (its other fields are the app's): the runtime reads its class, saga and reason.
+    const reply = Object.assign(Object.create(type.prototype as object) as SagaFailureReply, { sagaId, reason: 'injected failure' });
+    this.track(async () => this.orchestrator.dispatch(await this.orchestrator.onReply(saga.definition, reply)));
+  }
+
+  private async signal(sagaId: string, stepIndex: number, choice: SignalChoice) {
+    const step = this.explored?.saga.definition.steps[stepIndex];
+    if (!step?.wait?.signal) return 'unknown' as const;
+    const payload = (payloadsOf(step, this.explored?.signals) ?? { approve: {} })[choice] ?? {};
+    this.inFlight++;
+    try {
+      return (await this.signals.signal(sagaId, step.wait.signal, payload)).outcome;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private whenQuiet(work: () => unknown): void {
+    this.quietWork.push(work);
+  }
+
+  /** Runs `work`, counted as in flight until it settles (its errors are the run's to show, not the kit's). */
+  private track(work: () => unknown): void {
+    this.inFlight++;
+    void Promise.resolve()
+      .then(work)
+      .catch(() => undefined)
+      .finally(() => this.inFlight--);
+  }
+
+  /** As a broker's redelivery would: an error goes to the saga (which ignores one of a past action). */
+  private redeliver(command: ICommand): Promise<unknown> {
+    return this.execute(command).catch((error: unknown) => this.orchestrator.onCommandError(command, error));
+  }
+
   /**
    * Waits until no command is executing, no reply or error is being applied to a saga, and the event loop has
    * drained the work it queued. Commands alone are not enough: a reply whose transition is still being stored
    * (a slow database) would otherwise see the clock jump past its step's deadline, and the step retried. Once
-   * quiet, it delivers the queued redeliveries and waits again, so a duplicate meets a saga that moved on.
+   * quiet, it does the queued work (redeliveries, held messages, signals) and waits again, so a duplicate meets
+   * a saga that moved on.
    */
   private async quiesce(): Promise<void> {
     for (let calm = 0; calm < 3;) {
       await new Promise((r) => setTimeout(r, 5));
       calm = this.inFlight === 0 && this.orchestrator.inProgress === 0 ? calm + 1 : 0;
-      if (calm === 3 && this.redeliveries.length > 0) {
+      if (calm === 3 && this.quietWork.length > 0) {
         calm = 0;
-        for (const command of this.redeliveries.splice(0)) {
-          // As a broker's redelivery would, an error goes to the saga (which ignores one of a past action).
-          this.execute(command).catch((error: unknown) => this.orchestrator.onCommandError(command, error));
-        }
+        for (const work of this.quietWork.splice(0)) this.track(work);
       }
     }
   }
