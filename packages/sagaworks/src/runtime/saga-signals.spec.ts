@@ -43,9 +43,9 @@ const transferSaga = defineSaga<Transfer>({
   steps: [
     {
       name: 'debit',
-      command: send(MoveMoney, (c) => [c.sagaId, 'debit', c.data.from]),
+      command: send(MoveMoney, (c) => [c.sagaId, 'debit' as const, c.data.from]),
       completedBy: [AccountChanged],
-      compensation: send(MoveMoney, (c) => [c.sagaId, 'credit back', c.data.from]),
+      compensation: send(MoveMoney, (c) => [c.sagaId, 'credit back' as const, c.data.from]),
       compensatedBy: [AccountChanged],
     },
     {
@@ -62,7 +62,7 @@ const transferSaga = defineSaga<Transfer>({
     },
     {
       name: 'credit',
-      command: send(MoveMoney, (c) => [c.sagaId, 'credit', c.data.to]),
+      command: send(MoveMoney, (c) => [c.sagaId, 'credit' as const, c.data.to]),
       completedBy: [AccountChanged],
       nonCompensable: true,
     },
@@ -146,7 +146,7 @@ describe.each(databaseKinds())('waits and signals, on %s', (kind) => {
     expect(result).toMatchObject({ outcome: 'applied', sagaId: s.id });
     await waitUntil(async () => (await load(s.id)).status === 'COMPLETED');
     expect(ledger).toEqual(['debit t1-a', 'credit t1-b']);
-    expect((await load(s.id)).data.approvedBy).toBe('alice');
+    expect(((await load(s.id)).data as Transfer).approvedBy).toBe('alice');
   });
 
   it('a waiting saga holds no lease, and a job pass neither renews nor rewrites it', async () => {
@@ -171,7 +171,7 @@ describe.each(databaseKinds())('waits and signals, on %s', (kind) => {
     expect((await signals.signal(s.id, 'approval', { approve: true, by: 'bob' })).outcome).toBe('kept');
     app.get(EventBus).publish(new AccountChanged(s.id, 'debit'));
     await waitUntil(async () => (await load(s.id)).status === 'COMPLETED');
-    expect((await load(s.id)).data.approvedBy).toBe('bob');
+    expect(((await load(s.id)).data as Transfer).approvedBy).toBe('bob');
   });
 
   it('a duplicate, late or unknown signal changes nothing, says so, and is in the history', async () => {
