@@ -16,7 +16,8 @@ function undoProblems(
   status: SagaStatus,
   history: readonly SagaHistoryRow[],
 ): string[] {
-  const reachedCount = (to: string) => history.filter((h) => h.step === def.name && h.to === to).length;
+  // A line that changes nothing (a refused signal names its step, with the saga's status as from and to) is no move.
+  const reachedCount = (to: string) => history.filter((h) => h.step === def.name && h.to === to && h.from !== h.to).length;
   const tookEffect = reachedCount(StepStatus.COMPLETED) > 0 || step?.outcomeUnknown === true;
   const compensations = reachedCount(StepStatus.COMPENSATED);
   const undoable = def.compensation && !def.nonCompensable;

@@ -94,7 +94,8 @@ export function waitScenarios(definition: SagaDefinition<unknown>, index: number
             const id = sagaIdOf(c);
             if (sent || !id || !address || address.kind !== 'execute' || address.stepIndex >= index) return 'run';
             sent = true;
-            ctx.whenQuiet(() => log.send(id, 'approve'));
+            // Sent now, stored before the held command runs: the saga is still short of the wait.
+            void log.send(id, 'approve');
             return 'hold';
           },
           wait: atWait(index, () => undefined),
