@@ -87,7 +87,7 @@ export function waitScenarios(definition: SagaDefinition<unknown>, index: number
   // Early: while the saga runs a step before the wait, the first such command is held and the signal sent.
   if (definition.steps.slice(0, index).some((s) => s.command || s.parallel))
     scenarios.push(
-      scenario('signalled early', approved, ['kept'], (log, ctx) => {
+      scenario('signalled early', approved, ['kept'], (log) => {
         let sent = false;
         return {
           command: (c, address) => {
