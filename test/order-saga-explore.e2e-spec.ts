@@ -11,8 +11,12 @@ describe.each(databaseKinds())('the order saga under every fault the testing kit
   let initial: Record<string, { available: number; reserved: number }>;
 
   beforeAll(async () => {
-    // The kit drives the timeout job and the saga clock itself.
-    t = await startTestApp(kind, { saga: { jobEnabled: false, stepTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 100 } });
+    // The kit drives the timeout job and the saga clock itself. Every order is reviewed (threshold 1 cent), so
+    // each run passes the fraud review wait, which the kit approves unless its scenario says otherwise.
+    t = await startTestApp(kind, {
+      saga: { jobEnabled: false, stepTimeoutMs: 2_000, maxAttempts: 2, backoffBaseMs: 100 },
+      config: { fraudReview: { thresholdCents: 1, timeoutMs: 60_000 } },
+    });
     kit = SagaTestKit.for(t.app);
     initial = await stockBySku(t.dataSource);
   });
@@ -88,6 +92,15 @@ describe.each(databaseKinds())('the order saga under every fault the testing kit
     return found;
   }
 
+  const commandStepRuns = (step: string) => [
+    `${step} fails: COMPENSATED`,
+    `${step} never answers: COMPENSATED`,
+    `${step}'s reply is lost once: COMPLETED`,
+    `${step}'s command delivered twice: COMPLETED`,
+    `${step}'s compensation delivered twice: COMPENSATED`,
+    `${step}'s compensation reply is lost once: COMPENSATED`,
+  ];
+
   it('ends every run completed or compensated, undoes each completed step exactly once, and keeps stock and money', async () => {
     const report = await kit.exploreFailures(orderFulfillmentSaga, {
       start: async () =>
@@ -102,6 +115,9 @@ describe.each(databaseKinds())('the order saga under every fault the testing kit
         ).sagaId,
       check,
       effects,
+      signals: {
+        fraudReview: { approve: { decision: 'approve', reason: 'explored' }, reject: { decision: 'reject', reason: 'explored' } },
+      },
     });
     SagaTestKit.assertExplored(report);
     // 1 clean run; per step that sends a command, 4 faults (confirmOrder, forward-only, must complete through its
@@ -110,14 +126,15 @@ describe.each(databaseKinds())('the order saga under every fault the testing kit
       'no fault: COMPLETED',
       "placeOrder's compensation delivered twice: COMPENSATED",
       "placeOrder's compensation reply is lost once: COMPENSATED",
-      ...['reserveInventory', 'processPayment', 'createShipment'].flatMap((step) => [
-        `${step} fails: COMPENSATED`,
-        `${step} never answers: COMPENSATED`,
-        `${step}'s reply is lost once: COMPLETED`,
-        `${step}'s command delivered twice: COMPLETED`,
-        `${step}'s compensation delivered twice: COMPENSATED`,
-        `${step}'s compensation reply is lost once: COMPENSATED`,
-      ]),
+      ...commandStepRuns('reserveInventory'),
+      // The review: approved before the saga gets there (kept), approved twice (the second a duplicate), rejected,
+      // never decided (its deadline), and decided after its deadline (refused).
+      'fraudReview signalled early: COMPLETED',
+      'fraudReview signalled twice: COMPLETED',
+      'fraudReview rejected: COMPENSATED',
+      'fraudReview never signalled: COMPENSATED',
+      'fraudReview signalled late: COMPENSATED',
+      ...['processPayment', 'createShipment'].flatMap(commandStepRuns),
       'confirmOrder fails once: COMPLETED',
       'confirmOrder does not answer its first attempt: COMPLETED',
       "confirmOrder's reply is lost once: COMPLETED",
