@@ -21,36 +21,46 @@ export const TRIP_SAGA = 'trip';
 const why = (reason: string | undefined) => reason ?? 'trip cancelled';
 
 /**
- * Booking a trip: flight, then hotel, then car; a failure undoes what was booked, in reverse. The car has a
- * compensation although nothing follows it: a rental that timed out may still have happened.
+ * Booking a trip: the flight, the hotel and the car at once, a parallel stage whose branches each have their
+ * own commands, replies, deadline and retries. When one fails, those booked are undone in reverse order of
+ * completion, and one still running is undone when its reply comes (or at its deadline: a booking that timed
+ * out may still have happened, so every branch has a compensation).
  */
 export const tripSaga = defineSaga<TripData>({
   type: TRIP_SAGA,
   steps: [
     {
-      name: 'bookFlight',
-      command: send(BookFlightCommand, (c) => [c.sagaId, c.data.tripId, c.data.flightNo]),
-      completedBy: [FlightBookedEvent],
-      failedBy: [FlightBookingFailedEvent],
-      onCompleted: (data, e) => ({ ...data, flightRef: (e as FlightBookedEvent).bookingRef }),
-      compensation: send(CancelFlightCommand, (c) => [c.sagaId, c.data.tripId, why(c.failureReason)]),
-      compensatedBy: [FlightCancelledEvent],
-    },
-    {
-      name: 'reserveHotel',
-      command: send(ReserveHotelCommand, (c) => [c.sagaId, c.data.tripId, c.data.destination, c.data.nights]),
-      completedBy: [HotelReservedEvent],
-      failedBy: [HotelReservationFailedEvent],
-      compensation: send(CancelHotelCommand, (c) => [c.sagaId, c.data.tripId, why(c.failureReason)]),
-      compensatedBy: [HotelCancelledEvent],
-    },
-    {
-      name: 'rentCar',
-      command: send(RentCarCommand, (c) => [c.sagaId, c.data.tripId, c.data.carClass]),
-      completedBy: [CarRentedEvent],
-      failedBy: [CarRentalFailedEvent],
-      compensation: send(ReturnCarCommand, (c) => [c.sagaId, c.data.tripId, why(c.failureReason)]),
-      compensatedBy: [CarReturnedEvent],
+      name: 'book',
+      parallel: [
+        {
+          name: 'bookFlight',
+          command: send(BookFlightCommand, (c) => [c.sagaId, c.data.tripId, c.data.flightNo]),
+          completedBy: [FlightBookedEvent],
+          failedBy: [FlightBookingFailedEvent],
+          onCompleted: (data, e) => ({ ...data, flightRef: (e as FlightBookedEvent).bookingRef }),
+          compensation: send(CancelFlightCommand, (c) => [c.sagaId, c.data.tripId, why(c.failureReason)]),
+          compensatedBy: [FlightCancelledEvent],
+        },
+        {
+          name: 'reserveHotel',
+          command: send(ReserveHotelCommand, (c) => [c.sagaId, c.data.tripId, c.data.destination, c.data.nights]),
+          completedBy: [HotelReservedEvent],
+          failedBy: [HotelReservationFailedEvent],
+          compensation: send(CancelHotelCommand, (c) => [c.sagaId, c.data.tripId, why(c.failureReason)]),
+          compensatedBy: [HotelCancelledEvent],
+        },
+        {
+          name: 'rentCar',
+          command: send(RentCarCommand, (c) => [c.sagaId, c.data.tripId, c.data.carClass]),
+          completedBy: [CarRentedEvent],
+          failedBy: [CarRentalFailedEvent],
+          compensation: send(ReturnCarCommand, (c) => [c.sagaId, c.data.tripId, why(c.failureReason)]),
+          compensatedBy: [CarReturnedEvent],
+        },
+      ],
     },
   ],
 });
+
+/** The branches of the trip's one stage, by name. */
+export const tripBranches = (tripSaga.steps[0].parallel ?? []).map((b) => b.name);
