@@ -1,8 +1,8 @@
+import { AdminTokenGuard } from 'sagaworks/inspector';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SagaModule } from 'sagaworks';
 import { buildOrderFulfillmentSaga } from './order-fulfillment.saga-definition';
 import { ORDER_FULFILLMENT_DEFINITION, OrderFulfillmentSagas } from './order-fulfillment.sagas';
-import { AdminTokenGuard } from '../http/admin-token.guard';
 import { FRAUD_REVIEW_SETTINGS } from './review/fraud-review-settings.token';
 import type { FraudReviewSettings } from './review/fraud-review.step';
 import { OrderReviewController } from './review/order-review.controller';

@@ -1,3 +1,4 @@
+import { AdminTokenGuard } from 'sagaworks/inspector';
 import {
   Body,
   ConflictException,
@@ -22,7 +23,6 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { SagaSignals } from 'sagaworks';
-import { AdminTokenGuard } from '../../http/admin-token.guard';
 import { GetOrderQuery } from '../../orders';
 import { FRAUD_REVIEW_SETTINGS } from './fraud-review-settings.token';
 import { FRAUD_REVIEW, type FraudReviewSettings, type FraudReviewSignal, needsFraudReview } from './fraud-review.step';

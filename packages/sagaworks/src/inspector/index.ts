@@ -8,4 +8,5 @@ export type { SagaView } from './api/saga.view.js';
 export type { SagaPageView, SagaSummaryView } from './api/saga-summary.view.js';
 export { renderSagaFlow } from './ui/saga-flow.svg.js';
 export { ReadTokenGuard, READ_TOKEN_COOKIE } from './api/read-token.guard.js';
+export { AdminTokenGuard } from './api/admin-token.guard.js';
 export { TokenFailureLimiter, DEFAULT_TOKEN_FAILURE_LIMITS, type TokenFailureLimits } from './api/token-failure-limiter.js';
