@@ -12,6 +12,7 @@ import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenari
 import { HandRolledOrchestrator, type HandRolledRow } from './hand-rolled';
 import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
 import { listLoadBench } from './list-load';
+import { parkedPasses } from './parked';
 import { captureClaimQuery, captureStoreQuery, explain, insertSyntheticSagas, SCALE_DUE, SCALE_TOTAL } from './scale';
 import type { SqlCounts } from './sql-counter';
 
@@ -243,7 +244,9 @@ async function scale(app: BenchApp): Promise<Record<string, unknown>> {
     renewPasses.push(round(performance.now() - start));
   }
   const ms = passes.map((p) => p.ms).sort((a, b) => a - b);
+  const parked = await parkedPasses(app);
   return {
+    parked,
     rows: SCALE_TOTAL,
     due: SCALE_DUE,
     batchSize: batch,
