@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type INestApplication, Module } from '@nestjs/common';
-import { CommandBus, CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
-import { ScheduleModule } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { CommandBus, CommandHandler, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/support/test-database.js';
+import { databaseKinds } from '../../../../test/support/test-database.js';
+import { type SagaSpecHost, startSagaSpecHost } from '../spec-support/saga-spec-host.js';
 import { waitUntil } from '../../../../test/support/wait-for.js';
 import {
   childCorrelationId,
@@ -15,7 +13,6 @@ import {
   send,
   SagaModule,
   SagaOrchestrator,
-  sagaMigrations,
   SagaTimeoutJob,
   StartChildSagaCommand,
 } from '../index.js';
@@ -100,7 +97,7 @@ class ActHandler implements ICommandHandler<Act> {
 class TripModule {}
 
 describe.each(databaseKinds())('child sagas, on %s', (kind) => {
-  let db: TestDatabase;
+  let host: SagaSpecHost;
   let app: INestApplication;
   let sagas: SagaOrchestrator;
   const load = async (id: string) => (await sagas.store.load(id))!;
@@ -110,33 +107,20 @@ describe.each(databaseKinds())('child sagas, on %s', (kind) => {
   const settled = (id: string, status: string) => waitUntil(async () => (await load(id)).status === status);
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({
-            ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })),
-            autoLoadEntities: true,
-          }),
-        }),
-        SagaModule.forRoot({
-          jobEnabled: false,
-          defaultStepTimeoutMs: 1_000,
-          retry: { maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 10 },
-        }),
-        TripModule,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    host = await startSagaSpecHost(kind, {
+      saga: {
+        jobEnabled: false,
+        defaultStepTimeoutMs: 1_000,
+        retry: { maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 10 },
+      },
+      imports: [TripModule],
+    });
+    app = host.app;
     sagas = app.get(SagaOrchestrator);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await host?.close();
   });
 
   beforeEach(() => {

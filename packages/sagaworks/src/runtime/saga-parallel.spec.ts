@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type INestApplication, Module } from '@nestjs/common';
-import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
-import { ScheduleModule } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/support/test-database.js';
+import { CommandHandler, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
+import { databaseKinds } from '../../../../test/support/test-database.js';
+import { type SagaSpecHost, startSagaSpecHost } from '../spec-support/saga-spec-host.js';
 import { waitUntil } from '../../../../test/support/wait-for.js';
-import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '../index.js';
+import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, SagaTimeoutJob } from '../index.js';
 
 type Kind = 'flight' | 'hotel' | 'car';
 const effects: string[] = [];
@@ -91,7 +88,7 @@ class CancelHandler implements ICommandHandler<Cancel> {
 class TripModule {}
 
 describe.each(databaseKinds())('parallel stages, on %s', (kind) => {
-  let db: TestDatabase;
+  let host: SagaSpecHost;
   let app: INestApplication;
   let sagas: SagaOrchestrator;
   let job: SagaTimeoutJob;
@@ -101,36 +98,23 @@ describe.each(databaseKinds())('parallel stages, on %s', (kind) => {
   const ended = (id: string) => waitUntil(async () => ['COMPLETED', 'COMPENSATED', 'FAILED'].includes((await load(id)).status));
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({
-            ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })),
-            autoLoadEntities: true,
-          }),
-        }),
-        SagaModule.forRoot({
-          jobEnabled: false,
-          defaultStepTimeoutMs: 1_000,
-          retry: { maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 10 },
-          leaseMs: 5_000,
-        }),
-        TripModule,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    host = await startSagaSpecHost(kind, {
+      saga: {
+        jobEnabled: false,
+        defaultStepTimeoutMs: 1_000,
+        retry: { maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 10 },
+        leaseMs: 5_000,
+      },
+      imports: [TripModule],
+    });
+    app = host.app;
     sagas = app.get(SagaOrchestrator);
     job = app.get(SagaTimeoutJob);
     clock = app.get(SagaClock);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await host?.close();
   });
 
   beforeEach(() => {

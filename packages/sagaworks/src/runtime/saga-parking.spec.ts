@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type INestApplication, Module } from '@nestjs/common';
-import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
-import { ScheduleModule } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { CommandHandler, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
-import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/support/test-database.js';
+import { databaseKinds } from '../../../../test/support/test-database.js';
+import { type SagaSpecHost, startSagaSpecHost } from '../spec-support/saga-spec-host.js';
 import { waitUntil } from '../../../../test/support/wait-for.js';
-import { defineSaga, send, SagaModule, SagaOrchestrator, sagaMigrations, SagaTimeoutJob } from '../index.js';
+import { defineSaga, send, SagaModule, SagaOrchestrator, SagaTimeoutJob } from '../index.js';
 
 class Prepare implements ICommand {
   constructor(public readonly sagaId: string) {}
@@ -54,35 +52,21 @@ class StatementLog implements TypeOrmLogger {
 const PARKED = 300;
 
 describe.each(databaseKinds())('parked sagas cost nothing, on %s', (kind) => {
-  let db: TestDatabase;
+  let host: SagaSpecHost;
   let app: INestApplication;
   const log = new StatementLog();
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({
-            ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })),
-            autoLoadEntities: true,
-            logging: ['query' as const],
-            logger: log,
-          }),
-        }),
-        SagaModule.forRoot({ jobEnabled: false, defaultStepTimeoutMs: 1_000, leaseMs: 2_000 }),
-        ApprovalModule,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    host = await startSagaSpecHost(kind, {
+      saga: { jobEnabled: false, defaultStepTimeoutMs: 1_000, leaseMs: 2_000 },
+      typeorm: { logging: ['query'], logger: log },
+      imports: [ApprovalModule],
+    });
+    app = host.app;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await host?.close();
   });
 
   it(`with ${PARKED} sagas waiting for a signal, a timeout-job pass sends one statement (its claim) and rewrites no row`, async () => {

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { type INestApplication, Module } from '@nestjs/common';
-import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
-import { ScheduleModule } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { CommandHandler, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../test/support/test-database.js';
+import { databaseKinds } from '../../../../test/support/test-database.js';
+import { type SagaSpecHost, startSagaSpecHost } from '../spec-support/saga-spec-host.js';
 import { waitUntil } from '../../../../test/support/wait-for.js';
-import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, sagaMigrations, SagaSignals, SagaTimeoutJob } from '../index.js';
+import { defineSaga, send, SagaClock, SagaModule, SagaOrchestrator, SagaSignals, SagaTimeoutJob } from '../index.js';
 
 const HOUR = 3_600_000;
 const ledger: string[] = [];
@@ -92,7 +90,7 @@ class RemindHandler implements ICommandHandler<RemindApprover> {
 class TransferModule {}
 
 describe.each(databaseKinds())('waits and signals, on %s', (kind) => {
-  let db: TestDatabase;
+  let host: SagaSpecHost;
   let app: INestApplication;
   let sagas: SagaOrchestrator;
   let signals: SagaSignals;
@@ -105,23 +103,11 @@ describe.each(databaseKinds())('waits and signals, on %s', (kind) => {
     waitUntil(async () => (await load(id)).steps.find((s) => s.name === step)?.status === 'WAITING');
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CqrsModule.forRoot(),
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forRootAsync({
-          useFactory: async () => ({
-            ...(await buildDataSourceOptions(db.target, { migrations: sagaMigrations, migrationsRun: true })),
-            autoLoadEntities: true,
-          }),
-        }),
-        SagaModule.forRoot({ jobEnabled: false, defaultStepTimeoutMs: 1_000, leaseMs: 5_000, instanceId: 'node-a' }),
-        TransferModule,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    host = await startSagaSpecHost(kind, {
+      saga: { jobEnabled: false, defaultStepTimeoutMs: 1_000, leaseMs: 5_000, instanceId: 'node-a' },
+      imports: [TransferModule],
+    });
+    app = host.app;
     sagas = app.get(SagaOrchestrator);
     signals = app.get(SagaSignals);
     job = app.get(SagaTimeoutJob);
@@ -130,8 +116,7 @@ describe.each(databaseKinds())('waits and signals, on %s', (kind) => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await host?.close();
   });
 
   beforeEach(() => {
