@@ -89,6 +89,8 @@ export interface SagaStepDefinition<TData> {
    * its reply comes, or at its deadline.
    */
   readonly parallel?: readonly SagaStepDefinition<TData>[];
+  /** The type of the child saga this step runs (set by `childSagaStep`; the diagram and the inspector show it). */
+  readonly childSaga?: string;
   /** Instead of a command: the step waits for a signal or a reply event (see `SagaWaitDefinition`). */
   readonly wait?: SagaWaitDefinition<TData>;
   /** The step runs only when this holds when the saga reaches it; otherwise it is skipped (and the history says so). */

@@ -46,3 +46,41 @@ describe('renderSagaDiagram, waits and conditions', () => {
     expect(diagram).toContain('approve --> charge: deadline passed');
   });
 });
+
+describe('renderSagaDiagram, parallel stages and child sagas', () => {
+  class Booked {
+    constructor(public readonly sagaId: string) {}
+  }
+  class Refused {
+    constructor(public readonly sagaId: string) {}
+  }
+  it('draws a stage as a fork and a join, each branch between them, its failures into the stage undo', () => {
+    const branch = (name: string) => ({
+      name,
+      command: send(Reserve, (c: { sagaId: string }) => [c.sagaId]),
+      completedBy: [class extends Booked {}],
+      failedBy: [class extends Refused {}],
+      compensation: send(Release, (c: { sagaId: string }) => [c.sagaId]),
+      compensatedBy: [class extends Done {}],
+    });
+    const diagram = renderSagaDiagram(
+      defineSaga<object>({
+        type: 'trip',
+        steps: [
+          { name: 'book', parallel: [branch('flight'), branch('hotel')] },
+          { name: 'ship', command: send(Charge, (c) => [c.sagaId]), completedBy: [Done], nonCompensable: true, childSaga: 'shipment' },
+        ],
+      }),
+    );
+    expect(diagram).toContain('state fork_book <<fork>>');
+    expect(diagram).toContain('state join_book <<join>>');
+    expect(diagram).toContain('[*] --> fork_book');
+    expect(diagram).toContain('fork_book --> flight');
+    expect(diagram).toMatch(/flight --> join_book: /);
+    expect(diagram).toContain('join_book --> ship');
+    expect(diagram).toContain('flight --> undo_book: timed out');
+    expect(diagram).toContain('undo_book --> Compensated: every completed branch undone');
+    expect(diagram).toContain('ship --> undo_book: timed out');
+    expect(diagram).toContain('state "ship: child saga shipment" as ship');
+  });
+});

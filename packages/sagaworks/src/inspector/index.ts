@@ -4,7 +4,7 @@
  */
 export { SagaInspectorModule } from './saga-inspector.module.js';
 export type { SagaInspectorOptions } from './saga-inspector-options.js';
-export type { SagaView } from './api/saga.view.js';
+export type { SagaView, StepView } from './api/saga.view.js';
 export type { SagaPageView, SagaSummaryView } from './api/saga-summary.view.js';
 export { renderSagaFlow } from './ui/saga-flow.svg.js';
 export { ReadTokenGuard, READ_TOKEN_COOKIE } from './api/read-token.guard.js';

@@ -98,6 +98,7 @@ export function childSagaStep<TData, TChild>(name: string, options: ChildStepOpt
     ]),
     compensatedBy: [ChildSagaUndoneEvent],
     timeoutMs: options.timeoutMs ?? 3_600_000,
+    childSaga: type,
   };
 }
 

@@ -48,4 +48,23 @@ describe('toStepViews for waits', () => {
     expect(done).toMatchObject({ signalled: true });
     for (const key of ['waitDeadline', 'remindAt', 'signalKept', 'signalled']) expect(plain).not.toHaveProperty(key);
   });
+
+  it("shows a parallel stage's branches, each with its own status, deadline and place among the completions", () => {
+    const [stage] = toStepViews([
+      {
+        name: 'book',
+        status: 'EXECUTING',
+        attempts: 1,
+        compensationAttempts: 0,
+        branches: [
+          { name: 'flight', status: 'COMPLETED', attempts: 1, compensationAttempts: 0, completedOrder: 1 },
+          { name: 'hotel', status: 'EXECUTING', attempts: 2, compensationAttempts: 0, dueAt: '2026-01-01T00:00:05.000Z' },
+        ],
+      },
+    ]);
+    expect(stage.branches).toEqual([
+      { name: 'flight', status: 'COMPLETED', attempts: 1, compensationAttempts: 0, completedOrder: 1 },
+      { name: 'hotel', status: 'EXECUTING', attempts: 2, compensationAttempts: 0, deadline: '2026-01-01T00:00:05.000Z' },
+    ]);
+  });
 });

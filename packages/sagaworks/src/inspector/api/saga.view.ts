@@ -1,6 +1,35 @@
 import type { SagaState } from '../../domain/saga-state.js';
 import type { SagaHistoryRow } from '../../persistence/saga-store.js';
 
+/** One step (or one branch of a parallel stage) as the inspection API shows it. */
+export interface StepView {
+  name: string;
+  status: string;
+  attempts: number;
+  compensationAttempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  /** The step waits for the database (or other infrastructure) to answer again; no attempt is being spent. */
+  waitingOnInfrastructure?: true;
+  /** Waits on infrastructure in a row for the current attempt. */
+  infrastructureWaits?: number;
+  /** A waiting step's absolute deadline (ISO): its timeout path runs then unless a signal or reply comes first. */
+  waitDeadline?: string;
+  /** When a waiting step's reminder goes out (ISO); gone once sent. */
+  remindAt?: string;
+  /** A signal arrived before the saga reached this wait step; it is consumed when the saga gets there. */
+  signalKept?: true;
+  /** The wait was ended by its signal (a second one is a duplicate). */
+  signalled?: true;
+  /** A parallel stage's branches, each a step of its own. */
+  branches?: StepView[];
+  /** A branch's own deadline or backoff end (ISO). */
+  deadline?: string;
+  /** A branch's place among its stage's completions (1 first): compensation runs in reverse of it. */
+  completedOrder?: number;
+}
+
 /** A saga as the inspection API shows it. */
 export interface SagaView {
   id: string;
@@ -13,31 +42,11 @@ export interface SagaView {
   version: number;
   createdAt: string;
   updatedAt: string;
-  steps: {
-    name: string;
-    status: string;
-    attempts: number;
-    compensationAttempts: number;
-    startedAt?: string;
-    finishedAt?: string;
-    error?: string;
-    /** The step waits for the database (or other infrastructure) to answer again; no attempt is being spent. */
-    waitingOnInfrastructure?: true;
-    /** Waits on infrastructure in a row for the current attempt. */
-    infrastructureWaits?: number;
-    /** A waiting step's absolute deadline (ISO): its timeout path runs then unless a signal or reply comes first. */
-    waitDeadline?: string;
-    /** When a waiting step's reminder goes out (ISO); gone once sent. */
-    remindAt?: string;
-    /** A signal arrived before the saga reached this wait step; it is consumed when the saga gets there. */
-    signalKept?: true;
-    /** The wait was ended by its signal (a second one is a duplicate). */
-    signalled?: true;
-  }[];
+  steps: StepView[];
   history: { seq: number; step?: string; from: string | null; to: string; reason?: string; at: string }[];
 }
 
-export function toStepViews(steps: SagaState['steps']): SagaView['steps'] {
+export function toStepViews(steps: SagaState['steps']): StepView[] {
   return steps.map((s) => ({
     name: s.name,
     status: s.status,
@@ -53,6 +62,9 @@ export function toStepViews(steps: SagaState['steps']): SagaView['steps'] {
     // The kept payload stays out of the view: it may carry what the signaller sent (a name, a note).
     ...(s.keptSignal ? { signalKept: true as const } : {}),
     ...(s.signalled ? { signalled: true as const } : {}),
+    ...(s.branches ? { branches: toStepViews(s.branches) } : {}),
+    ...(s.dueAt ? { deadline: s.dueAt } : {}),
+    ...(s.completedOrder ? { completedOrder: s.completedOrder } : {}),
   }));
 }
 
