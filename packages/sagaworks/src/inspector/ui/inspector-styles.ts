@@ -84,6 +84,12 @@ svg.flow .st-SKIPPED rect { fill: var(--idle-bg); stroke: var(--idle); stroke-da
 svg.flow .st-SKIPPED text { fill: var(--idle); }
 svg.flow .node text.wait-line { font-size: 10.5px; fill: var(--warn); }
 svg.flow .node.current rect { stroke-width: 3; }
+svg.flow .node.child rect.inner { fill: none; stroke-width: 1; }
+svg.flow .stage rect.bar { fill: var(--ink); stroke: none; }
+svg.flow .stage text.stage-name { text-anchor: middle; font-size: 11px; font-weight: 600; fill: var(--muted); }
+svg.flow .stage.current rect.bar { fill: var(--run); }
+tr.branch td { background: #fafbfc; font-size: 12.5px; }
+tr.branch td.branch-name { padding-left: 26px; }
 svg.flow .node.undo.undo-active rect { fill: var(--warn-bg); stroke: var(--warn); stroke-dasharray: none; }
 svg.flow .node.undo.undo-failed rect { fill: var(--bad-bg); stroke: var(--bad); }
 svg.flow .node.undo.undo-done rect { fill: var(--undo-bg); stroke: var(--undo); stroke-dasharray: none; }

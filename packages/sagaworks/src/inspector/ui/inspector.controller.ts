@@ -1,7 +1,8 @@
 import { Controller, Get, Header, Inject, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { SagaOrchestrator, SagaRegistry, type SagaStatus } from '../../index.js';
+import { type SagaDefinition, SagaOrchestrator, SagaRegistry, type SagaState, type SagaStatus } from '../../index.js';
+import { childCorrelationId } from '../../runtime/child-sagas.js';
 import { InspectorPageGuard } from '../api/read-token.guard.js';
 import { renderDefinitionsPage } from './definitions.page.js';
 import { html } from './html.js';
@@ -11,6 +12,7 @@ import { type PageChrome, renderPage } from './inspector-layout.js';
 import { mountOf, page } from './page-response.js';
 import { SAGA_INSPECTOR_OPTIONS, type SagaInspectorOptions } from '../saga-inspector-options.js';
 import { renderSagaDetailPage } from './saga-detail.page.js';
+import { type ChildSagaLink, parentOfCorrelation } from './saga-relations.js';
 import { decodeSagaListCursor, encodeSagaListCursor } from '../api/saga-list-cursor.js';
 import { PAGE_SIZES, renderSagaListPage, STATUSES, type SagaListFilter } from './saga-list.page.js';
 import { TokenRequiredPageFilter } from './token-required.page.js';
@@ -131,15 +133,32 @@ export class InspectorController {
         body: html`<h1>No saga ${id}</h1><p><a href="./">Back to the sagas</a></p>`,
       });
     }
-    const history = await this.orchestrator.store.history(id);
+    const definition = this.registry.get(saga.type)?.definition;
+    const [history, children] = await Promise.all([this.orchestrator.store.history(id), this.childrenOf(saga, definition)]);
     return renderSagaDetailPage({
       saga,
       history,
-      definition: this.registry.get(saga.type)?.definition,
+      definition,
+      children,
+      parent: parentOfCorrelation(saga.correlationId),
       now: new Date(),
       refreshMs: REFRESH_MS,
       chrome,
     });
+  }
+
+  /** The child saga of each child step that started one: one lookup by correlation id per child step. */
+  private async childrenOf(saga: SagaState, definition: SagaDefinition<unknown> | undefined): Promise<Map<string, ChildSagaLink>> {
+    const steps = (definition?.steps ?? []).filter((s) => s.childSaga);
+    const found = await Promise.all(
+      steps.map((s) => this.orchestrator.store.findByCorrelation(s.childSaga as string, childCorrelationId(saga.id, s.name))),
+    );
+    // A Map: step names are the app's, and one named `__proto__` must stay a step.
+    const children = new Map<string, ChildSagaLink>();
+    found.forEach((child, i) => {
+      if (child) children.set(steps[i].name, { id: child.id, type: child.type, status: child.status });
+    });
+    return children;
   }
 
   @Get('assets/inspector.css')

@@ -11,6 +11,7 @@ import { html, type SafeHtml } from './html.js';
 import { badge, formatDeadline, formatDuration, formatTime, shortId } from './format.js';
 import { type PageChrome, renderPage } from './inspector-layout.js';
 import { renderSagaFlow } from './saga-flow.svg.js';
+import { type ChildSagaLink, type ParentSagaLink } from './saga-relations.js';
 
 export interface SagaDetailModel {
   /** Where the pages are mounted; default `/ui`. */
@@ -21,14 +22,20 @@ export interface SagaDetailModel {
   definition?: SagaDefinition<unknown>;
   now: Date;
   refreshMs: number;
+  /** The child saga each child step started, by step name (a step whose child has not started is absent). */
+  children?: ReadonlyMap<string, ChildSagaLink>;
+  /** Set when this saga is a child: the parent and its step, from the correlation id. */
+  parent?: ParentSagaLink | null;
 }
 
-function facts({ saga, now }: SagaDetailModel): SafeHtml {
+function facts(model: SagaDetailModel): SafeHtml {
+  const { saga, now } = model;
   const fact = (label: string, value: SafeHtml | string) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
   const current = saga.steps[saga.stepIndex];
   return html`<dl class="facts">
     ${fact('Saga id', html`<span class="mono">${saga.id}</span>`)}
     ${fact('Correlation id', html`<span class="mono">${saga.correlationId}</span>`)}
+    ${model.parent ? fact('Parent saga', html`<a href="sagas/${encodeURIComponent(model.parent.id)}" data-parent-saga="${model.parent.id}" class="mono">${shortId(model.parent.id)}</a> (step ${model.parent.step})`) : ''}
     ${fact('Status', badge(saga.status))}
     ${fact('Current step', current ? html`${current.name} ${badge(current.status)}` : '—')}
     ${fact('Deadline', formatDeadline(saga.dueAt, now))}
@@ -55,7 +62,32 @@ function waitNote(step: StepState, signal: string | undefined): SafeHtml {
   return html`${kept}${step.signalled ? html` <span class="muted">(signalled)</span>` : ''}`;
 }
 
-function stepsTable({ saga, now, definition, history }: SagaDetailModel): SafeHtml {
+/** A parallel stage's branches, indented under it: each with its own status, attempts, deadline and error. */
+function branchRows(step: StepState, now: Date): SafeHtml {
+  return html`${(step.branches ?? []).map(
+    (b) => html`<tr class="branch" data-branch="${b.name}" data-status="${b.status}">
+        <td class="num muted">↳</td>
+        <td class="branch-name">${b.name}${b.completedOrder ? html` <span class="muted" title="compensation runs in reverse of this order">(answered ${b.completedOrder}.)</span>` : ''}${b.outcomeUnknown ? html` <span class="muted">(outcome unknown)</span>` : ''}${b.awaitingInfrastructure ? html` <span class="muted" data-waiting-on="infrastructure">(waiting on infrastructure)</span>` : b.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}</td>
+        <td>${badge(b.status)}</td>
+        <td class="num">${b.attempts}</td>
+        <td class="num">${b.compensationAttempts}</td>
+        <td>${formatTime(b.startedAt, true)}</td>
+        <td>${formatTime(b.finishedAt, true)}</td>
+        <td class="num"></td>
+        <td>${b.dueAt && (b.status === StepStatus.EXECUTING || b.status === StepStatus.COMPENSATING) ? formatDeadline(new Date(b.dueAt), now) : ''}</td>
+        <td class="error-text">${b.error ?? ''}</td>
+      </tr>`,
+  )}`;
+}
+
+/** Where a child step's saga is: a link to its page, or the type it will start. */
+function childNote(childType: string | undefined, child: ChildSagaLink | undefined): SafeHtml {
+  if (!childType) return html``;
+  if (!child) return html` <span class="muted" data-child-type="${childType}">(child: ${childType}, not started)</span>`;
+  return html` <span class="muted">(child: <a href="sagas/${encodeURIComponent(child.id)}" data-child-saga="${child.id}">${child.type} <span class="mono">${shortId(child.id)}</span></a> ${badge(child.status)})</span>`;
+}
+
+function stepsTable({ saga, now, definition, history, children }: SagaDetailModel): SafeHtml {
   return html`<table class="steps">
     <thead><tr><th>#</th><th>Step</th><th>Status</th><th>Attempts</th><th>Undo attempts</th><th>Started</th><th>Finished</th><th>Took</th><th>Deadline</th><th>Error</th></tr></thead>
     <tbody>${saga.steps.map((step, i) => {
@@ -71,7 +103,7 @@ function stepsTable({ saga, now, definition, history }: SagaDetailModel): SafeHt
       const deadline = waits ? formatDeadline(new Date(step.waitDeadline as string), now) : current ? formatDeadline(saga.dueAt, now) : '';
       return html`<tr data-step="${step.name}" data-status="${step.status}" class="${skipped ? 'skipped' : ''}">
         <td class="num">${i + 1}</td>
-        <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingInfrastructure ? html` <span class="muted" data-waiting-on="infrastructure" title="the database refused or lost the attempt; it is sent again when the database answers, and no attempt is spent">(waiting on infrastructure, ${step.infrastructureWaits ?? 1}×)</span>` : step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}${waitNote(step, definition?.steps[i]?.wait?.signal)}${skipped ? html` <span class="muted" data-skip-reason>(${skipReason(history, step.name) ?? 'skipped'})</span>` : ''}</td>
+        <td><b>${step.name}</b>${step.outcomeUnknown ? html` <span class="muted" title="timed out: it may have taken effect, so it is compensated too">(outcome unknown)</span>` : ''}${step.awaitingInfrastructure ? html` <span class="muted" data-waiting-on="infrastructure" title="the database refused or lost the attempt; it is sent again when the database answers, and no attempt is spent">(waiting on infrastructure, ${step.infrastructureWaits ?? 1}×)</span>` : step.awaitingRetry ? html` <span class="muted">(waiting to retry)</span>` : ''}${waitNote(step, definition?.steps[i]?.wait?.signal)}${skipped ? html` <span class="muted" data-skip-reason>(${skipReason(history, step.name) ?? 'skipped'})</span>` : ''}${childNote(definition?.steps[i]?.childSaga, children?.get(step.name))}</td>
         <td>${badge(step.status)}</td>
         <td class="num">${step.attempts}</td>
         <td class="num">${step.compensationAttempts}</td>
@@ -80,7 +112,7 @@ function stepsTable({ saga, now, definition, history }: SagaDetailModel): SafeHt
         <td class="num">${took}</td>
         <td>${deadline}</td>
         <td class="error-text">${step.error ?? ''}</td>
-      </tr>`;
+      </tr>${branchRows(step, now)}`;
     })}</tbody>
   </table>`;
 }
