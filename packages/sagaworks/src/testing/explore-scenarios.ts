@@ -1,5 +1,6 @@
 import type { SagaDefinition } from '../definition/saga-definition.js';
 import { SagaStatus } from '../domain/saga-status.js';
+import { childScenarios } from './child-scenarios.js';
 import type { ExploreScenario } from './fault-rules.js';
 import { parallelScenarios } from './parallel-scenarios.js';
 import { stepScenarios } from './step-scenarios.js';
@@ -12,7 +13,8 @@ export type { CommandFault, EventFault, ExploreScenario, FaultRules, ScenarioCon
  * command fails, never answers, loses its reply once and gets its command twice (a forward-only one fails once
  * and misses one deadline instead), and its compensation is delivered twice and loses its reply once; a parallel
  * stage's branches each fail (before and after the others answer), stay silent, and meet the same delivery and
- * compensation faults; a wait is signalled early, twice, rejected, never and late. Last, every event twice.
+ * compensation faults; a wait is signalled early, twice, rejected, never and late; a child step's child saga
+ * fails. Last, every event twice.
  * A run reaching a wait that its scenario leaves alone gets the wait's approving signal once the app is quiet.
  */
 export function exploreScenarios(definition: SagaDefinition<unknown>, signals?: SignalPayloads): ExploreScenario[] {
@@ -20,7 +22,7 @@ export function exploreScenarios(definition: SagaDefinition<unknown>, signals?: 
   definition.steps.forEach((step, index) => {
     if (step.parallel) scenarios.push(...parallelScenarios(definition, index));
     else if (step.wait) scenarios.push(...waitScenarios(definition, index, signals));
-    else scenarios.push(...stepScenarios(definition, index));
+    else scenarios.push(...stepScenarios(definition, index), ...childScenarios(definition, index));
   });
   scenarios.push({ name: 'every event delivered twice', expect: [SagaStatus.COMPLETED], faults: () => ({ event: () => 'twice' }) });
   // A wait that decides on a payload the kit does not have may refuse the `{}` it sends: a run through it may

@@ -53,6 +53,10 @@ export interface ScenarioContext {
   signal(sagaId: string, stepIndex: number, choice: SignalChoice): Promise<SignalOutcome | 'not-found'>;
   /** Runs `work` once nothing is in flight, before the clock moves on (the kit waits for what it returns). */
   whenQuiet(work: () => unknown): void;
+  /** The id of the child saga that child step `stepIndex` of saga `parentId` started, once the kit saw it stored. */
+  childOf(parentId: string, stepIndex: number): string | undefined;
+  /** Fails another saga's (a child's) current step, as its failure reply would. */
+  failCurrentStep(sagaId: string): void;
 }
 
 export interface ExploreScenario {

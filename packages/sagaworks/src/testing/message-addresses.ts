@@ -66,10 +66,17 @@ export class MessageAddresses {
     return state?.type === this.saga.definition.type ? state : undefined;
   }
 
+  /** The message is for another saga the kit saw (say, a child saga sending the same command class). */
+  private ofOtherSaga(message: object): boolean {
+    const id = sagaIdOf(message);
+    const state = id ? this.states.get(id) : undefined;
+    return !!state && state.type !== this.saga.definition.type;
+  }
+
   /** The step (or branch) a reply answers and how; the orchestrator's own choice among the class's addresses. */
   ofReply(event: IEvent): ReplyAddress | undefined {
     const candidates = this.saga.replies.get(event.constructor as ReplyType);
-    if (!candidates?.length || typeof sagaIdOf(event) !== 'string') return undefined;
+    if (!candidates?.length || typeof sagaIdOf(event) !== 'string' || this.ofOtherSaga(event)) return undefined;
     const state = this.stateOf(event);
     if (!state) return candidates.length === 1 ? candidates[0] : undefined;
     const undoing = state.status === SagaStatus.COMPENSATING;
@@ -82,6 +89,7 @@ export class MessageAddresses {
 
   /** What a command was sent for. */
   ofCommand(command: ICommand): CommandAddress | undefined {
+    if (this.ofOtherSaga(command)) return undefined;
     const byClass = this.commands.filter((c) => c.spec.type === command.constructor);
     if (byClass.length <= 1) return byClass[0]?.address;
     const state = this.stateOf(command);

@@ -4,6 +4,7 @@ import type { SagaDefinition, SagaFailureReply } from '../definition/saga-defini
 import type { SagaState } from '../domain/saga-state.js';
 import { isTerminal, SagaStatus, StepStatus } from '../domain/saga-status.js';
 import type { SagaHistoryRow } from '../persistence/saga-store.js';
+import { childCorrelationId } from '../runtime/child-sagas.js';
 import { SagaClock } from '../runtime/saga-clock.js';
 import { SagaOrchestrator, type StoredTransition } from '../runtime/saga-orchestrator.js';
 import { type RegisteredSaga, SagaRegistry } from '../runtime/saga-registry.js';
@@ -222,6 +223,8 @@ export class SagaTestKit {
       fail: (id, at) => this.fail(id, at),
       signal: (id, stepIndex, choice) => this.signal(id, stepIndex, choice),
       whenQuiet: (work) => this.whenQuiet(work),
+      childOf: (parentId, stepIndex) => this.childOf(definition, parentId, stepIndex),
+      failCurrentStep: (id) => this.failCurrentStep(id),
     };
     const rules = (this.faults = scenario.faults(ctx));
     const sagaId = (started.sagaId = await options.start(scenario.name));
@@ -270,6 +273,24 @@ export class SagaTestKit {
     // Built without its constructor (its other fields are the app's): the runtime reads its class, saga and reason.
     const reply = Object.assign(Object.create(type.prototype as object) as SagaFailureReply, { sagaId, reason: 'injected failure' });
     this.track(async () => this.orchestrator.dispatch(await this.orchestrator.onReply(saga.definition, reply)));
+  }
+
+  /** A child saga the kit saw stored, by the correlation id its parent's step gives it. */
+  private childOf(definition: SagaDefinition<unknown>, parentId: string, stepIndex: number): string | undefined {
+    const step = definition.steps[stepIndex];
+    if (!step?.childSaga) return undefined;
+    const correlationId = childCorrelationId(parentId, step.name);
+    for (const state of this.states.values()) if (state.type === step.childSaga && state.correlationId === correlationId) return state.id;
+    return undefined;
+  }
+
+  /** Fails the step another saga (a child) is at, by the orchestrator's failure report. */
+  private failCurrentStep(sagaId: string): void {
+    this.track(async () => {
+      const state = await this.orchestrator.store.load(sagaId);
+      const step = state && !isTerminal(state.status) ? state.steps[state.stepIndex] : undefined;
+      if (step) await this.orchestrator.reportStepFailure(sagaId, step.name, 'injected failure');
+    });
   }
 
   private async signal(sagaId: string, stepIndex: number, choice: SignalChoice) {
