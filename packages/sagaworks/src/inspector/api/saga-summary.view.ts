@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { SagaListPage, SagaSummary } from '../../persistence/saga-list-query.js';
 import { encodeSagaListCursor } from './saga-list-cursor.js';
-import { toStepViews, type SagaView } from './saga.view.js';
+import { toSagaFields, type SagaView } from './saga.view.js';
 
 /** A saga as the list shows it: the full view without its history (`GET /sagas/:id` has that). */
 export type SagaSummaryView = Omit<SagaView, 'history'>;
@@ -23,19 +23,7 @@ export class SagaPageDoc {
 }
 
 export function toSagaSummaryView(s: SagaSummary): SagaSummaryView {
-  return {
-    id: s.id,
-    type: s.type,
-    correlationId: s.correlationId,
-    status: s.status,
-    currentStep: s.steps[s.stepIndex]?.name ?? null,
-    failureReason: s.failureReason,
-    deadline: s.dueAt ? s.dueAt.toISOString() : null,
-    version: s.version,
-    createdAt: s.createdAt.toISOString(),
-    updatedAt: s.updatedAt.toISOString(),
-    steps: toStepViews(s.steps),
-  };
+  return toSagaFields(s);
 }
 
 export function toSagaPageView(page: SagaListPage): SagaPageView {

@@ -1,4 +1,5 @@
 import type { SagaState } from '../../domain/saga-state.js';
+import type { SagaSummary } from '../../persistence/saga-list-query.js';
 import type { SagaHistoryRow } from '../../persistence/saga-store.js';
 
 /** One step (or one branch of a parallel stage) as the inspection API shows it. */
@@ -68,19 +69,26 @@ export function toStepViews(steps: SagaState['steps']): StepView[] {
   }));
 }
 
+/** The fields a saga shows in a list and on its own, from its row (a summary or the full state). */
+export function toSagaFields(s: SagaSummary): Omit<SagaView, 'history'> {
+  return {
+    id: s.id,
+    type: s.type,
+    correlationId: s.correlationId,
+    status: s.status,
+    currentStep: s.steps[s.stepIndex]?.name ?? null,
+    failureReason: s.failureReason,
+    deadline: s.dueAt ? s.dueAt.toISOString() : null,
+    version: s.version,
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+    steps: toStepViews(s.steps),
+  };
+}
+
 export function toSagaView(state: SagaState, history: SagaHistoryRow[]): SagaView {
   return {
-    id: state.id,
-    type: state.type,
-    correlationId: state.correlationId,
-    status: state.status,
-    currentStep: state.steps[state.stepIndex]?.name ?? null,
-    failureReason: state.failureReason,
-    deadline: state.dueAt ? state.dueAt.toISOString() : null,
-    version: state.version,
-    createdAt: state.createdAt.toISOString(),
-    updatedAt: state.updatedAt.toISOString(),
-    steps: toStepViews(state.steps),
+    ...toSagaFields(state),
     history: history.map((h) => ({
       seq: h.seq,
       ...(h.step ? { step: h.step } : {}),
