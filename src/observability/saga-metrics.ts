@@ -27,7 +27,7 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SagaMetrics.name);
   private readonly bootedAt = Date.now();
   private subscription?: Subscription;
-  private restoreJob?: () => void;
+  private jobSubscription?: Subscription;
   private lastCountedPass: SagaTimeoutJob['lastPass'] = null;
   /** When this process saw each step's compensation begin (the step state keeps no such time). */
   private readonly compensationStarts = new Map<string, Map<string, Date>>();
@@ -140,7 +140,7 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
-    this.restoreJob?.();
+    this.jobSubscription?.unsubscribe();
     this.compensationStarts.clear();
   }
 
@@ -192,23 +192,9 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
     if (isTerminal(after.status) && after.status !== SagaStatus.FAILED) this.compensationStarts.delete(after.id);
   }
 
-  /**
-   * Counts every pass of the timeout job, whoever triggers it (its interval, a test, an operator tool):
-   * `runOnce` is wrapped on the app's instance, as passes publish nothing else.
-   */
+  /** Counts every pass of the timeout job, whoever runs it, from the job's own stream of passes. */
   private watchJob(): void {
-    const job = this.job;
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original is kept to be called with .call(job) and put back on shutdown
-    const runOnce = job.runOnce;
-    const wrapped = (): Promise<number> => {
-      const pass = runOnce.call(job);
-      void pass.then(() => this.countPass());
-      return pass;
-    };
-    job.runOnce = wrapped;
-    this.restoreJob = () => {
-      if (job.runOnce === wrapped) job.runOnce = runOnce;
-    };
+    this.jobSubscription = this.job.passes$.subscribe(() => this.countPass());
   }
 
   private countPass(): void {

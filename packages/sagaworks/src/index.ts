@@ -26,6 +26,7 @@ export type { SagaState, StepState } from './domain/saga-state.js';
 export { SagaOrchestrator } from './runtime/saga-orchestrator.js';
 export type { StartSagaInput, StartSagaOptions, StoredTransition, OperatorActionResult, AbortPlan } from './runtime/saga-orchestrator.js';
 export { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
+export type { TimeoutJobPass } from './runtime/saga-timeout.job.js';
 export { SagaSignals } from './runtime/saga-signals.js';
 export {
   childSagaStep,

@@ -1,11 +1,20 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { type Observable, Subject } from 'rxjs';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
 import { SagaClock } from './saga-clock.js';
 import { SagaOrchestrator } from './saga-orchestrator.js';
 
 const JOB_NAME = 'saga-timeout-job';
+
+/** One finished pass of the timeout job. */
+export interface TimeoutJobPass {
+  at: Date;
+  claimed: number;
+  durationMs: number;
+  ok: boolean;
+}
 /** Batches per pass at most, so one pass cannot starve the event loop when a large backlog is due. */
 const MAX_BATCHES_PER_PASS = 20;
 /** How often the clock is re-anchored to the database's: clocks drift by milliseconds a minute, not more. */
@@ -27,7 +36,10 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
   /** Set while passes fail on infrastructure faults, to the last time one reached the database. */
   private outageSince: Date | null = null;
   /** The last finished pass (health checks and metrics read it). */
-  lastPass: { at: Date; claimed: number; durationMs: number; ok: boolean } | null = null;
+  lastPass: TimeoutJobPass | null = null;
+  private readonly passesSubject = new Subject<TimeoutJobPass>();
+  /** Every finished pass, whoever ran it (its interval, a test, an operator tool): metrics and logs watch it. */
+  readonly passes$: Observable<TimeoutJobPass> = this.passesSubject.asObservable();
 
   constructor(
     private readonly orchestrator: SagaOrchestrator,
@@ -71,6 +83,7 @@ export class SagaTimeoutJob implements OnApplicationBootstrap, OnApplicationShut
     this.running = this.pass().then(({ claimed, ok }) => {
       this.running = null;
       this.lastPass = { at: new Date(), claimed, durationMs: Date.now() - started, ok };
+      this.passesSubject.next(this.lastPass);
       return claimed;
     });
     return this.running;
