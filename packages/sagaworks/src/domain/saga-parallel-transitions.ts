@@ -40,12 +40,7 @@ export abstract class SagaParallelTransitions<TData> extends SagaTransitionBuild
     now: Date,
     patch: Partial<StepState> = {},
   ): void {
-    const b = (t.state.steps[index].branches as StepState[])[branch];
-    t.history.push({ step: b.name, from: b.status, to, reason });
-    Object.assign(b, patch, { status: to });
-    if (reason && (to === StepStatus.FAILED || b.awaitingRetry)) b.error = reason;
-    if (to === StepStatus.COMPLETED || to === StepStatus.FAILED || to === StepStatus.COMPENSATED) b.finishedAt = now.toISOString();
-    for (const key of Object.keys(b) as (keyof StepState)[]) if (b[key] === undefined) delete b[key];
+    this.changeStep(t, (t.state.steps[index].branches as StepState[])[branch], to, reason, now, patch);
   }
 
   /** The stage's due time: the earliest deadline or backoff end of a branch in flight or waiting to retry. */

@@ -76,7 +76,18 @@ export abstract class SagaTransitionBuilder<TData> {
     now: Date,
     patch: Partial<StepState> = {},
   ): void {
-    const step = t.state.steps[index];
+    this.changeStep(t, t.state.steps[index], to, reason, now, patch);
+  }
+
+  /** Moves one step state (a step, or a branch of a stage) to `to`, with its history line under its name. */
+  protected changeStep(
+    t: Transition<TData>,
+    step: StepState,
+    to: StepState['status'],
+    reason: string | null,
+    now: Date,
+    patch: Partial<StepState>,
+  ): void {
     t.history.push({ step: step.name, from: step.status, to, reason });
     Object.assign(step, patch, { status: to });
     if (reason && (to === StepStatus.FAILED || step.awaitingRetry)) step.error = reason;
