@@ -102,7 +102,8 @@ function describeCode(code: string): string {
 export function classifiedReason(error: unknown): string {
   const name = error instanceof Error ? error.name : typeof error;
   const code = infrastructureCodeOf(error);
-  if (code) return `${describeCode(code)} (${code})`;
+  // A socket code (ECONNRESET) names the driver's plumbing, not the database's answer: only a SQLSTATE is shown.
+  if (code) return TRANSIENT_NODE_CODES.has(code) ? describeCode(code) : `${describeCode(code)} (${code})`;
   if (name === 'QueryFailedError') return 'a database error';
   if (isTransientInfrastructureError(error)) return 'the database connection was lost';
   const message = error instanceof Error ? error.message : String(error);
