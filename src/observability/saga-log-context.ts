@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, type ICommand } from '@nestjs/cqrs';
-import type { Subscription } from 'rxjs';
-import { isTerminal, SagaOrchestrator } from 'sagaworks';
+import type { ICommand } from '@nestjs/cqrs';
+import { isTerminal, SagaHooks } from 'sagaworks';
 
 /** Fields every log line written while a saga's command runs carries. */
 export interface SagaLogFields {
@@ -29,46 +28,35 @@ const MAX_TRACKED = 10_000;
 /**
  * Puts the saga a command belongs to into the async context of its handler, so that every log line the
  * handler writes (and everything it awaits) names `sagaId`, `correlationId` and `step`. Commands are
- * recognised by a string `sagaId` field, the saga module's convention. `CommandBus.execute` is wrapped on the
- * app's instance: the runtime and `@Saga()` streams both dispatch through it, and no handler changes.
- * Correlation id and step come from the orchestrator's stored transitions, which are emitted before the
- * transition's commands leave, so the step is the one the command performs or compensates.
+ * recognised by a string `sagaId` field, the saga module's convention. It is a saga hook around every command
+ * the runtime sends, whatever transport brings it here, and no handler changes. Correlation id and step come
+ * from the stored transitions, which are reported before the transition's commands leave, so the step is the
+ * one the command performs or compensates.
  */
 @Injectable()
 export class SagaLogContext implements OnModuleInit, OnApplicationShutdown {
   private readonly sagas = new Map<string, { correlationId: string; step?: string }>();
-  private subscription?: Subscription;
-  private restore?: () => void;
+  private unregister?: () => void;
 
-  constructor(
-    private readonly commandBus: CommandBus,
-    private readonly orchestrator: SagaOrchestrator,
-  ) {}
+  constructor(private readonly hooks: SagaHooks) {}
 
   onModuleInit(): void {
-    this.subscription = this.orchestrator.transitions$.subscribe(({ after }) => {
-      this.sagas.delete(after.id);
-      if (isTerminal(after.status)) return;
-      this.sagas.set(after.id, { correlationId: after.correlationId, step: after.steps[after.stepIndex]?.name });
-      if (this.sagas.size > MAX_TRACKED) this.sagas.delete(this.sagas.keys().next().value as string);
+    this.unregister = this.hooks.register({
+      onTransition: ({ after }) => {
+        this.sagas.delete(after.id);
+        if (isTerminal(after.status)) return;
+        this.sagas.set(after.id, { correlationId: after.correlationId, step: after.steps[after.stepIndex]?.name });
+        if (this.sagas.size > MAX_TRACKED) this.sagas.delete(this.sagas.keys().next().value as string);
+      },
+      aroundCommand: (command, next) => {
+        const fields = this.fieldsOf(command);
+        return fields ? storage.run(fields, next) : next();
+      },
     });
-    const bus = this.commandBus;
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original is kept to be called with .call(bus) and put back on shutdown
-    const execute = bus.execute;
-    const wrapped = ((command: ICommand, ...rest: unknown[]) => {
-      const fields = this.fieldsOf(command);
-      const run = () => (execute as (...args: unknown[]) => Promise<unknown>).call(bus, command, ...rest);
-      return fields ? storage.run(fields, run) : run();
-    }) as typeof bus.execute;
-    bus.execute = wrapped;
-    this.restore = () => {
-      if (bus.execute === wrapped) bus.execute = execute;
-    };
   }
 
   onApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
-    this.restore?.();
+    this.unregister?.();
     this.sagas.clear();
   }
 

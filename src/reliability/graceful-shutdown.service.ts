@@ -9,8 +9,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { CommandBus } from '@nestjs/cqrs';
-import { SagaOrchestrator, SagaTimeoutJob } from 'sagaworks';
+import { SagaHooks, SagaOrchestrator, SagaTimeoutJob } from 'sagaworks';
 import { InFlightCommands } from './in-flight-commands';
 
 export interface GracefulShutdownOptions {
@@ -62,7 +61,7 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy, BeforeAp
   };
 
   constructor(
-    private readonly commandBus: CommandBus,
+    private readonly hooks: SagaHooks,
     private readonly job: SagaTimeoutJob,
     private readonly sagas: SagaOrchestrator,
     private readonly adapterHost: HttpAdapterHost,
@@ -80,7 +79,7 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy, BeforeAp
   }
 
   onModuleInit(): void {
-    this.inFlight.install(this.commandBus);
+    this.inFlight.install(this.hooks);
     for (const signal of SIGNALS) process.once(signal, this.onSignal);
   }
 

@@ -1,7 +1,4 @@
-import type { CommandBus } from '@nestjs/cqrs';
-
-type Execute = (command: object, context?: unknown) => Promise<unknown>;
-
+import type { SagaHooks } from 'sagaworks';
 export interface DrainResult {
   drained: boolean;
   /** Commands still executing when the wait ended (0 when drained). */
@@ -12,9 +9,9 @@ export interface DrainResult {
 }
 
 /**
- * Counts the commands executing in this process, by wrapping the CommandBus instance's `execute` (every
- * dispatcher, the @Saga() streams included, calls it through the instance). Shutdown uses it to wait for
- * handlers that have started, rather than cutting them off mid-way and logging errors for work that is fine.
+ * Counts the saga commands whose handlers run in this process, as a saga hook around each (whatever transport
+ * brought it). Shutdown uses it to wait for handlers that have started, rather than cutting them off mid-way and
+ * logging errors for work that is fine.
  */
 export class InFlightCommands {
   private executing = 0;
@@ -31,29 +28,21 @@ export class InFlightCommands {
     return this.started;
   }
 
-  install(commandBus: CommandBus): void {
+  install(hooks: SagaHooks): void {
     if (this.uninstallFn) return;
-    const bus = commandBus as unknown as { execute: Execute };
-    const original = bus.execute;
-    const execute: Execute = original.bind(commandBus);
-    const wrapped: Execute = (command, context) => {
-      const result = execute(command, context);
-      this.executing++;
-      this.started++;
-      this.lastChange = Date.now();
-      const done = () => {
-        this.executing--;
+    this.uninstallFn = hooks.register({
+      aroundCommand: async (_command, next) => {
+        this.executing++;
+        this.started++;
         this.lastChange = Date.now();
-      };
-      // Observed through a second branch that swallows nothing: the caller still gets (and must handle) `result`.
-      // Promise.resolve: a handler whose `execute` is not async returns a plain value.
-      Promise.resolve(result).then(done, done);
-      return result;
-    };
-    bus.execute = wrapped;
-    this.uninstallFn = () => {
-      if (bus.execute === wrapped) bus.execute = original;
-    };
+        try {
+          return await next();
+        } finally {
+          this.executing--;
+          this.lastChange = Date.now();
+        }
+      },
+    });
   }
 
   uninstall(): void {

@@ -1,6 +1,4 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { CommandBus } from '@nestjs/cqrs';
-import { InFlightCommands } from '../../src/reliability';
 import { type AppExit, killAllAppProcesses, startAppProcess } from '../support/app-process';
 import { postgresKinds } from '../support/test-database';
 import { OrderClient } from './support/client';
@@ -15,71 +13,6 @@ import { orderMix, runPool, sleep, within } from './support/orders';
 
 const SEED_STOCK = 600;
 const GRACE_MS = 5_000;
-
-/** A CommandBus stand-in whose commands take `ms` each (or reject, when ms < 0). */
-function fakeBus(): { bus: CommandBus; execute: (ms: number) => Promise<unknown> } {
-  const target = {
-    execute: (ms: number) =>
-      new Promise((resolve, reject) => setTimeout(() => (ms < 0 ? reject(new Error('handler failed')) : resolve(ms)), Math.abs(ms))),
-  };
-  return { bus: target as unknown as CommandBus, execute: (ms) => target.execute(ms) };
-}
-
-describe('InFlightCommands', () => {
-  it('drains once nothing has run for the quiet period, and leaves results and errors to the caller', async () => {
-    const { bus, execute } = fakeBus();
-    const inFlight = new InFlightCommands();
-    inFlight.install(bus);
-    const ok = execute(150);
-    const failed = execute(-100);
-    expect(inFlight.size).toBe(2);
-    const started = Date.now();
-    const result = await inFlight.drain(50, 2_000);
-    expect(result).toMatchObject({ drained: true, left: 0 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
-    await expect(ok).resolves.toBe(150);
-    await expect(failed).rejects.toThrow('handler failed');
-    expect(inFlight.total).toBe(2);
-    inFlight.uninstall();
-    void execute(10);
-    expect(inFlight.size).toBe(0);
-  });
-
-  it('copes with a handler whose execute is not async', async () => {
-    const bus = { execute: () => 7 } as unknown as CommandBus;
-    const inFlight = new InFlightCommands();
-    inFlight.install(bus);
-    expect((bus as unknown as { execute: () => number }).execute()).toBe(7);
-    expect(await inFlight.drain(10, 1_000)).toMatchObject({ drained: true, left: 0 });
-  });
-
-  it('waits for other work (a reply being stored) even when no command is executing', async () => {
-    const { bus, execute } = fakeBus();
-    const inFlight = new InFlightCommands();
-    inFlight.install(bus);
-    await execute(5);
-    let storing = 1;
-    setTimeout(() => (storing = 0), 200);
-    const started = Date.now();
-    const result = await inFlight.drain(20, 2_000, () => storing);
-    expect(result).toMatchObject({ drained: true, left: 0, otherWork: 0 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
-
-    storing = 2;
-    expect(await inFlight.drain(20, 100, () => storing)).toMatchObject({ drained: false, left: 0, otherWork: 2 });
-  });
-
-  it('gives up at its bound and says how many are still running', async () => {
-    const { bus, execute } = fakeBus();
-    const inFlight = new InFlightCommands();
-    inFlight.install(bus);
-    const slow = execute(1_000);
-    const result = await inFlight.drain(20, 100);
-    expect(result).toMatchObject({ drained: false, left: 1 });
-    expect(result.waitedMs).toBeLessThan(900);
-    await slow;
-  });
-});
 
 // Registered only when real PostgreSQL is available (always in CI): it runs the built app against it.
 for (const kind of postgresKinds())

@@ -17,6 +17,8 @@ import { SagaReplyStream } from './runtime/saga-reply-stream.js';
 import { SagaSignals } from './runtime/saga-signals.js';
 import { childSagaProviders } from './runtime/child-sagas.js';
 import { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
+import { SagaCommandDispatcher } from './transport/saga-command-dispatcher.js';
+import { SagaHooks } from './transport/saga-hooks.js';
 import type { ResolvedSagaModuleOptions, SagaModuleOptions } from './saga-module-options.interface.js';
 import { ConfigurableSagaModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
 
@@ -36,6 +38,8 @@ const coreProviders: Provider[] = [
   },
   SagaRegistry,
   SagaClock,
+  SagaHooks,
+  SagaCommandDispatcher,
   SagaOrchestrator,
   SagaTimeoutJob,
   SagaContractCheck,
@@ -55,7 +59,17 @@ const coreProviders: Provider[] = [
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
   providers: coreProviders,
-  exports: [SagaOrchestrator, SagaRegistry, SagaClock, SagaTimeoutJob, SagaSignals, RESOLVED_SAGA_OPTIONS, TokenFailureLimiter],
+  exports: [
+    SagaOrchestrator,
+    SagaHooks,
+    SagaCommandDispatcher,
+    SagaRegistry,
+    SagaClock,
+    SagaTimeoutJob,
+    SagaSignals,
+    RESOLVED_SAGA_OPTIONS,
+    TokenFailureLimiter,
+  ],
 })
 export class SagaModule extends ConfigurableSagaModule {
   static override forRoot(options: typeof SAGA_OPTIONS_TYPE = {}): DynamicModule {

@@ -1,9 +1,9 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, EventBus } from '@nestjs/cqrs';
+import { SagaHooks } from 'sagaworks';
 import { type DuplicateDeliveryHandle, type DuplicateDeliveryStats, installDuplicateDelivery } from './duplicate-delivery';
 
 export interface FaultInjectionOptions {
-  /** Deliver every command and every event twice (tests of idempotency only). */
+  /** Deliver every saga command and every reply twice (tests of idempotency only). */
   duplicateDelivery: boolean;
 }
 
@@ -16,8 +16,7 @@ export class FaultInjection implements OnModuleInit, OnApplicationShutdown {
   private duplicates: DuplicateDeliveryHandle | null = null;
 
   constructor(
-    private readonly commandBus: CommandBus,
-    private readonly eventBus: EventBus,
+    private readonly hooks: SagaHooks,
     @Inject(FAULT_INJECTION_OPTIONS) private readonly options: FaultInjectionOptions,
   ) {}
 
@@ -28,8 +27,8 @@ export class FaultInjection implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (!this.options.duplicateDelivery) return;
-    this.logger.warn('FAULT INJECTION ACTIVE: every command and every event is delivered twice');
-    this.duplicates = installDuplicateDelivery(this.commandBus, this.eventBus, (what, error) =>
+    this.logger.warn('FAULT INJECTION ACTIVE: every saga command and every reply is delivered twice');
+    this.duplicates = installDuplicateDelivery(this.hooks, (what, error) =>
       this.logger.warn(`${what} failed: ${(error as Error)?.message ?? String(error)}`),
     );
   }

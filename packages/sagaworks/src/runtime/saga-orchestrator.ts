@@ -1,11 +1,13 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, EventBus, type ICommand, type IEvent, UnhandledExceptionBus } from '@nestjs/cqrs';
-import { Subject, type Subscription, type Observable, type OperatorFunction } from 'rxjs';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
+import { Subject, type Observable, type OperatorFunction } from 'rxjs';
 import type { SagaDefinition, SagaReply, ReplyType } from '../definition/saga-definition.js';
 import type { SagaState, Transition } from '../domain/saga-state.js';
 import { isTerminal } from '../domain/saga-status.js';
 import { SagaStore, type CompanionWrite, type Lease } from '../persistence/saga-store.js';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
+import { SagaCommandDispatcher } from '../transport/saga-command-dispatcher.js';
+import { SagaHooks } from '../transport/saga-hooks.js';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
 import { SagaClock } from './saga-clock.js';
 import { SagaCommandErrors } from './saga-command-errors.js';
@@ -41,9 +43,8 @@ const END_POLL_MS = 500;
  * that says what to do next.
  */
 @Injectable()
-export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
+export class SagaOrchestrator implements OnModuleDestroy {
   private readonly logger = new Logger('Saga');
-  private errorSubscription?: Subscription;
   private readonly cache = new SagaStateCache();
   private readonly endWaiters: SagaEndWaiters;
   private readonly transitionsSubject = new Subject<StoredTransition>();
@@ -64,9 +65,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     store: SagaStore,
     private readonly registry: SagaRegistry,
     private readonly clock: SagaClock,
-    private readonly commandBus: CommandBus,
+    private readonly dispatcher: SagaCommandDispatcher,
+    private readonly hooks: SagaHooks,
     private readonly eventBus: EventBus,
-    private readonly unhandledExceptions: UnhandledExceptionBus,
     @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaModuleOptions,
   ) {
     this.store = store;
@@ -101,22 +102,14 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       stopped: () => this.destroyed,
       onReply: (definition, event) => this.onReply(definition, event),
       dispatchCurrent: (sagaId) => this.dispatchCurrent(sagaId),
+      hooks,
     });
-  }
-
-  /**
-   * `@nestjs/cqrs` catches what a command dispatched from a `@Saga()` stream throws and reports it here: that is
-   * how a step's handler error reaches its saga (retry after backoff, or fail at once if not retryable).
-   */
-  onModuleInit(): void {
-    this.errorSubscription = this.unhandledExceptions.subscribe(({ cause, exception }) => {
-      if (cause && typeof (cause as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(cause, exception);
-    });
+    // A step's handler error reaches its saga from the dispatcher, whichever transport carried the command.
+    dispatcher.onFailure((command, error) => void this.onCommandError(command, error));
   }
 
   onModuleDestroy(): void {
     this.destroyed = true;
-    this.errorSubscription?.unsubscribe();
     this.errors.stop();
     this.endWaiters.stop();
   }
@@ -267,14 +260,9 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     await this.store.renewLeases(this.lease(now), new Date(now.getTime() + this.options.leaseMs / 2));
   }
 
-  /** Dispatches commands outside any stream (timeout job, non-transactional start); errors are logged. */
+  /** Sends commands through the dispatcher; a saga command's handler error is recorded on its saga. */
   dispatch(commands: ICommand[]): void {
-    for (const command of commands) {
-      this.commandBus.execute(command).catch((error: unknown) => {
-        if (typeof (command as { sagaId?: unknown }).sagaId === 'string') void this.onCommandError(command, error);
-        else this.logger.error(`${command.constructor.name} failed: ${(error as Error).message}`);
-      });
-    }
+    if (commands.length) this.dispatcher.send(commands);
   }
 
   // --- internals -------------------------------------------------------------------------------------------
@@ -282,7 +270,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
   /** Once a new instance is stored: cache it, report it, and dispatch its first command when that is safe. */
   private started<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>, now: Date, dispatch: boolean): void {
     this.remember(t.state);
-    this.transitionsSubject.next({ before: null, after: t.state, history: t.history, at: now });
+    this.stored({ before: null, after: t.state, history: t.history, at: now });
     if (dispatch) this.dispatch(this.commandsFor(saga, t));
   }
 
@@ -321,7 +309,7 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
       const before = state;
       if (await this.store.update(t, this.lease(now))) {
         this.remember(t.state);
-        this.transitionsSubject.next({ before: before, after: t.state, history: t.history, at: now });
+        this.stored({ before, after: t.state, history: t.history, at: now });
         if (isTerminal(t.state.status)) {
           this.eventBus.publish(new SagaEndedEvent(t.state.id, t.state.type, t.state.correlationId, t.state.status, t.state.failureReason));
           this.endWaiters.ended(t.state);
@@ -380,6 +368,11 @@ export class SagaOrchestrator implements OnModuleInit, OnModuleDestroy {
     } finally {
       this.working--;
     }
+  }
+
+  private stored(transition: StoredTransition): void {
+    this.transitionsSubject.next(transition);
+    this.hooks.transitioned(transition);
   }
 
   private remember(state: SagaState): void {

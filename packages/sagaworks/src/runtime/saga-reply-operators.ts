@@ -1,7 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { ICommand, IEvent } from '@nestjs/cqrs';
-import { catchError, defer, EMPTY, filter, from, mergeMap, type Observable, type OperatorFunction } from 'rxjs';
+import { catchError, defer, EMPTY, filter, ignoreElements, mergeMap, type Observable, type OperatorFunction } from 'rxjs';
 import type { ReplyType, SagaDefinition, SagaReply } from '../definition/saga-definition.js';
+import type { SagaHooks } from '../transport/saga-hooks.js';
 import type { SagaRegistry } from './saga-registry.js';
 import { waitOutInfrastructure } from './wait-out-infrastructure.js';
 
@@ -13,12 +14,17 @@ export interface ReplyOperatorDeps {
   stopped: () => boolean;
   onReply: (definition: SagaDefinition<unknown>, event: SagaReply) => Promise<ICommand[]>;
   dispatchCurrent: (sagaId: string) => Promise<ICommand[]>;
+  /** Sends the commands that follow (through the runtime's transport, not back into the stream). */
+  dispatch: (commands: ICommand[]) => void;
+  hooks: SagaHooks;
 }
 
 /**
  * The RxJS operators of `@Saga()` streams: replies to the commands that follow, kick-offs to first commands.
- * Each event is handled in isolation: an error is logged and ends only that event's handling, never the stream
- * (in `@nestjs/cqrs` an error reaching the stream would unsubscribe the saga for good).
+ * The commands go out through the runtime's dispatcher, so a transport carries them and their handlers' errors
+ * come back to the saga; the streams themselves emit nothing. Each event is handled in isolation: an error is
+ * logged and ends only that event's handling, never the stream (in `@nestjs/cqrs` an error reaching the stream
+ * would unsubscribe the saga for good).
  */
 export class SagaReplyOperators {
   /** Definitions whose replies the app streams itself (`replies(definition)`). */
@@ -33,12 +39,7 @@ export class SagaReplyOperators {
     return (events$: Observable<IEvent>) =>
       events$.pipe(
         filter((e): e is SagaReply => types.has(e.constructor) && typeof (e as Partial<SagaReply>).sagaId === 'string'),
-        mergeMap((event) =>
-          this.isolated(
-            () => event.sagaId,
-            () => this.deps.onReply(definition, event),
-          ),
-        ),
+        mergeMap((event) => this.applied(event, () => this.settle(event.sagaId, () => this.deps.onReply(definition, event)))),
       );
   }
 
@@ -50,52 +51,64 @@ export class SagaReplyOperators {
     return (events$: Observable<IEvent>) =>
       events$.pipe(
         filter((e): e is SagaReply => typeof (e as Partial<SagaReply>).sagaId === 'string'),
-        mergeMap((event) =>
-          from(owners(event)).pipe(
-            mergeMap((saga) =>
-              this.isolated(
-                () => event.sagaId,
-                () => this.deps.onReply(saga.definition, event),
-              ),
-            ),
-          ),
-        ),
+        mergeMap((event) => {
+          const sagas = owners(event);
+          if (sagas.length === 0) return EMPTY;
+          // Each saga in isolation: one's failure never keeps the reply from another.
+          return this.applied(event, () =>
+            Promise.all(sagas.map((saga) => this.settle(event.sagaId, () => this.deps.onReply(saga.definition, event)))),
+          );
+        }),
       );
   }
 
   kickoff<E extends IEvent>(sagaIdOf: (event: E) => string): OperatorFunction<E, ICommand> {
     return mergeMap((event: E) =>
-      this.isolated(
-        () => sagaIdOf(event),
-        () => this.deps.dispatchCurrent(sagaIdOf(event)),
-      ),
+      defer(() =>
+        this.settle(
+          safely(() => sagaIdOf(event)),
+          () => this.deps.dispatchCurrent(sagaIdOf(event)),
+        ),
+      ).pipe(ignoreElements()),
     );
   }
 
-  private isolated(sagaIdOf: () => string, work: () => Promise<ICommand[]>): Observable<ICommand> {
-    // A reply (or kick-off) that meets an infrastructure fault is held and applied again, not dropped: dropped,
-    // its step would sit until its deadline and spend an attempt on a fault that says nothing about it.
-    const persistent = () =>
-      waitOutInfrastructure(work, {
+  /** A reply's handling, through the reply hooks (which may hold, drop or repeat it); emits nothing. */
+  private applied(reply: SagaReply, handle: () => Promise<unknown>): Observable<ICommand> {
+    return defer(() => this.deps.hooks.runReply(reply, handle)).pipe(
+      ignoreElements(),
+      catchError((error: unknown) => {
+        this.deps.logger.error(`saga ${safely(() => reply.sagaId)}: a reply hook failed: ${(error as Error).message}`);
+        return EMPTY;
+      }),
+    );
+  }
+
+  /** Runs `work` and sends the commands it returns; never rejects (a failure is logged). */
+  private async settle(sagaId: string, work: () => Promise<ICommand[]>): Promise<void> {
+    try {
+      // A reply (or kick-off) that meets an infrastructure fault is held and applied again, not dropped: dropped,
+      // its step would sit until its deadline and spend an attempt on a fault that says nothing about it.
+      const commands = await waitOutInfrastructure(work, {
         isTransient: this.deps.isTransient,
         stopped: this.deps.stopped,
         onWait: (error, waitMs) =>
           this.deps.logger.warn(
-            `saga ${sagaIdOf()}: reply waits on infrastructure, applied again in ${waitMs} ms: ${(error as Error).message}`,
+            `saga ${sagaId}: reply waits on infrastructure, applied again in ${waitMs} ms: ${(error as Error).message}`,
           ),
       });
-    return defer(persistent).pipe(
-      mergeMap((commands) => from(commands)),
-      catchError((error: unknown) => {
-        let sagaId = '(unknown)';
-        try {
-          sagaId = sagaIdOf();
-        } catch {
-          // the event itself is malformed; the log line says so through the error
-        }
-        this.deps.logger.error(`saga ${sagaId}: event handling failed: ${(error as Error).message}`, (error as Error).stack);
-        return EMPTY;
-      }),
-    );
+      this.deps.dispatch(commands);
+    } catch (error) {
+      this.deps.logger.error(`saga ${sagaId}: event handling failed: ${(error as Error).message}`, (error as Error).stack);
+    }
+  }
+}
+
+/** A field of an event that may itself be malformed. */
+function safely(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return '(unknown)';
   }
 }

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { CommandBus, EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
-import type { SagaDefinition, SagaFailureReply } from '../definition/saga-definition.js';
+import type { ICommand } from '@nestjs/cqrs';
+import type { SagaDefinition, SagaFailureReply, SagaReply } from '../definition/saga-definition.js';
 import type { SagaState } from '../domain/saga-state.js';
 import { isTerminal, SagaStatus, StepStatus } from '../domain/saga-status.js';
 import type { SagaHistoryRow } from '../persistence/saga-store.js';
@@ -10,6 +10,7 @@ import { SagaOrchestrator, type StoredTransition } from '../runtime/saga-orchest
 import { type RegisteredSaga, SagaRegistry } from '../runtime/saga-registry.js';
 import { SagaSignals } from '../runtime/saga-signals.js';
 import { SagaTimeoutJob } from '../runtime/saga-timeout.job.js';
+import { type Next, SagaHooks } from '../transport/saga-hooks.js';
 import { effectProblems } from './effect-checks.js';
 import { exploreScenarios } from './explore-scenarios.js';
 import type { ExploreScenario, FaultRules, ScenarioContext, SignalChoice, StepRef, WaitChange } from './fault-rules.js';
@@ -74,7 +75,7 @@ function waitChanges(saga: RegisteredSaga, { before, after }: StoredTransition):
 
 /**
  * Drives real sagas in a real Nest app (its real handlers and database) under injected faults, with the saga
- * clock moved instead of sleeping. Intercepts the app's `CommandBus.execute` and `EventBus.publish` to drop,
+ * clock moved instead of sleeping. Hooks into the app's saga machinery (`SagaHooks`) to drop,
  * fail, hold or duplicate messages, telling each one's step (or branch) as the runtime does; nothing is mocked.
  * Run the app with `jobEnabled: false`: the kit drives `SagaTimeoutJob` itself.
  */
@@ -93,7 +94,6 @@ export class SagaTestKit {
   private readonly clock: SagaClock;
   private readonly job: SagaTimeoutJob;
   private readonly ledger?: SagaEffectLedger;
-  private readonly execute: (command: ICommand) => Promise<unknown>;
 
   private constructor(app: INestApplication) {
     this.orchestrator = app.get(SagaOrchestrator);
@@ -103,34 +103,43 @@ export class SagaTestKit {
     this.job = app.get(SagaTimeoutJob);
     this.ledger = optionalProvider(app, SagaEffectLedger);
     this.orchestrator.transitions$.subscribe((t) => this.observe(t));
-    const commandBus = app.get(CommandBus);
-    const eventBus = app.get(EventBus);
-    const execute = commandBus.execute.bind(commandBus);
-    const publish = eventBus.publish.bind(eventBus);
-    this.execute = (command) => {
+    app.get(SagaHooks).register({
+      aroundCommand: (command, next) => this.aroundCommand(command, next),
+      aroundReply: (reply, next) => this.aroundReply(reply, next),
+    });
+  }
+
+  /** What the fault rules do to a command on its way to its handler, counting it while it runs. */
+  private aroundCommand(command: ICommand, next: Next): Promise<unknown> {
+    const run = () => {
       this.inFlight++;
-      return execute(command).finally(() => this.inFlight--);
+      return next().finally(() => this.inFlight--);
     };
-    commandBus.execute = (command: ICommand) => {
-      const fault = this.faults.command?.(command, this.explored?.addresses.ofCommand(command)) ?? 'run';
-      if (fault === 'drop') return Promise.resolve(undefined);
-      if (fault === 'hold') {
-        this.whenQuiet(() => this.redeliver(command));
-        return Promise.resolve(undefined);
-      }
-      const running = this.execute(command);
-      // The second delivery waits until the first was handled (succeeded or threw) and the app is quiet again.
-      const again = (): void => this.whenQuiet(() => this.redeliver(command));
-      if (fault === 'twice') running.then(again, again);
-      return running;
-    };
-    eventBus.publish = ((event: IEvent): unknown => {
-      const fault = this.faults.event?.(event, this.explored?.addresses.ofReply(event)) ?? 'once';
-      if (fault === 'drop') return undefined;
-      if (fault === 'hold') return void this.whenQuiet(() => publish(event));
-      if (fault === 'twice') publish(event);
-      return publish(event);
-    }) as typeof eventBus.publish;
+    const fault = this.faults.command?.(command, this.explored?.addresses.ofCommand(command)) ?? 'run';
+    // As a broker's redelivery would: an error goes to the saga (which ignores one of a past action).
+    const redeliver = () => run().catch((error: unknown) => this.orchestrator.onCommandError(command, error));
+    if (fault === 'drop') return Promise.resolve(undefined);
+    if (fault === 'hold') {
+      this.whenQuiet(redeliver);
+      return Promise.resolve(undefined);
+    }
+    const running = run();
+    // The second delivery waits until the first was handled (succeeded or threw) and the app is quiet again.
+    const again = (): void => this.whenQuiet(redeliver);
+    if (fault === 'twice') running.then(again, again);
+    return running;
+  }
+
+  /** What the fault rules do to a reply on its way to its saga. */
+  private aroundReply(reply: SagaReply, next: Next): Promise<unknown> {
+    const fault = this.faults.event?.(reply, this.explored?.addresses.ofReply(reply)) ?? 'once';
+    if (fault === 'drop') return Promise.resolve(undefined);
+    if (fault === 'hold') {
+      this.whenQuiet(next);
+      return Promise.resolve(undefined);
+    }
+    if (fault === 'twice') void next();
+    return next();
   }
 
   /** Attaches a kit to an initialised app (once per app). */
@@ -316,11 +325,6 @@ export class SagaTestKit {
       .then(work)
       .catch(() => undefined)
       .finally(() => this.inFlight--);
-  }
-
-  /** As a broker's redelivery would: an error goes to the saga (which ignores one of a past action). */
-  private redeliver(command: ICommand): Promise<unknown> {
-    return this.execute(command).catch((error: unknown) => this.orchestrator.onCommandError(command, error));
   }
 
   /**
