@@ -17,8 +17,7 @@ import { SagaReplyStream } from './runtime/saga-reply-stream.js';
 import { SagaSignals } from './runtime/saga-signals.js';
 import { childSagaProviders } from './runtime/child-sagas.js';
 import { SagaTimeoutJob } from './runtime/saga-timeout.job.js';
-import { SagaCommandDispatcher } from './transport/saga-command-dispatcher.js';
-import { SagaHooks } from './transport/saga-hooks.js';
+import { SagaMessagingModule } from './transport/saga-messaging.module.js';
 import type { ResolvedSagaModuleOptions, SagaModuleOptions } from './saga-module-options.interface.js';
 import { ConfigurableSagaModule, SAGA_ASYNC_OPTIONS_TYPE, SAGA_MODULE_OPTIONS, SAGA_OPTIONS_TYPE } from './saga.module-definition.js';
 
@@ -38,8 +37,6 @@ const coreProviders: Provider[] = [
   },
   SagaRegistry,
   SagaClock,
-  SagaHooks,
-  SagaCommandDispatcher,
   SagaOrchestrator,
   SagaTimeoutJob,
   SagaContractCheck,
@@ -57,12 +54,11 @@ const coreProviders: Provider[] = [
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule, TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
+  imports: [SagaMessagingModule, DiscoveryModule, TypeOrmModule.forFeature([SagaInstanceEntity, SagaHistoryEntity])],
   providers: coreProviders,
   exports: [
+    SagaMessagingModule,
     SagaOrchestrator,
-    SagaHooks,
-    SagaCommandDispatcher,
     SagaRegistry,
     SagaClock,
     SagaTimeoutJob,

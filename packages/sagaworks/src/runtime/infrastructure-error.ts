@@ -52,6 +52,9 @@ export function infrastructureCodeOf(error: unknown, depth = 0): string | undefi
  */
 export function isTransientInfrastructureError(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 3) return false;
+  // Classified already (a transport's own fault, or a handler's error as the process that ran it judged it).
+  const judged = (error as { transient?: unknown }).transient;
+  if (typeof judged === 'boolean') return judged;
   const code = infrastructureCodeOf(error);
   if (code && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.some((prefix) => code.startsWith(prefix))) return true;

@@ -1,6 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
+import type { ICommand } from '@nestjs/cqrs';
+import { SagaCommandDispatcher } from '../transport/saga-command-dispatcher.js';
 import { SagaRegistry } from './saga-registry.js';
 
 /** `@CommandHandler(X)` stores X under this key on the handler class (`@nestjs/cqrs`, decorators/constants). */
@@ -14,6 +16,12 @@ export class SagaDefinitionError extends Error {
     );
     this.name = 'SagaDefinitionError';
   }
+}
+
+/** Every command class a definition sends: its steps' and branches' commands, compensations and reminders. */
+function commandTypesOf(definition: SagaDefinition<unknown>): (abstract new (...args: never[]) => object)[] {
+  const steps = definition.steps.flatMap((s) => [s, ...(s.parallel ?? [])]);
+  return steps.flatMap((s) => [s.command?.type, s.compensation?.type, s.wait?.remind?.command.type].filter((t) => t !== undefined));
 }
 
 /** Every problem in one definition, given the command classes that have a handler in this app. */
@@ -122,6 +130,7 @@ export class SagaContractCheck implements OnModuleInit {
   constructor(
     private readonly registry: SagaRegistry,
     private readonly discovery: DiscoveryService,
+    private readonly dispatcher: SagaCommandDispatcher,
   ) {}
 
   onModuleInit(): void {
@@ -131,6 +140,9 @@ export class SagaContractCheck implements OnModuleInit {
       const command: unknown = type && typeof type === 'function' ? Reflect.getMetadata(COMMAND_HANDLER_METADATA, type) : undefined;
       if (command) handled.add(command);
     }
+    // A command a transport carries to another process is handled there.
+    for (const type of this.registry.all().flatMap((saga) => commandTypesOf(saga.definition)))
+      if (this.dispatcher.remoteTransports.some((t) => t.carries(Object.create(type.prototype as object) as ICommand))) handled.add(type);
     const problems = this.registry.all().flatMap((saga) => checkDefinition(saga.definition, handled));
     if (problems.length > 0) throw new SagaDefinitionError(problems);
   }

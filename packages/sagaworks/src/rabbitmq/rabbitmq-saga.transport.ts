@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { Channel } from 'amqplib';
+import type { DataSource } from 'typeorm';
+import type { ReplyType } from '../definition/saga-definition.js';
+import { isTransientInfrastructureError } from '../runtime/infrastructure-error.js';
+import { SagaRegistry } from '../runtime/saga-registry.js';
+import { type MessageClass, MessageCodec } from '../transport/message-codec.js';
+import { OutboxPoller } from '../transport/outbox/outbox-poller.js';
+import { type OutboxRow, SagaOutbox } from '../transport/outbox/saga-outbox.js';
+import { SagaCommandDispatcher } from '../transport/saga-command-dispatcher.js';
+import { SagaHooks } from '../transport/saga-hooks.js';
+import type { SagaTransport } from '../transport/saga-transport.js';
+import { RabbitMqConsumers } from './rabbitmq-consumers.js';
+import { RabbitMqLink } from './rabbitmq-link.js';
+import { ORIGIN_HEADER, SAGA_RABBITMQ_OPTIONS, type SagaRabbitMqOptions, topologyNames } from './rabbitmq-options.js';
+
+/** How long a received reply may take to be applied before its message is acked anyway (it is idempotent). */
+const APPLY_WAIT_MS = 30_000;
+
+/**
+ * Commands and events over RabbitMQ. Commands go to a durable queue per service (a direct exchange), events to
+ * a topic exchange by class name, each service reading its own durable queue; every publish waits for the
+ * broker's confirm and every consumer acks by hand. Events leave a process only through its outbox. Where the
+ * saga runtime runs, the saga row is that side's outbox: a command goes out after its transition committed,
+ * and one the broker never confirmed is sent again (the runtime waits the fault out, unspent).
+ */
+@Injectable()
+export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApplicationShutdown {
+  readonly name = 'rabbitmq';
+  private readonly logger = new Logger('RabbitMq');
+  private readonly names: ReturnType<typeof topologyNames>;
+  private readonly codec = new MessageCodec();
+  private readonly routes = new Map<MessageClass, string>();
+  private readonly replyWaiters = new WeakMap<object, () => void>();
+  private readonly link: RabbitMqLink;
+  private readonly poller: OutboxPoller;
+  private readonly consumers: RabbitMqConsumers;
+  private readonly undo: (() => void)[] = [];
+
+  constructor(
+    @Inject(SAGA_RABBITMQ_OPTIONS) private readonly options: SagaRabbitMqOptions,
+    private readonly dispatcher: SagaCommandDispatcher,
+    private readonly hooks: SagaHooks,
+    private readonly outbox: SagaOutbox,
+    private readonly eventBus: EventBus,
+    private readonly moduleRef: ModuleRef,
+    @Optional() private readonly registry?: SagaRegistry,
+  ) {
+    this.names = topologyNames(options.prefix);
+    const dataSource = () => this.moduleRef.get<DataSource>(getDataSourceToken(), { strict: false });
+    this.poller = new OutboxPoller({
+      dataSource,
+      publish: (rows) => this.publishEvents(rows),
+      logger: this.logger,
+      pollMs: options.outboxPollMs,
+    });
+    this.consumers = new RabbitMqConsumers({
+      service: options.service,
+      names: this.names,
+      codec: this.codec,
+      publish: (exchange, key, body, properties) => this.link.publish(exchange, key, body, properties),
+      logger: this.logger,
+      eventBus,
+      isTransient: options.isTransientError ?? isTransientInfrastructureError,
+      handle: (command) => this.dispatcher.handleHere(command),
+      failed: (command, error) => this.dispatcher.failed(command, error),
+      applied: (event) => this.applied(event),
+    });
+    for (const [service, commands] of Object.entries(options.commands))
+      for (const command of commands) {
+        this.routes.set(command, service);
+        this.codec.add(command);
+      }
+    // Registered as soon as it exists: the start-up checks see which commands it carries, and nothing the
+    // runtime resumes at bootstrap runs here by mistake.
+    this.undo.push(this.dispatcher.use(this));
+    this.link = new RabbitMqLink({
+      url: options.url,
+      logger: this.logger,
+      prefetch: options.prefetch ?? 32,
+      topology: (channel) => this.declare(channel),
+      consumers: [
+        ...(this.handlesCommands()
+          ? [{ queue: this.names.commandQueue(options.service), handle: this.consumers.onCommand.bind(this.consumers) }]
+          : []),
+        { queue: this.names.eventQueue(options.service), handle: this.consumers.onEvent.bind(this.consumers) },
+      ],
+    });
+  }
+
+  /** Whether the broker can take messages now (for health checks). */
+  get connected(): boolean {
+    return this.link.up;
+  }
+
+  carries(command: ICommand): boolean {
+    const service = this.routes.get(command.constructor as MessageClass);
+    return service !== undefined && service !== this.options.service;
+  }
+
+  send(command: ICommand): Promise<void> {
+    const service = this.routes.get(command.constructor as MessageClass) as string;
+    const { type, body } = this.codec.encode(command);
+    return this.link.publish(this.names.commands, service, body, {
+      type,
+      messageId: randomUUID(),
+      headers: { [ORIGIN_HEADER]: this.options.service },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    for (const event of [...(this.options.events ?? []), ...(this.options.subscribe ?? []), ...this.replyTypes()])
+      if (!this.codec.has(event)) this.codec.add(event);
+    this.undo.push(this.outbox.useRelay({ codec: this.codec, committed: (rows) => void this.poller.publishCommitted(rows) }));
+    this.undo.push(
+      this.hooks.register({
+        aroundReply: async (reply, next) => {
+          try {
+            return await next();
+          } finally {
+            this.replyWaiters.get(reply)?.();
+          }
+        },
+      }),
+    );
+    await this.link.start(this.options.connectWaitMs ?? 10_000);
+    this.poller.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.poller.stop();
+    await this.link.stop();
+    for (const undo of this.undo.splice(0)) undo();
+  }
+
+  private handlesCommands(): boolean {
+    return (this.options.commands[this.options.service]?.length ?? 0) > 0;
+  }
+
+  private replyTypes(): ReplyType[] {
+    return this.registry?.all().flatMap((saga) => [...saga.replies.keys()]) ?? [];
+  }
+
+  private async declare(channel: Channel): Promise<void> {
+    const n = this.names;
+    await channel.assertExchange(n.dead, 'fanout', { durable: true });
+    await channel.assertQueue(n.deadLetters, { durable: true });
+    await channel.bindQueue(n.deadLetters, n.dead, '');
+    await channel.assertExchange(n.commands, 'direct', { durable: true });
+    await channel.assertExchange(n.events, 'topic', { durable: true });
+    // Every service's command queue, declared by every sender too, so no command is ever unroutable.
+    for (const service of Object.keys(this.options.commands)) {
+      await channel.assertQueue(n.commandQueue(service), { durable: true, deadLetterExchange: n.dead });
+      await channel.bindQueue(n.commandQueue(service), n.commands, service);
+    }
+    const own = n.eventQueue(this.options.service);
+    await channel.assertQueue(own, { durable: true, deadLetterExchange: n.dead });
+    await channel.bindQueue(own, n.events, n.failureKey(this.options.service));
+    for (const type of new Set([...(this.options.subscribe ?? []), ...this.replyTypes()])) {
+      const name = this.codec.nameOf(Object.create(type.prototype as object) as object);
+      if (name) await channel.bindQueue(own, n.events, name);
+    }
+  }
+
+  private async publishEvents(rows: OutboxRow[]): Promise<void> {
+    await Promise.all(
+      rows.map((row) =>
+        this.link.publish(this.names.events, row.type, Buffer.from(row.body), {
+          type: row.type,
+          messageId: row.id,
+          headers: { ...row.headers, [ORIGIN_HEADER]: this.options.service },
+        }),
+      ),
+    );
+  }
+
+  /** Resolves once the runtime applied `event` (a reply of a saga of this process), or at once for other events. */
+  private applied(event: IEvent): Promise<void> {
+    const isReply = this.registry?.all().some((saga) => saga.replies.has(event.constructor as ReplyType)) ?? false;
+    if (!isReply || typeof (event as { sagaId?: unknown }).sagaId !== 'string') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, APPLY_WAIT_MS);
+      timer.unref();
+      this.replyWaiters.set(event, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

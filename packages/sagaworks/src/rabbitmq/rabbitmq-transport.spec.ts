@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type INestApplication, Module } from '@nestjs/common';
+import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import amqplib from 'amqplib';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
+import { brokerNamespace, brokerUrls } from '../../../../test/support/test-broker.js';
+import { createTestDatabase, databaseKinds, type DatabaseKind, type TestDatabase } from '../../../../test/support/test-database.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
+import { type SagaSpecHost, startSagaSpecHost } from '../spec-support/saga-spec-host.js';
+import { defineSaga, messagingMigrations, SagaModule, SagaOrchestrator, SagaOutbox, send } from '../index.js';
+import { SagaRabbitMqModule } from './index.js';
+
+/*
+ * Two Nest apps in one Jest process, each with its own database, joined only by a real RabbitMQ: a "transfers"
+ * app runs the saga, a "bank" app handles its debits and credits. The bank's handlers write and publish through
+ * the outbox; nothing of either app is mocked.
+ */
+
+class DebitCommand implements ICommand {
+  constructor(
+    public readonly sagaId: string,
+    public readonly account: string,
+    public readonly amount: number,
+  ) {}
+}
+class CreditBackCommand implements ICommand {
+  constructor(
+    public readonly sagaId: string,
+    public readonly account: string,
+  ) {}
+}
+class NotifyCommand implements ICommand {
+  constructor(
+    public readonly sagaId: string,
+    public readonly account: string,
+  ) {}
+}
+class DebitedEvent implements IEvent {
+  constructor(public readonly sagaId: string) {}
+}
+class DebitRefusedEvent implements IEvent {
+  constructor(
+    public readonly sagaId: string,
+    public readonly reason: string,
+  ) {}
+}
+class CreditedBackEvent implements IEvent {
+  constructor(public readonly sagaId: string) {}
+}
+class NotifiedEvent implements IEvent {
+  constructor(public readonly sagaId: string) {}
+}
+
+interface TransferData {
+  account: string;
+  amount: number;
+}
+
+const transferSaga = defineSaga<TransferData>({
+  type: 'bank-transfer',
+  steps: [
+    {
+      name: 'debit',
+      command: send(DebitCommand, (c) => [c.sagaId, c.data.account, c.data.amount]),
+      completedBy: [DebitedEvent],
+      failedBy: [DebitRefusedEvent],
+      compensation: send(CreditBackCommand, (c) => [c.sagaId, c.data.account]),
+      compensatedBy: [CreditedBackEvent],
+    },
+    {
+      name: 'notify',
+      command: send(NotifyCommand, (c) => [c.sagaId, c.data.account]),
+      completedBy: [NotifiedEvent],
+      nonCompensable: true,
+    },
+  ],
+});
+
+/** How the bank's debit behaves, by account. */
+const faultsLeft = new Map<string, number>();
+/** Accounts whose notification fails (in the transfers app), so the debit is credited back. */
+const unreachable = new Set<string>();
+/** Debit handler runs that ended (well or not). */
+
+let debitsDone = 0;
+
+class CreateLedger1700000000000 implements MigrationInterface {
+  name = 'CreateLedger1700000000000';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE bank_ledger (saga_id uuid, entry text, amount int, PRIMARY KEY (saga_id, entry))`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE bank_ledger`);
+  }
+}
+
+@CommandHandler(DebitCommand)
+class DebitHandler implements ICommandHandler<DebitCommand> {
+  constructor(private readonly outbox: SagaOutbox) {}
+  async execute(c: DebitCommand): Promise<void> {
+    try {
+      await this.debit(c);
+    } finally {
+      debitsDone++;
+    }
+  }
+
+  private async debit(c: DebitCommand): Promise<void> {
+    const left = faultsLeft.get(c.account) ?? 0;
+    if (left > 0) {
+      faultsLeft.set(c.account, left - 1);
+      // What pg throws when the database ended the session: an infrastructure fault, waited out.
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    }
+    if (c.account === 'broken') throw new Error('the ledger refuses this account');
+    await this.outbox.publish(async (sql) => {
+      if (c.amount > 100) return new DebitRefusedEvent(c.sagaId, 'insufficient funds');
+      await sql.query(`INSERT INTO bank_ledger VALUES ($1, 'debit', $2) ON CONFLICT DO NOTHING`, [c.sagaId, c.amount]);
+      return new DebitedEvent(c.sagaId);
+    });
+  }
+}
+
+@CommandHandler(CreditBackCommand)
+class CreditBackHandler implements ICommandHandler<CreditBackCommand> {
+  constructor(private readonly outbox: SagaOutbox) {}
+  async execute(c: CreditBackCommand): Promise<void> {
+    await this.outbox.publish(async (sql) => {
+      await sql.query(
+        `INSERT INTO bank_ledger SELECT saga_id, 'credit', -amount FROM bank_ledger WHERE saga_id = $1 AND entry = 'debit' ON CONFLICT DO NOTHING`,
+        [c.sagaId],
+      );
+      return new CreditedBackEvent(c.sagaId);
+    });
+  }
+}
+
+@CommandHandler(NotifyCommand)
+class NotifyHandler implements ICommandHandler<NotifyCommand> {
+  constructor(private readonly events: EventBus) {}
+  execute(c: NotifyCommand): Promise<void> {
+    if (unreachable.has(c.account)) return Promise.reject(new Error('the customer cannot be notified'));
+    this.events.publish(new NotifiedEvent(c.sagaId));
+    return Promise.resolve();
+  }
+}
+
+const routing = (url: string, prefix: string) => ({
+  url,
+  prefix,
+  commands: { bank: [DebitCommand, CreditBackCommand] },
+  events: [DebitedEvent, DebitRefusedEvent, CreditedBackEvent],
+  outboxPollMs: 100,
+});
+
+@Module({ imports: [SagaModule.forFeature([transferSaga])], providers: [NotifyHandler] })
+class TransfersFeature {}
+
+/** The bank: no saga runtime, its own database with the outbox and inbox, and the handlers of the bank's commands. */
+async function startBank(db: TestDatabase, url: string, prefix: string): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      CqrsModule.forRoot(),
+      TypeOrmModule.forRootAsync({
+        useFactory: async () =>
+          buildDataSourceOptions(db.target, { migrations: [...messagingMigrations, CreateLedger1700000000000], migrationsRun: true }),
+      }),
+      SagaRabbitMqModule.forRoot({ ...routing(url, prefix), service: 'bank' }),
+    ],
+    providers: [DebitHandler, CreditBackHandler],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return app;
+}
+
+for (const url of brokerUrls())
+  describe.each(databaseKinds())('sagas across processes over RabbitMQ, on %s', (kind: DatabaseKind) => {
+    const namespace = brokerNamespace(url);
+    let transfers: SagaSpecHost;
+    let bank: INestApplication;
+    let bankDb: TestDatabase;
+    let sagas: SagaOrchestrator;
+    const bankSql = () => bank.get<DataSource>(getDataSourceToken());
+    const transfer = async (account: string, amount: number) => {
+      const saga = await sagas.start(transferSaga, { correlationId: randomUUID(), data: { account, amount } });
+      return (await sagas.waitForEnd(saga.id, 20_000))!;
+    };
+    const ledgerOf = (sagaId: string) =>
+      bankSql().query<{ entry: string; amount: number }[]>(`SELECT entry, amount FROM bank_ledger WHERE saga_id = $1 ORDER BY entry DESC`, [
+        sagaId,
+      ]);
+    const countOf = async (sql: string) => (await bankSql().query<{ n: number }[]>(sql))[0].n;
+
+    beforeAll(async () => {
+      bankDb = await createTestDatabase(kind);
+      bank = await startBank(bankDb, url, namespace.prefix);
+      transfers = await startSagaSpecHost(kind, {
+        saga: { jobEnabled: true, jobIntervalMs: 100, retry: { maxAttempts: 1, backoffBaseMs: 50, backoffMaxMs: 200 } },
+        imports: [SagaRabbitMqModule.forRoot({ ...routing(url, namespace.prefix), service: 'transfers' }), TransfersFeature],
+      });
+      sagas = transfers.app.get(SagaOrchestrator);
+    });
+
+    afterAll(async () => {
+      await transfers?.close();
+      await bank?.close();
+      await bankDb?.drop();
+      await namespace.drop(['bank', 'transfers']);
+    });
+
+    it('runs a step in the other app and one here; the event leaves the outbox once the broker has it', async () => {
+      const saga = await transfer('alice', 40);
+      expect(saga.status).toBe('COMPLETED');
+      expect(saga.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([
+        ['debit', 'COMPLETED', 1],
+        ['notify', 'COMPLETED', 1],
+      ]);
+      expect(await ledgerOf(saga.id)).toEqual([{ entry: 'debit', amount: 40 }]);
+      await waitFor(
+        () => countOf(`SELECT count(*)::int AS n FROM sagaworks_outbox`),
+        (n) => n === 0,
+      );
+      expect(await countOf(`SELECT count(*)::int AS n FROM sagaworks_inbox`)).toBeGreaterThanOrEqual(1);
+    });
+
+    it('compensates in the other app: a refusal there, or a failure here after it took effect', async () => {
+      const refused = await transfer('bob', 500);
+      expect(refused.status).toBe('COMPENSATED');
+      expect(refused.failureReason).toMatch(/insufficient funds/);
+      expect(await ledgerOf(refused.id)).toEqual([]);
+
+      unreachable.add('carol');
+      const undone = await transfer('carol', 30);
+      expect(undone.status).toBe('COMPENSATED');
+      expect(await ledgerOf(undone.id)).toEqual([
+        { entry: 'debit', amount: 30 },
+        { entry: 'credit', amount: -30 },
+      ]);
+    });
+
+    it("brings a handler's error back from the other app: a business error fails the step with its words, an infrastructure fault waits, unspent", async () => {
+      const broken = await transfer('broken', 10);
+      expect(broken.status).toBe('COMPENSATED');
+      expect(broken.steps[0].attempts).toBe(1);
+      expect(broken.failureReason).toMatch(/the ledger refuses this account/);
+      expect(await ledgerOf(broken.id)).toEqual([]);
+
+      faultsLeft.set('dave', 2);
+      const waited = await transfer('dave', 20);
+      // At one attempt per step, only a fault that spends nothing lets this complete.
+      expect(waited.status).toBe('COMPLETED');
+      expect(waited.steps[0]).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+      const history = await sagas.store.history(waited.id);
+      expect(history.filter((h) => /infrastructure/.test(h.reason ?? '')).length).toBeGreaterThanOrEqual(2);
+      expect(await ledgerOf(waited.id)).toEqual([{ entry: 'debit', amount: 20 }]);
+    });
+
+    it('handles a command the broker delivers twice (one message id) once: the inbox stops the second', async () => {
+      const sagaId = randomUUID();
+      const connection = await amqplib.connect(url);
+      connection.on('error', () => undefined);
+      const channel = await connection.createConfirmChannel();
+      const message = { sagaId, account: 'erin', amount: 7 };
+      const before = debitsDone;
+      for (let i = 0; i < 2; i++)
+        channel.publish(`${namespace.prefix}.commands`, 'bank', Buffer.from(JSON.stringify(message)), {
+          type: 'DebitCommand',
+          messageId: 'the-same-message',
+          persistent: true,
+          headers: { 'x-sagaworks-origin': 'transfers' },
+        });
+      await channel.waitForConfirms();
+      await connection.close();
+      await waitFor(
+        () => debitsDone - before,
+        (n) => n === 2,
+      );
+      await waitFor(
+        () => countOf(`SELECT count(*)::int AS n FROM sagaworks_outbox`),
+        (n) => n === 0,
+      );
+      expect(await ledgerOf(sagaId)).toEqual([{ entry: 'debit', amount: 7 }]);
+      expect(await countOf(`SELECT count(*)::int AS n FROM sagaworks_inbox WHERE message_id = 'the-same-message'`)).toBe(1);
+    });
+
+    it('keeps a message it cannot read in the dead letters instead of looping on it', async () => {
+      const connection = await amqplib.connect(url);
+      connection.on('error', () => undefined);
+      const channel = await connection.createConfirmChannel();
+      channel.publish(`${namespace.prefix}.commands`, 'bank', Buffer.from('{"sagaId":'), { type: 'DebitCommand', persistent: true });
+      channel.publish(`${namespace.prefix}.commands`, 'bank', Buffer.from('{}'), { type: 'NoSuchCommand', persistent: true });
+      await channel.waitForConfirms();
+      const dead = await waitFor(
+        async () => (await channel.checkQueue(`${namespace.prefix}.dead-letters`)).messageCount,
+        (n) => n >= 2,
+      );
+      expect(dead).toBe(2);
+      await connection.close();
+    });
+  });

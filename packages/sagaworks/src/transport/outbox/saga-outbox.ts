@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EventBus, type IEvent } from '@nestjs/cqrs';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { SqlRunner } from '../../persistence/saga-store.js';
+import type { MessageCodec } from '../message-codec.js';
+import { currentMessage } from '../message-context.js';
+
+/** An event stored in the outbox, as the relay publishes it. */
+export interface OutboxRow {
+  id: string;
+  type: string;
+  /** The event's fields, as JSON text. */
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** What carries a process's outbox to a broker (a transport adapter registers one). */
+export interface OutboxRelay {
+  /** The events that leave this process; others are published only in it. */
+  readonly codec: MessageCodec;
+  /** These rows just committed: publish them now (what this misses, the relay's poll publishes later). */
+  committed(rows: OutboxRow[]): void;
+}
+
+/** What a handler's write produced: the events to publish once it commits (none: `null` or `[]`). */
+export type Produced = IEvent | readonly IEvent[] | null | undefined;
+
+const INSERT_INBOX = `INSERT INTO sagaworks_inbox (message_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING message_id`;
+const INSERT_OUTBOX = `INSERT INTO sagaworks_outbox (id, type, body, headers)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[])`;
+
+/**
+ * How a handler publishes the events its write produced, so that they leave if and only if the write commits.
+ *
+ * In one process (no broker), `work` runs on the DataSource as it is (a handler whose write is one statement
+ * needs no transaction) and its events go on the event bus once it returns: the saga row is the outbox there,
+ * and an event lost to a crash is produced again when the step is sent again.
+ *
+ * With a broker, `work` runs in a transaction that also stores its events in `sagaworks_outbox` and, when it
+ * handles a received message, that message's id in `sagaworks_inbox`. A message seen before changes nothing:
+ * the transaction stops at the inbox, and the events the first delivery produced are already in the outbox.
+ */
+@Injectable()
+export class SagaOutbox {
+  private relay?: OutboxRelay;
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly eventBus: EventBus,
+  ) {}
+
+  /** Registers the relay of a broker transport; the function returned removes it. */
+  useRelay(relay: OutboxRelay): () => void {
+    this.relay = relay;
+    return () => {
+      if (this.relay === relay) this.relay = undefined;
+    };
+  }
+
+  /** Whether events are stored in the outbox (a broker relays them) rather than published in process. */
+  get durable(): boolean {
+    return this.relay !== undefined;
+  }
+
+  /** Runs `work` and publishes the events it returns once its write has committed. */
+  async publish(work: (sql: SqlRunner) => Promise<Produced>): Promise<void> {
+    const relay = this.relay;
+    if (!relay) return this.publishHere(listOf(await work(this.dataSource())));
+    const message = currentMessage();
+    const runner = this.dataSource().createQueryRunner();
+    await runner.connect();
+    let rows: OutboxRow[] = [];
+    let events: IEvent[] = [];
+    try {
+      await runner.startTransaction();
+      const fresh = message ? ((await runner.query(INSERT_INBOX, [message.id])) as unknown[]).length > 0 : true;
+      if (fresh) {
+        events = listOf(await work(runner.manager));
+        rows = events.filter((e) => relay.codec.nameOf(e)).map((e) => toRow(relay.codec, e, message?.headers ?? {}));
+        if (rows.length)
+          await runner.query(INSERT_OUTBOX, [
+            rows.map((r) => r.id),
+            rows.map((r) => r.type),
+            rows.map((r) => r.body),
+            rows.map((r) => JSON.stringify(r.headers)),
+          ]);
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+    if (rows.length) relay.committed(rows);
+    this.publishHere(events);
+  }
+
+  private publishHere(events: readonly IEvent[]): void {
+    for (const event of events) this.eventBus.publish(event);
+  }
+
+  private dataSource(): DataSource {
+    return this.moduleRef.get<DataSource>(getDataSourceToken(), { strict: false });
+  }
+}
+
+function listOf(produced: Produced): IEvent[] {
+  if (!produced) return [];
+  return Array.isArray(produced) ? [...(produced as readonly IEvent[])] : [produced];
+}
+
+function toRow(codec: MessageCodec, event: IEvent, headers: Record<string, string>): OutboxRow {
+  const { type, body } = codec.encode(event);
+  return { id: randomUUID(), type, body: body.toString('utf8'), headers };
+}

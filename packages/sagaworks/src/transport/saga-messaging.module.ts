@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { SagaOutbox } from './outbox/saga-outbox.js';
+import { SagaCommandDispatcher } from './saga-command-dispatcher.js';
+import { SagaHooks } from './saga-hooks.js';
+
+/**
+ * The parts every process that sends or handles saga messages shares, with or without the saga runtime: the
+ * hooks, the dispatcher (transports plug in there) and the outbox. `SagaModule` and the broker modules import
+ * it; an app imports neither directly. Needs `CqrsModule.forRoot()` in the host app.
+ */
+@Global()
+@Module({
+  providers: [SagaHooks, SagaCommandDispatcher, SagaOutbox],
+  exports: [SagaHooks, SagaCommandDispatcher, SagaOutbox],
+})
+export class SagaMessagingModule {}
