@@ -14,7 +14,7 @@ module.exports = {
   // carry `.js`, as ES modules must.
   moduleNameMapper: {
     '^sagaworks$': '<rootDir>/packages/sagaworks/src/index.ts',
-    '^sagaworks/(testing|inspector|pglite|rabbitmq)$': '<rootDir>/packages/sagaworks/src/$1/index.ts',
+    '^sagaworks/(testing|inspector|pglite|rabbitmq|otel)$': '<rootDir>/packages/sagaworks/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   moduleFileExtensions: ['ts', 'js', 'json'],

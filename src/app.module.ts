@@ -14,6 +14,7 @@ import { ReliabilityModule } from './reliability';
 import { SagaModule } from 'sagaworks';
 import { ShippingModule } from './shipping';
 import { SagaInspectorModule } from 'sagaworks/inspector';
+import { SagaTracingModule } from 'sagaworks/otel';
 
 /** The monolith: four domain modules, the order saga, and the saga machinery, on one database. */
 @Module({})
@@ -56,6 +57,8 @@ export class AppModule {
           ],
         }),
         ReliabilityModule.forRoot(),
+        // Spans only when a collector is named (OTEL_EXPORTER_OTLP_ENDPOINT): off by default.
+        ...(config.otlpEndpoint ? [SagaTracingModule] : []),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

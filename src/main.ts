@@ -7,6 +7,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { type AppConfig, ConfigError, listeningLine, loadAppConfig } from './config/app-config';
 import { APP_OPTIONS, configureApp } from './http/configure-app';
+import { startTracing } from './observability/tracing';
 
 /** Validates the environment first: a bad value ends the process with one line naming the variable, exit 1. */
 function configOrExit(): AppConfig {
@@ -23,9 +24,12 @@ function configOrExit(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
+  // Off unless a collector is named: without a provider the saga spans cost nothing.
+  const stopTracing = config.otlpEndpoint ? startTracing(config.otlpEndpoint) : undefined;
   // Buffered until pino takes over, so even the start-up lines come out in the configured format.
   const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { ...APP_OPTIONS, bufferLogs: true }));
   app.useLogger(app.get(PinoLogger));
+  if (stopTracing) process.once('beforeExit', () => void stopTracing());
   await app.listen(config.port, config.host);
   // The port actually bound: PORT=0 asks the system for a free one.
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;

@@ -42,6 +42,14 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ ADMIN_TOKEN: '' }).adminToken).toBeUndefined();
   });
 
+  it('sends traces only to a named OTLP collector, whose address must be http(s)', () => {
+    expect(loadAppConfig({}).otlpEndpoint).toBeUndefined();
+    expect(loadAppConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).otlpEndpoint).toBe('http://127.0.0.1:4318');
+    expect(() => loadAppConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL',
+    );
+  });
+
   it('reads the read token; an empty one is none', () => {
     expect(loadAppConfig({ READ_TOKEN: 'r3ad' }).readToken).toBe('r3ad');
     expect(loadAppConfig({ READ_TOKEN: '' }).readToken).toBeUndefined();

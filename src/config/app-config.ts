@@ -29,6 +29,8 @@ export interface AppConfig {
    */
   trustProxy: TrustProxy;
   log: LogConfig;
+  /** OTLP/HTTP collector (`OTEL_EXPORTER_OTLP_ENDPOINT`, its base URL) that saga traces go to; unset: none. */
+  otlpEndpoint?: string;
   fraudReview: FraudReviewConfig;
   saga: {
     stepTimeoutMs: number;
@@ -104,6 +106,13 @@ function url(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError(name, `${name} must be a postgres:// URL`);
+  return raw;
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^https?:\/\/[^/]/.test(raw)) throw new ConfigError(name, `${name} must be an http:// or https:// URL`);
   return raw;
 }
 
@@ -205,6 +214,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, undefined),
       format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, env.NODE_ENV === 'production' ? 'json' : 'pretty') as LogFormat,
     },
+    otlpEndpoint: httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     fraudReview: {
       thresholdCents: int(env, 'FRAUD_REVIEW_THRESHOLD_CENTS', FRAUD_REVIEW_DEFAULTS.thresholdCents, 1),
       timeoutMs: int(env, 'FRAUD_REVIEW_TIMEOUT_MS', FRAUD_REVIEW_DEFAULTS.timeoutMs, 1),

@@ -1,3 +1,4 @@
+import { SagaMessagingModule } from 'sagaworks';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandHandlers } from './commands/handlers';
@@ -19,7 +20,7 @@ export class InventoryModule {
       module: InventoryModule,
       // CqrsModule is deliberately not imported: a plain `CqrsModule` import listed before the app's
       // `CqrsModule.forRoot()` gives this module its own EventBus, and its events never reach the sagas.
-      imports: [TypeOrmModule.forFeature([ProductEntity, ReservationEntity])],
+      imports: [SagaMessagingModule, TypeOrmModule.forFeature([ProductEntity, ReservationEntity])],
       controllers: [InventoryController],
       providers: [{ provide: INVENTORY_OPTIONS, useValue: options }, InventorySeeder, ...CommandHandlers, ...QueryHandlers],
     };

@@ -2,10 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ICommand } from '@nestjs/cqrs';
 import { isTerminal, SagaHooks } from 'sagaworks';
+import { sagaTraceId } from 'sagaworks/otel';
 
 /** Fields every log line written while a saga's command runs carries. */
 export interface SagaLogFields {
   sagaId: string;
+  /** The saga's trace (its id as an OpenTelemetry trace id): a log line leads to the saga's one trace. */
+  traceId?: string;
   correlationId?: string;
   step?: string;
   command: string;
@@ -71,6 +74,7 @@ export class SagaLogContext implements OnModuleInit, OnApplicationShutdown {
     const known = this.sagas.get(sagaId);
     return {
       sagaId,
+      traceId: sagaTraceId(sagaId),
       ...(known ? { correlationId: known.correlationId, ...(known.step ? { step: known.step } : {}) } : {}),
       command: command.constructor.name,
     };

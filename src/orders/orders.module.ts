@@ -1,3 +1,4 @@
+import { SagaMessagingModule } from 'sagaworks';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PaymentModule } from '../payment';
@@ -9,7 +10,7 @@ import { GetOrderHandler } from './queries/handlers/get-order.handler';
 @Module({
   // CqrsModule.forRoot() is global in the app; importing plain CqrsModule here could give this module its own bus.
   // PaymentModule for its card-token vault: a placed order's token is stored there, never in the saga's data.
-  imports: [TypeOrmModule.forFeature([OrderEntity]), PaymentModule],
+  imports: [SagaMessagingModule, TypeOrmModule.forFeature([OrderEntity]), PaymentModule],
   controllers: [OrdersController],
   providers: [...CommandHandlers, GetOrderHandler],
 })

@@ -1,3 +1,4 @@
+import { SagaMessagingModule } from 'sagaworks';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandHandlers } from './commands/handlers';
@@ -16,7 +17,7 @@ import { PaymentMethodVault } from './vault/payment-method-vault';
  */
 @Module({
   // CqrsModule is deliberately not imported: see InventoryModule (a plain import can get its own EventBus).
-  imports: [TypeOrmModule.forFeature([PaymentEntity, PaymentMethodEntity])],
+  imports: [SagaMessagingModule, TypeOrmModule.forFeature([PaymentEntity, PaymentMethodEntity])],
   controllers: [PaymentController],
   providers: [{ provide: PaymentProvider, useClass: FakePaymentProvider }, PaymentMethodVault, ...CommandHandlers, ...QueryHandlers],
   exports: [PaymentMethodVault],

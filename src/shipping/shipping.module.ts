@@ -1,3 +1,4 @@
+import { SagaMessagingModule } from 'sagaworks';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandHandlers } from './commands/handlers';
@@ -11,7 +12,7 @@ import { ShippingController } from './shipping.controller';
  */
 @Module({
   // CqrsModule is deliberately not imported: see InventoryModule (a plain import can get its own EventBus).
-  imports: [TypeOrmModule.forFeature([ShipmentEntity])],
+  imports: [SagaMessagingModule, TypeOrmModule.forFeature([ShipmentEntity])],
   controllers: [ShippingController],
   providers: [...CommandHandlers, ...QueryHandlers],
 })

@@ -13,6 +13,7 @@ interface LogLine {
   sagaId?: string;
   correlationId?: string;
   step?: string;
+  traceId?: string;
   command?: string;
   req?: { method: string; url: string; query?: Record<string, unknown>; headers?: Record<string, string> };
 }
@@ -49,7 +50,7 @@ describe.each(databaseKinds())('structured logs, on %s', (kind) => {
     await t?.close();
   });
 
-  it("puts sagaId, correlationId and step on a handler's log line", async () => {
+  it("puts sagaId, correlationId, step and the saga's trace id on a handler's log line", async () => {
     const res = await t
       .http()
       .post('/orders')
@@ -68,6 +69,8 @@ describe.each(databaseKinds())('structured logs, on %s', (kind) => {
       correlationId: orderId,
       step: 'processPayment',
       command: 'ProcessPaymentCommand',
+      // the saga's trace: its id, as an OpenTelemetry trace id
+      traceId: sagaId.replace(/-/g, ''),
     });
 
     const request = lines.find((l) => l.req?.method === 'POST' && l.req.url === '/orders' && l.msg === 'request completed');

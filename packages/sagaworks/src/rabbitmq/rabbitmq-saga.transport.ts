@@ -108,7 +108,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     return this.link.publish(this.names.commands, service, body, {
       type,
       messageId: randomUUID(),
-      headers: { [ORIGIN_HEADER]: this.options.service },
+      headers: { ...this.hooks.headersFor(command), [ORIGIN_HEADER]: this.options.service },
     });
   }
 

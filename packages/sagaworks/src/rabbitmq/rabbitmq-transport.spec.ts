@@ -13,6 +13,9 @@ import { waitFor } from '../../../../test/support/wait-for.js';
 import { type SagaSpecHost, startSagaSpecHost } from '../spec-support/saga-spec-host.js';
 import { defineSaga, messagingMigrations, SagaModule, SagaOrchestrator, SagaOutbox, send } from '../index.js';
 import { SagaRabbitMqModule } from './index.js';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { sagaTraceId, SagaTracingModule } from '../otel/index.js';
 
 /*
  * Two Nest apps in one Jest process, each with its own database, joined only by a real RabbitMQ: a "transfers"
@@ -170,6 +173,7 @@ async function startBank(db: TestDatabase, url: string, prefix: string): Promise
           buildDataSourceOptions(db.target, { migrations: [...messagingMigrations, CreateLedger1700000000000], migrationsRun: true }),
       }),
       SagaRabbitMqModule.forRoot({ ...routing(url, prefix), service: 'bank' }),
+      SagaTracingModule,
     ],
     providers: [DebitHandler, CreditBackHandler],
   }).compile();
@@ -196,12 +200,21 @@ for (const url of brokerUrls())
       ]);
     const countOf = async (sql: string) => (await bankSql().query<{ n: number }[]>(sql))[0].n;
 
+    // One tracer provider for the process, as an app registers it; its spans are kept in memory to be read.
+    const spans = new InMemorySpanExporter();
+    const tracing = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+
     beforeAll(async () => {
+      tracing.register();
       bankDb = await createTestDatabase(kind);
       bank = await startBank(bankDb, url, namespace.prefix);
       transfers = await startSagaSpecHost(kind, {
         saga: { jobEnabled: true, jobIntervalMs: 100, retry: { maxAttempts: 1, backoffBaseMs: 50, backoffMaxMs: 200 } },
-        imports: [SagaRabbitMqModule.forRoot({ ...routing(url, namespace.prefix), service: 'transfers' }), TransfersFeature],
+        imports: [
+          SagaRabbitMqModule.forRoot({ ...routing(url, namespace.prefix), service: 'transfers' }),
+          SagaTracingModule,
+          TransfersFeature,
+        ],
       });
       sagas = transfers.app.get(SagaOrchestrator);
     });
@@ -211,6 +224,10 @@ for (const url of brokerUrls())
       await bank?.close();
       await bankDb?.drop();
       await namespace.drop(['bank', 'transfers']);
+      await tracing.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
     });
 
     it('runs a step in the other app and one here; the event leaves the outbox once the broker has it', async () => {
@@ -258,6 +275,30 @@ for (const url of brokerUrls())
       const history = await sagas.store.history(waited.id);
       expect(history.filter((h) => /infrastructure/.test(h.reason ?? '')).length).toBeGreaterThanOrEqual(2);
       expect(await ledgerOf(waited.id)).toEqual([{ entry: 'debit', amount: 20 }]);
+    });
+
+    it('is one trace across both apps: the handler over there is the child of the attempt span that sent it', async () => {
+      spans.reset();
+      const saga = await transfer('frank', 15);
+      expect(saga.status).toBe('COMPLETED');
+      const mine = () => spans.getFinishedSpans().filter((s) => s.spanContext().traceId === sagaTraceId(saga.id));
+      await waitFor(() => mine().some((s) => s.name === 'handle NotifyCommand'), Boolean);
+      const names = mine().map((s) => s.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'step debit #1',
+          'handle DebitCommand',
+          'step notify #1',
+          'handle NotifyCommand',
+          'saga RUNNING -> COMPLETED',
+        ]),
+      );
+      // Every span of the process this saga touched is in its trace, none elsewhere.
+      expect(spans.getFinishedSpans().filter((s) => s.attributes['saga.id'] === saga.id).length).toBe(mine().length);
+      const attempt = mine().find((s) => s.name === 'step debit #1')!;
+      const handled = mine().find((s) => s.name === 'handle DebitCommand')!;
+      expect(handled.parentSpanContext?.spanId).toBe(attempt.spanContext().spanId);
+      expect(attempt.attributes).toMatchObject({ 'saga.step.attempt': 1, 'saga.step.outcome': 'COMPLETED' });
     });
 
     it('handles a command the broker delivers twice (one message id) once: the inbox stops the second', async () => {

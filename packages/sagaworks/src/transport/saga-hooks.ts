@@ -25,10 +25,12 @@ export interface SagaHook {
   onCommandError?(command: ICommand, error: unknown): void;
   /** A transition was stored (before its commands are dispatched). */
   onTransition?(transition: StoredTransition): void;
+  /** Headers a transport sends with a command or an event (trace context, say); later hooks win a clash. */
+  outgoingHeaders?(message: object): Record<string, string> | undefined;
 }
 
 type Around = 'aroundCommand' | 'aroundReply';
-type Observer = 'onDispatch' | 'onCommandError' | 'onTransition';
+type Observer = 'onDispatch' | 'onCommandError' | 'onTransition' | 'outgoingHeaders';
 
 /**
  * The hooks of one app: logs, metrics, tracing, the testing kit and fault injection register here, rather than
@@ -67,6 +69,16 @@ export class SagaHooks {
 
   transitioned(transition: StoredTransition): void {
     this.notify('onTransition', (h) => h.onTransition?.(transition));
+  }
+
+  /** What every hook adds to the headers of an outgoing message. */
+  headersFor(message: object): Record<string, string> {
+    let headers: Record<string, string> = {};
+    this.notify('outgoingHeaders', (h) => {
+      const more = h.outgoingHeaders?.(message);
+      if (more) headers = { ...headers, ...more };
+    });
+    return headers;
   }
 
   private around<M>(member: Around, message: M, inner: Next): Promise<unknown> {

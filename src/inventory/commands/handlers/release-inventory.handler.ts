@@ -1,6 +1,5 @@
-import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SagaOutbox } from 'sagaworks';
 import { InventoryReleasedEvent } from '../../events/inventory-released.event';
 import { ReleaseInventoryCommand } from '../impl/release-inventory.command';
 import { prepared } from '../../../database/prepared-statement';
@@ -46,13 +45,12 @@ SELECT (SELECT count(*)::int FROM restocked) AS restocked`);
 /** Returns an order's reserved stock, once; leaves a tombstone when there is nothing to return yet. */
 @CommandHandler(ReleaseInventoryCommand)
 export class ReleaseInventoryHandler implements ICommandHandler<ReleaseInventoryCommand, void> {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly eventBus: EventBus,
-  ) {}
+  constructor(private readonly outbox: SagaOutbox) {}
 
-  async execute(command: ReleaseInventoryCommand): Promise<void> {
-    await this.dataSource.query(RELEASE_SQL, [command.orderId, command.sagaId]);
-    this.eventBus.publish(new InventoryReleasedEvent(command.sagaId, command.orderId));
+  execute(command: ReleaseInventoryCommand): Promise<void> {
+    return this.outbox.publish(async (sql) => {
+      await sql.query(RELEASE_SQL, [command.orderId, command.sagaId]);
+      return new InventoryReleasedEvent(command.sagaId, command.orderId);
+    });
   }
 }

@@ -1,6 +1,5 @@
-import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SagaOutbox, type SqlRunner } from 'sagaworks';
 import type { ReservationStatus } from '../../entities/reservation.entity';
 import { InventoryReservationFailedEvent } from '../../events/inventory-reservation-failed.event';
 import { InventoryReservedEvent } from '../../events/inventory-reserved.event';
@@ -85,31 +84,28 @@ SELECT c.status, c.reason, (SELECT count(*)::int FROM taken) AS taken FROM claim
  */
 @CommandHandler(ReserveInventoryCommand)
 export class ReserveInventoryHandler implements ICommandHandler<ReserveInventoryCommand, void> {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly eventBus: EventBus,
-  ) {}
+  constructor(private readonly outbox: SagaOutbox) {}
 
-  async execute(command: ReserveInventoryCommand): Promise<void> {
-    const request = normalize(command.items);
-    const claimed = await this.dataSource.query<OutcomeRow[]>(RESERVE_SQL, [
-      command.orderId,
-      command.sagaId,
-      request.items.map((i) => i.sku),
-      request.items.map((i) => i.quantity),
-      JSON.stringify(request.items),
-      request.invalid,
-    ]);
-    const outcome = claimed[0] ?? (await this.stored(command.orderId));
-    this.eventBus.publish(this.toEvent(command, outcome));
+  execute(command: ReserveInventoryCommand): Promise<void> {
+    return this.outbox.publish(async (sql) => {
+      const request = normalize(command.items);
+      const claimed = await sql.query<OutcomeRow[]>(RESERVE_SQL, [
+        command.orderId,
+        command.sagaId,
+        request.items.map((i) => i.sku),
+        request.items.map((i) => i.quantity),
+        JSON.stringify(request.items),
+        request.invalid,
+      ]);
+      return this.toEvent(command, claimed[0] ?? (await this.stored(sql, command.orderId)));
+    });
   }
 
   /** The row an earlier command (or a release tombstone) left; it exists, since our insert conflicted with it. */
-  private async stored(orderId: string): Promise<OutcomeRow> {
-    const rows = await this.dataSource.query<OutcomeRow[]>(
-      prepared(`SELECT status, reason FROM inventory_reservations WHERE order_id = $1`),
-      [orderId],
-    );
+  private async stored(sql: SqlRunner, orderId: string): Promise<OutcomeRow> {
+    const rows = await sql.query<OutcomeRow[]>(prepared(`SELECT status, reason FROM inventory_reservations WHERE order_id = $1`), [
+      orderId,
+    ]);
     if (!rows[0]) throw new Error(`reservation for order ${orderId} conflicted but cannot be read`);
     return rows[0];
   }

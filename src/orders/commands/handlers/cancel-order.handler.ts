@@ -1,6 +1,5 @@
-import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SagaOutbox } from 'sagaworks';
 import { OrderCancelledEvent } from '../../events/order-cancelled.event';
 import { CancelOrderCommand } from '../impl/cancel-order.command';
 import { prepared } from '../../../database/prepared-statement';
@@ -13,21 +12,22 @@ import { PaymentMethodVault } from '../../../payment';
 @CommandHandler(CancelOrderCommand)
 export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand> {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly eventBus: EventBus,
+    private readonly outbox: SagaOutbox,
     private readonly vault: PaymentMethodVault,
   ) {}
 
   async execute({ sagaId, orderId, reason, paymentMethodId }: CancelOrderCommand): Promise<void> {
-    await this.dataSource.query(
-      prepared(`WITH w AS (
+    // A cancelled order never charges: its card token, if the payment step did not already drop it, is dead weight.
+    if (paymentMethodId) await this.vault.forget(paymentMethodId);
+    await this.outbox.publish(async (sql) => {
+      await sql.query(
+        prepared(`WITH w AS (
          UPDATE orders SET status = 'CANCELLED', failure_reason = $2, updated_at = now()
          WHERE id = $1 AND status <> 'CANCELLED' RETURNING 1
        ) SELECT count(*)::int AS n FROM w`),
-      [orderId, reason],
-    );
-    // A cancelled order never charges: its card token, if the payment step did not already drop it, is dead weight.
-    if (paymentMethodId) await this.vault.forget(paymentMethodId);
-    this.eventBus.publish(new OrderCancelledEvent(sagaId, orderId, reason));
+        [orderId, reason],
+      );
+      return new OrderCancelledEvent(sagaId, orderId, reason);
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SagaOutbox, type SqlRunner } from 'sagaworks';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PaymentStatus } from '../../entities/payment.entity';
@@ -41,17 +42,14 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly eventBus: EventBus,
+    private readonly outbox: SagaOutbox,
     private readonly provider: PaymentProvider,
     private readonly vault: PaymentMethodVault,
   ) {}
 
   async execute(command: ProcessPaymentCommand): Promise<void> {
     const existing = await this.find(command.orderId);
-    if (existing) {
-      this.eventBus.publish(this.toEvent(command, existing));
-      return;
-    }
+    if (existing) return this.outbox.publish(() => Promise.resolve(this.toEvent(command, existing)));
 
     const { amountCents } = command;
     const invalidAmount = !Number.isSafeInteger(amountCents) || amountCents < 0 || amountCents > INT4_MAX;
@@ -59,10 +57,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
     if (!invalidAmount && paymentToken === undefined) {
       // Deleted by a concurrent repeat that recorded the outcome, or by a refund's tombstone: their row answers.
       const recorded = await this.find(command.orderId);
-      if (recorded) {
-        this.eventBus.publish(this.toEvent(command, recorded));
-        return;
-      }
+      if (recorded) return this.outbox.publish(() => Promise.resolve(this.toEvent(command, recorded)));
     }
     const outcome = invalidAmount
       ? ({ status: 'declined', reason: `invalid amount ${amountCents}` } as const)
@@ -75,30 +70,28 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
       return;
     }
 
-    const inserted = await this.dataSource.query<PaymentRow[]>(RECORD_SQL, [
-      command.orderId,
-      command.sagaId,
-      invalidAmount ? 0 : amountCents,
-      outcome.status === 'approved' ? 'CHARGED' : 'DECLINED',
-      outcome.status === 'declined' ? outcome.reason : null,
-      command.paymentMethodId,
-    ]);
-    if (inserted[0]) {
-      this.eventBus.publish(this.toEvent(command, inserted[0]));
-      return;
-    }
-
-    // Another command for this order wrote first, between our read and our insert (a concurrent repeat, or a
-    // refund's tombstone): its row stands. A repeat charged under the same idempotency key, so there is one
-    // charge; if the row is anything but CHARGED, our charge must not stay at the provider.
-    const winner = await this.find(command.orderId);
-    if (!winner) throw new Error(`payment for order ${command.orderId} conflicted but cannot be read`);
-    if (outcome.status === 'approved' && winner.status !== 'CHARGED') await this.provider.refund(command.orderId);
-    this.eventBus.publish(this.toEvent(command, winner));
+    await this.outbox.publish(async (sql) => {
+      const inserted = await sql.query<PaymentRow[]>(RECORD_SQL, [
+        command.orderId,
+        command.sagaId,
+        invalidAmount ? 0 : amountCents,
+        outcome.status === 'approved' ? 'CHARGED' : 'DECLINED',
+        outcome.status === 'declined' ? outcome.reason : null,
+        command.paymentMethodId,
+      ]);
+      if (inserted[0]) return this.toEvent(command, inserted[0]);
+      // Another command for this order wrote first, between our read and our insert (a concurrent repeat, or a
+      // refund's tombstone): its row stands. A repeat charged under the same idempotency key, so there is one
+      // charge; if the row is anything but CHARGED, our charge must not stay at the provider.
+      const winner = await this.find(command.orderId, sql);
+      if (!winner) throw new Error(`payment for order ${command.orderId} conflicted but cannot be read`);
+      if (outcome.status === 'approved' && winner.status !== 'CHARGED') await this.provider.refund(command.orderId);
+      return this.toEvent(command, winner);
+    });
   }
 
-  private async find(orderId: string): Promise<PaymentRow | undefined> {
-    const rows = await this.dataSource.query<PaymentRow[]>(FIND_SQL, [orderId]);
+  private async find(orderId: string, sql: SqlRunner = this.dataSource): Promise<PaymentRow | undefined> {
+    const rows = await sql.query<PaymentRow[]>(FIND_SQL, [orderId]);
     return rows[0];
   }
 

@@ -1,6 +1,5 @@
-import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SagaOutbox } from 'sagaworks';
 import { PaymentRefundedEvent } from '../../events/payment-refunded.event';
 import { PaymentProvider } from '../../provider/payment-provider';
 import { RefundPaymentCommand } from '../impl/refund-payment.command';
@@ -13,8 +12,7 @@ import { prepared } from '../../../database/prepared-statement';
 @CommandHandler(RefundPaymentCommand)
 export class RefundPaymentHandler implements ICommandHandler<RefundPaymentCommand, void> {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly eventBus: EventBus,
+    private readonly outbox: SagaOutbox,
     private readonly provider: PaymentProvider,
   ) {}
 
@@ -25,8 +23,9 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPaymentComman
     // ON CONFLICT is the arbiter against a charge being written concurrently: it waits for that insert and then
     // refunds the committed row.
     // The card token goes with it: after this row, a charge command is answered from the row and needs no token.
-    await this.dataSource.query(
-      prepared(`WITH r AS (
+    await this.outbox.publish(async (sql) => {
+      await sql.query(
+        prepared(`WITH r AS (
          INSERT INTO payments AS p (order_id, saga_id, amount_cents, status, reason)
          VALUES ($1, $2, 0, 'VOIDED', 'cancelled before any charge')
          ON CONFLICT (order_id) DO UPDATE SET status = 'REFUNDED', updated_at = now()
@@ -34,8 +33,9 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPaymentComman
          RETURNING p.status
        ), forgotten AS (DELETE FROM payment_methods WHERE id = $3::uuid)
        SELECT status FROM r`),
-      [command.orderId, command.sagaId, command.paymentMethodId ?? null],
-    );
-    this.eventBus.publish(new PaymentRefundedEvent(command.sagaId, command.orderId));
+        [command.orderId, command.sagaId, command.paymentMethodId ?? null],
+      );
+      return new PaymentRefundedEvent(command.sagaId, command.orderId);
+    });
   }
 }

@@ -1,6 +1,5 @@
-import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SagaOutbox } from 'sagaworks';
 import { ShipmentCancelledEvent } from '../../events/shipment-cancelled.event';
 import { CancelShipmentCommand } from '../impl/cancel-shipment.command';
 import { prepared } from '../../../database/prepared-statement';
@@ -11,22 +10,21 @@ import { prepared } from '../../../database/prepared-statement';
  */
 @CommandHandler(CancelShipmentCommand)
 export class CancelShipmentHandler implements ICommandHandler<CancelShipmentCommand, void> {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly eventBus: EventBus,
-  ) {}
+  constructor(private readonly outbox: SagaOutbox) {}
 
-  async execute(command: CancelShipmentCommand): Promise<void> {
+  execute(command: CancelShipmentCommand): Promise<void> {
     // ON CONFLICT is the arbiter against a creation being written concurrently: it waits for that insert and
     // then cancels the committed row.
-    await this.dataSource.query(
-      prepared(`INSERT INTO shipments AS s (order_id, saga_id, status, address, reason)
+    return this.outbox.publish(async (sql) => {
+      await sql.query(
+        prepared(`INSERT INTO shipments AS s (order_id, saga_id, status, address, reason)
        VALUES ($1, $2, 'VOIDED', '{}'::jsonb, 'cancelled before any shipment')
        ON CONFLICT (order_id) DO UPDATE SET status = 'CANCELLED', updated_at = now()
          WHERE s.status = 'CREATED'
        RETURNING s.status`),
-      [command.orderId, command.sagaId],
-    );
-    this.eventBus.publish(new ShipmentCancelledEvent(command.sagaId, command.orderId));
+        [command.orderId, command.sagaId],
+      );
+      return new ShipmentCancelledEvent(command.sagaId, command.orderId);
+    });
   }
 }

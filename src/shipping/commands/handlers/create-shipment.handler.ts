@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SagaOutbox, type SqlRunner } from 'sagaworks';
 import type { ShipmentStatus } from '../../entities/shipment.entity';
 import { ShipmentCreatedEvent } from '../../events/shipment-created.event';
 import { ShipmentFailedEvent } from '../../events/shipment-failed.event';
@@ -45,12 +44,9 @@ SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1::u
 /** Books an order's shipment once; a repeat, or a creation arriving after a cancellation, books nothing. */
 @CommandHandler(CreateShipmentCommand)
 export class CreateShipmentHandler implements ICommandHandler<CreateShipmentCommand, void> {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly eventBus: EventBus,
-  ) {}
+  constructor(private readonly outbox: SagaOutbox) {}
 
-  async execute(command: CreateShipmentCommand): Promise<void> {
+  execute(command: CreateShipmentCommand): Promise<void> {
     const reason = rejection(command.address);
     const trackingNumber = reason ? null : `TRK-${randomBytes(5).toString('hex').toUpperCase()}`;
     const params = [
@@ -61,16 +57,16 @@ export class CreateShipmentHandler implements ICommandHandler<CreateShipmentComm
       JSON.stringify(command.address ?? {}),
       reason,
     ];
-    const rows = await this.dataSource.query<ShipmentRow[]>(CREATE_SQL, params);
-    const row = rows[0] ?? (await this.find(command.orderId));
-    this.eventBus.publish(this.toEvent(command, row));
+    return this.outbox.publish(async (sql) => {
+      const rows = await sql.query<ShipmentRow[]>(CREATE_SQL, params);
+      return this.toEvent(command, rows[0] ?? (await this.find(sql, command.orderId)));
+    });
   }
 
-  private async find(orderId: string): Promise<ShipmentRow> {
-    const rows = await this.dataSource.query<ShipmentRow[]>(
-      prepared(`SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1`),
-      [orderId],
-    );
+  private async find(sql: SqlRunner, orderId: string): Promise<ShipmentRow> {
+    const rows = await sql.query<ShipmentRow[]>(prepared(`SELECT id, status, tracking_number, reason FROM shipments WHERE order_id = $1`), [
+      orderId,
+    ]);
     if (!rows[0]) throw new Error(`shipment for order ${orderId} conflicted but cannot be read`);
     return rows[0];
   }

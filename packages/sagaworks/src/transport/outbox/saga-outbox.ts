@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { SqlRunner } from '../../persistence/saga-store.js';
 import type { MessageCodec } from '../message-codec.js';
 import { currentMessage } from '../message-context.js';
+import { SagaHooks } from '../saga-hooks.js';
 
 /** An event stored in the outbox, as the relay publishes it. */
 export interface OutboxRow {
@@ -50,6 +51,7 @@ export class SagaOutbox {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly eventBus: EventBus,
+    private readonly hooks: SagaHooks,
   ) {}
 
   /** Registers the relay of a broker transport; the function returned removes it. */
@@ -79,7 +81,9 @@ export class SagaOutbox {
       const fresh = message ? ((await runner.query(INSERT_INBOX, [message.id])) as unknown[]).length > 0 : true;
       if (fresh) {
         events = listOf(await work(runner.manager));
-        rows = events.filter((e) => relay.codec.nameOf(e)).map((e) => toRow(relay.codec, e, message?.headers ?? {}));
+        rows = events
+          .filter((e) => relay.codec.nameOf(e))
+          .map((e) => toRow(relay.codec, e, { ...message?.headers, ...this.hooks.headersFor(e) }));
         if (rows.length)
           await runner.query(INSERT_OUTBOX, [
             rows.map((r) => r.id),
