@@ -235,7 +235,8 @@ export abstract class SagaParallelTransitions<TData> extends SagaTransitionBuild
   }
 
   /** The stage's due time came: each due branch retries, gives up, or (while undoing) settles. */
-  protected stageDue(t: Transition<TData>, index: number, now: Date, outage = false): void {
+  /** `unspentBecause`: the deadlines passed while the attempts could not be worked on (why, in words). */
+  protected stageDue(t: Transition<TData>, index: number, now: Date, unspentBecause?: string): void {
     const undoing = t.state.status === SagaStatus.COMPENSATING;
     const due = (t.state.steps[index].branches ?? [])
       .map((b, k) => ({ b, k }))
@@ -248,13 +249,13 @@ export abstract class SagaParallelTransitions<TData> extends SagaTransitionBuild
       if (b.awaitingInfrastructure)
         this.dispatchBranchAgain(t, index, k, compensating, `${what} ${attempts} again after waiting on infrastructure`, now);
       else if (b.awaitingRetry) this.dispatchBranch(t, index, k, compensating, now, `retry: ${what} ${attempts + 1}`);
-      else if (outage)
+      else if (unspentBecause)
         this.dispatchBranchAgain(
           t,
           index,
           k,
           compensating,
-          `${what} ${attempts}: its deadline passed while the database could not be reached; sent again, unspent`,
+          `${what} ${attempts}: its deadline passed while ${unspentBecause}; sent again, unspent`,
           now,
         );
       else if (undoing && !compensating) {

@@ -127,12 +127,22 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
    * `deadlinePassed`, which spends nothing either (`null`).
    */
   deadlinePassedInOutage(current: SagaState<TData>, outageSince: Date, now: Date): Transition<TData> | null {
-    if (!current.dueAt || current.dueAt.getTime() > now.getTime() || current.dueAt.getTime() < outageSince.getTime()) return null;
+    if (!current.dueAt || current.dueAt.getTime() < outageSince.getTime()) return null;
+    return this.deadlinePassedUnspent(current, 'the database could not be reached', now);
+  }
+
+  /**
+   * The deadline passed while the attempt could not be worked on (`why`: "the database could not be reached",
+   * "its command was still waiting in the queue"): the same attempt goes out again, unspent, counted as a wait
+   * on infrastructure. A step waiting out a backoff is left to `deadlinePassed` (`null`).
+   */
+  deadlinePassedUnspent(current: SagaState<TData>, why: string, now: Date): Transition<TData> | null {
+    if (!current.dueAt || current.dueAt.getTime() > now.getTime()) return null;
     const index = current.stepIndex;
     const step = current.steps[index];
     if (this.isActiveStage(current)) {
       const stage = this.begin(current, now);
-      this.stageDue(stage, index, now, true);
+      this.stageDue(stage, index, now, why);
       return stage;
     }
     const compensating = current.status === SagaStatus.COMPENSATING && step?.status === StepStatus.COMPENSATING;
@@ -141,16 +151,9 @@ export class SagaTransitions<TData> extends SagaWaitTransitions<TData> {
     const t = this.begin(current, now);
     const attempt = compensating ? step.compensationAttempts : step.attempts;
     const what = compensating ? 'compensation' : 'attempt';
-    this.setStep(
-      t,
-      index,
-      step.status,
-      `${what} ${attempt}: its deadline passed while the database could not be reached; sent again, unspent`,
-      now,
-      {
-        infrastructureWaits: (step.infrastructureWaits ?? 0) + 1,
-      },
-    );
+    this.setStep(t, index, step.status, `${what} ${attempt}: its deadline passed while ${why}; sent again, unspent`, now, {
+      infrastructureWaits: (step.infrastructureWaits ?? 0) + 1,
+    });
     t.actions.push({ kind: compensating ? 'compensate' : 'execute', stepIndex: index, attempt });
     t.state.dueAt = new Date(now.getTime() + this.stepTimeoutMs(index));
     return t;

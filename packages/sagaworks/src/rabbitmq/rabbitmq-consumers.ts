@@ -7,7 +7,7 @@ import type { MessageCodec } from '../transport/message-codec.js';
 import { handlingMessage } from '../transport/message-context.js';
 import { RemoteCommandError } from '../transport/transport-errors.js';
 import { settle } from './rabbitmq-link.js';
-import { COMMAND_FAILED, ORIGIN_HEADER, type topologyNames } from './rabbitmq-options.js';
+import { COMMAND_FAILED, COMMAND_RECEIVED, ORIGIN_HEADER, type topologyNames } from './rabbitmq-options.js';
 
 /** A command's failure as the process that ran its handler reports it to the one that sent it. */
 interface CommandFailedBody {
@@ -30,6 +30,8 @@ export interface ConsumerDeps {
   handle: (command: ICommand) => Promise<unknown>;
   /** A command this process sent failed where it ran (`SagaCommandDispatcher.failed`). */
   failed: (command: ICommand, error: unknown) => void;
+  /** A command this process sent reached the process that handles it (`messageId`). */
+  received: (sagaId: string, messageId: string) => void;
   /** Resolves once the runtime has applied `event` if it is some saga's reply; at once otherwise. */
   applied: (event: IEvent) => Promise<void>;
 }
@@ -56,6 +58,7 @@ export class RabbitMqConsumers {
     if (!command) return;
     const id = message.properties.messageId as string | undefined;
     const headers = stringHeaders(message);
+    this.acknowledgeReceipt(command, id, headers[ORIGIN_HEADER]);
     try {
       await handlingMessage({ id: id ?? randomUUID(), headers }, () => this.deps.handle(command));
       settle(() => channel.ack(message));
@@ -93,11 +96,39 @@ export class RabbitMqConsumers {
     if (headers[ORIGIN_HEADER] === this.deps.service && message.properties.type !== COMMAND_FAILED)
       return settle(() => channel.ack(message));
     if (message.properties.type === COMMAND_FAILED) return this.onFailure(message, channel);
+    if (message.properties.type === COMMAND_RECEIVED) return this.onReceipt(message, channel);
     const event = this.decode(message, channel) as IEvent | null;
     if (!event) return;
     const applied = this.deps.applied(event);
     this.deps.eventBus.publish(event);
     await applied;
+    settle(() => channel.ack(message));
+  }
+
+  /**
+   * Tells the sender its command arrived, so a deadline that passed while it waited in the queue is not spent.
+   * Not waited for: a lost receipt only makes the sender send the same attempt again, unspent.
+   */
+  private acknowledgeReceipt(command: ICommand, messageId: string | undefined, replyTo: string | undefined): void {
+    const sagaId = (command as { sagaId?: unknown }).sagaId;
+    if (!messageId || !replyTo || typeof sagaId !== 'string') return;
+    const body = Buffer.from(JSON.stringify({ sagaId, messageId }));
+    this.deps
+      .publish(this.deps.names.events, this.deps.names.receiptKey(replyTo), body, {
+        type: COMMAND_RECEIVED,
+        messageId: randomUUID(),
+        headers: { [ORIGIN_HEADER]: this.deps.service },
+      })
+      .catch(() => undefined);
+  }
+
+  private onReceipt(message: ConsumeMessage, channel: Channel): void {
+    try {
+      const { sagaId, messageId } = JSON.parse(message.content.toString('utf8')) as { sagaId: string; messageId: string };
+      this.deps.received(sagaId, messageId);
+    } catch {
+      // an unreadable receipt only means the command may be sent again, unspent
+    }
     settle(() => channel.ack(message));
   }
 

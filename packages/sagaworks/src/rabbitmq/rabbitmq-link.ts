@@ -40,6 +40,9 @@ export class RabbitMqLink {
   private publisher: ConfirmChannel | null = null;
   private stopped = false;
   private connects = 0;
+  /** The connection's current model, and whether its consumers run (they start after the app's handlers). */
+  private model: ChannelModel | null = null;
+  private consuming = false;
 
   constructor(private readonly options: RabbitMqLinkOptions) {}
 
@@ -67,6 +70,7 @@ export class RabbitMqLink {
     connection.on('error', (error: Error) => this.options.logger.warn(`broker connection error: ${error.message}`));
     connection.on('disconnect', (error: Error) => {
       this.publisher = null;
+      this.model = null;
       if (!this.stopped) this.options.logger.warn(`broker connection lost, reconnecting: ${error?.message ?? 'closed'}`);
     });
     connection.on('connect-failed', (error: Error) => this.options.logger.warn(`broker not reachable yet: ${error.message}`));
@@ -76,6 +80,18 @@ export class RabbitMqLink {
       new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
     ]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Starts the consumers, now and on every reconnect. Called once the app's handlers and streams are
+   * registered: a message taken earlier would find no handler (a command) or no saga listening (a reply).
+   */
+  async startConsuming(): Promise<void> {
+    this.consuming = true;
+    if (this.model)
+      await this.consume(this.model).catch((error: Error) =>
+        this.options.logger.warn(`broker consumers not started yet: ${error.message}`),
+      );
   }
 
   async stop(): Promise<void> {
@@ -120,6 +136,14 @@ export class RabbitMqLink {
       if (this.publisher === publisher) this.publisher = null;
     });
     await this.options.topology(publisher);
+    if (this.consuming) await this.consume(model);
+    this.model = model;
+    this.publisher = publisher;
+    this.connects++;
+    this.options.logger.log(`connected to the broker (${this.connects === 1 ? 'first connect' : `reconnect ${this.connects - 1}`})`);
+  }
+
+  private async consume(model: ChannelModel): Promise<void> {
     for (const consumer of this.options.consumers) {
       const channel = await model.createChannel();
       this.guard(channel, consumer.queue);
@@ -133,9 +157,6 @@ export class RabbitMqLink {
         { noAck: false },
       );
     }
-    this.publisher = publisher;
-    this.connects++;
-    this.options.logger.log(`connected to the broker (${this.connects === 1 ? 'first connect' : `reconnect ${this.connects - 1}`})`);
   }
 
   private async deliver(consumer: QueueConsumer, message: ConsumeMessage, channel: Channel): Promise<void> {

@@ -46,11 +46,16 @@ export function topologyNames(prefix = 'sagaworks') {
     eventQueue: (service: string) => `${prefix}.${service}.events`,
     /** The routing key of a failure report for the service that sent the command. */
     failureKey: (service: string) => `${prefix}.command-failed.${service}`,
+    /** The routing key of a delivery receipt for the service that sent the command. */
+    receiptKey: (service: string) => `${prefix}.command-received.${service}`,
   };
 }
 
 /** The `type` of a failure report: a command's handler threw in the process that consumed it. */
 export const COMMAND_FAILED = 'sagaworks.CommandFailed';
+
+/** The `type` of a delivery receipt: a command reached the process that handles it. */
+export const COMMAND_RECEIVED = 'sagaworks.CommandReceived';
 
 /** Headers the transport sets on every message. */
 export const ORIGIN_HEADER = 'x-sagaworks-origin';

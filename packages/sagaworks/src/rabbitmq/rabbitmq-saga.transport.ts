@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -21,6 +29,9 @@ import { ORIGIN_HEADER, SAGA_RABBITMQ_OPTIONS, type SagaRabbitMqOptions, topolog
 /** How long a received reply may take to be applied before its message is acked anyway (it is idempotent). */
 const APPLY_WAIT_MS = 30_000;
 
+/** Sagas whose undelivered commands are remembered at most. */
+const MAX_TRACKED_SAGAS = 100_000;
+
 /**
  * Commands and events over RabbitMQ. Commands go to a durable queue per service (a direct exchange), events to
  * a topic exchange by class name, each service reading its own durable queue; every publish waits for the
@@ -29,13 +40,15 @@ const APPLY_WAIT_MS = 30_000;
  * and one the broker never confirmed is sent again (the runtime waits the fault out, unspent).
  */
 @Injectable()
-export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApplicationShutdown {
+export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   readonly name = 'rabbitmq';
   private readonly logger = new Logger('RabbitMq');
   private readonly names: ReturnType<typeof topologyNames>;
   private readonly codec = new MessageCodec();
   private readonly routes = new Map<MessageClass, string>();
   private readonly replyWaiters = new WeakMap<object, () => void>();
+  /** Commands sent and not yet received by their handler's process, by saga. */
+  private readonly undelivered = new Map<string, Set<string>>();
   private readonly link: RabbitMqLink;
   private readonly poller: OutboxPoller;
   private readonly consumers: RabbitMqConsumers;
@@ -69,6 +82,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
       handle: (command) => this.dispatcher.handleHere(command),
       failed: (command, error) => this.dispatcher.failed(command, error),
       applied: (event) => this.applied(event),
+      received: (sagaId, messageId) => this.delivered(sagaId, messageId),
     });
     for (const [service, commands] of Object.entries(options.commands))
       for (const command of commands) {
@@ -105,11 +119,18 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
   send(command: ICommand): Promise<void> {
     const service = this.routes.get(command.constructor as MessageClass) as string;
     const { type, body } = this.codec.encode(command);
+    const messageId = randomUUID();
+    const sagaId = (command as { sagaId?: unknown }).sagaId;
+    if (typeof sagaId === 'string') this.expectReceipt(sagaId, messageId);
     return this.link.publish(this.names.commands, service, body, {
       type,
-      messageId: randomUUID(),
+      messageId,
       headers: { ...this.hooks.headersFor(command), [ORIGIN_HEADER]: this.options.service },
     });
+  }
+
+  awaitsDelivery(sagaId: string): boolean {
+    return (this.undelivered.get(sagaId)?.size ?? 0) > 0;
   }
 
   async onModuleInit(): Promise<void> {
@@ -118,6 +139,11 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     this.undo.push(this.outbox.useRelay({ codec: this.codec, committed: (rows) => void this.poller.publishCommitted(rows) }));
     this.undo.push(
       this.hooks.register({
+        // An ended saga waits for nothing; its commands' receipts no longer matter.
+        onTransition: ({ after }) => {
+          if (after.status === 'COMPLETED' || after.status === 'COMPENSATED' || after.status === 'FAILED')
+            this.undelivered.delete(after.id);
+        },
         aroundReply: async (reply, next) => {
           try {
             return await next();
@@ -131,10 +157,32 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     this.poller.start();
   }
 
+  /**
+   * Consumes from here on. `CqrsModule.forRoot()` is global, and Nest runs global modules' bootstrap hooks
+   * first, so the command handlers and the saga streams are registered by now.
+   */
+  onApplicationBootstrap(): Promise<void> {
+    return this.link.startConsuming();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.poller.stop();
     await this.link.stop();
     for (const undo of this.undo.splice(0)) undo();
+  }
+
+  private expectReceipt(sagaId: string, messageId: string): void {
+    const pending = this.undelivered.get(sagaId) ?? new Set<string>();
+    pending.add(messageId);
+    this.undelivered.set(sagaId, pending);
+    // Bounded: the oldest sagas' receipts are forgotten first (they then count as delivered).
+    if (this.undelivered.size > MAX_TRACKED_SAGAS) this.undelivered.delete(this.undelivered.keys().next().value as string);
+  }
+
+  private delivered(sagaId: string, messageId: string): void {
+    const pending = this.undelivered.get(sagaId);
+    pending?.delete(messageId);
+    if (pending?.size === 0) this.undelivered.delete(sagaId);
   }
 
   private handlesCommands(): boolean {
@@ -160,6 +208,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     const own = n.eventQueue(this.options.service);
     await channel.assertQueue(own, { durable: true, deadLetterExchange: n.dead });
     await channel.bindQueue(own, n.events, n.failureKey(this.options.service));
+    await channel.bindQueue(own, n.events, n.receiptKey(this.options.service));
     for (const type of new Set([...(this.options.subscribe ?? []), ...this.replyTypes()])) {
       const name = this.codec.nameOf(Object.create(type.prototype as object) as object);
       if (name) await channel.bindQueue(own, n.events, name);

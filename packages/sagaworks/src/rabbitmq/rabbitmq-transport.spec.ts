@@ -152,6 +152,9 @@ class NotifyHandler implements ICommandHandler<NotifyCommand> {
   }
 }
 
+/** Each step's deadline; the bank answers in milliseconds, so only a bank that is down lets one pass. */
+const STEP_TIMEOUT_MS = 3_000;
+
 const routing = (url: string, prefix: string) => ({
   url,
   prefix,
@@ -209,7 +212,12 @@ for (const url of brokerUrls())
       bankDb = await createTestDatabase(kind);
       bank = await startBank(bankDb, url, namespace.prefix);
       transfers = await startSagaSpecHost(kind, {
-        saga: { jobEnabled: true, jobIntervalMs: 100, retry: { maxAttempts: 1, backoffBaseMs: 50, backoffMaxMs: 200 } },
+        saga: {
+          jobEnabled: true,
+          jobIntervalMs: 100,
+          defaultStepTimeoutMs: STEP_TIMEOUT_MS,
+          retry: { maxAttempts: 1, backoffBaseMs: 50, backoffMaxMs: 200 },
+        },
         imports: [
           SagaRabbitMqModule.forRoot({ ...routing(url, namespace.prefix), service: 'transfers' }),
           SagaTracingModule,
@@ -300,6 +308,22 @@ for (const url of brokerUrls())
       expect(handled.parentSpanContext?.spanId).toBe(attempt.spanContext().spanId);
       expect(attempt.attributes).toMatchObject({ 'saga.step.attempt': 1, 'saga.step.outcome': 'COMPLETED' });
     });
+
+    it("waits out a service that is down longer than the step's deadline: time in its queue spends no attempt", async () => {
+      await bank.close();
+      const saga = await sagas.start(transferSaga, { correlationId: randomUUID(), data: { account: 'gina', amount: 25 } });
+      // Two deadlines pass while the debit waits in the bank's queue; at one attempt per step, either would
+      // have cancelled the transfer if it counted.
+      await new Promise((resolve) => setTimeout(resolve, 2.5 * STEP_TIMEOUT_MS));
+      expect((await sagas.store.load(saga.id))?.status).toBe('RUNNING');
+      bank = await startBank(bankDb, url, namespace.prefix);
+      const ended = (await sagas.waitForEnd(saga.id, 20_000))!;
+      expect(ended.status).toBe('COMPLETED');
+      expect(ended.steps[0]).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+      const history = await sagas.store.history(saga.id);
+      expect(history.filter((h) => /still waiting in the queue/.test(h.reason ?? '')).length).toBeGreaterThanOrEqual(1);
+      expect(await ledgerOf(saga.id)).toEqual([{ entry: 'debit', amount: 25 }]);
+    }, 40_000);
 
     it('handles a command the broker delivers twice (one message id) once: the inbox stops the second', async () => {
       const sagaId = randomUUID();

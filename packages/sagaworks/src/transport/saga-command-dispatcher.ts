@@ -36,6 +36,11 @@ export class SagaCommandDispatcher {
     return this.transports;
   }
 
+  /** Whether a transport still holds an undelivered command of the saga (see `SagaTransport.awaitsDelivery`). */
+  awaitsDelivery(sagaId: string): boolean {
+    return this.transports.some((t) => t.awaitsDelivery?.(sagaId) === true);
+  }
+
   /** Commands whose handlers run in this process now (any transport brought them). */
   get handling(): number {
     return this.executing;

@@ -18,4 +18,10 @@ export interface SagaTransport {
    * again after a capped backoff, spending no attempt.
    */
   send(command: ICommand): Promise<void>;
+  /**
+   * Whether a command this transport sent for the saga has not reached its handler yet (it waits in a queue
+   * nobody consumes). A deadline that passes meanwhile spends no attempt: time in a queue says nothing about
+   * the step. Unknown sagas (sent by another instance, or before a restart) answer false.
+   */
+  awaitsDelivery?(sagaId: string): boolean;
 }
