@@ -133,6 +133,16 @@ describe('SagaTransitions under infrastructure faults', () => {
     expect(rules.deadlinePassedInOutage(waiting, at(0), at(9_000))).toBeNull();
   });
 
+  it('a deadline that passed while its command waited undelivered sends the same attempt again, in words of why', () => {
+    const s = started();
+    const why = 'its command was still waiting in the queue of a service that is down';
+    const t = rules.deadlinePassedUnspent(s, why, at(1_500));
+    expect(t?.actions).toEqual([{ kind: 'execute', stepIndex: 0, attempt: 1 }]);
+    expect(t?.history.map((h) => h.reason)).toEqual([`attempt 1: its deadline passed while ${why}; sent again, unspent`]);
+    expect(stored(t).steps[0]).toMatchObject({ status: 'EXECUTING', attempts: 1, infrastructureWaits: 1 });
+    expect(rules.deadlinePassedUnspent(s, why, at(900))).toBeNull();
+  });
+
   it('when a duplicate fault arrives while the step already waits, it changes nothing', () => {
     const s = stored(rules.infrastructureFault(started(), 0, false, 'x', at(100)));
     expect(rules.infrastructureFault(s, 0, false, 'x', at(110))).toBeNull();
