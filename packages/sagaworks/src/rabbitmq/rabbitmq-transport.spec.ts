@@ -1,189 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type INestApplication, Module } from '@nestjs/common';
-import { CommandHandler, CqrsModule, EventBus, type ICommand, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { INestApplication } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import amqplib from 'amqplib';
-import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
+import type { DataSource } from 'typeorm';
 import { brokerNamespace, brokerUrls } from '../../../../test/support/test-broker.js';
 import { createTestDatabase, databaseKinds, type DatabaseKind, type TestDatabase } from '../../../../test/support/test-database.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
-import { type SagaSpecHost, startSagaSpecHost } from '../spec-support/saga-spec-host.js';
-import { defineSaga, messagingMigrations, SagaModule, SagaOrchestrator, SagaOutbox, send } from '../index.js';
-import { SagaRabbitMqModule } from './index.js';
-import { context, propagation, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { sagaTraceId, SagaTracingModule } from '../otel/index.js';
+import { SagaOrchestrator } from '../index.js';
+import { sagaTraceId } from '../otel/index.js';
+import {
+  bankCounters,
+  faultsLeft,
+  STEP_TIMEOUT_MS,
+  startBank,
+  startTransfers,
+  transferSaga,
+  unreachable,
+} from '../spec-support/bank-transfer-fixture.js';
+import type { SagaSpecHost } from '../spec-support/saga-spec-host.js';
 
-/*
- * Two Nest apps in one Jest process, each with its own database, joined only by a real RabbitMQ: a "transfers"
- * app runs the saga, a "bank" app handles its debits and credits. The bank's handlers write and publish through
- * the outbox; nothing of either app is mocked.
- */
-
-class DebitCommand implements ICommand {
-  constructor(
-    public readonly sagaId: string,
-    public readonly account: string,
-    public readonly amount: number,
-  ) {}
-}
-class CreditBackCommand implements ICommand {
-  constructor(
-    public readonly sagaId: string,
-    public readonly account: string,
-  ) {}
-}
-class NotifyCommand implements ICommand {
-  constructor(
-    public readonly sagaId: string,
-    public readonly account: string,
-  ) {}
-}
-class DebitedEvent implements IEvent {
-  constructor(public readonly sagaId: string) {}
-}
-class DebitRefusedEvent implements IEvent {
-  constructor(
-    public readonly sagaId: string,
-    public readonly reason: string,
-  ) {}
-}
-class CreditedBackEvent implements IEvent {
-  constructor(public readonly sagaId: string) {}
-}
-class NotifiedEvent implements IEvent {
-  constructor(public readonly sagaId: string) {}
-}
-
-interface TransferData {
-  account: string;
-  amount: number;
-}
-
-const transferSaga = defineSaga<TransferData>({
-  type: 'bank-transfer',
-  steps: [
-    {
-      name: 'debit',
-      command: send(DebitCommand, (c) => [c.sagaId, c.data.account, c.data.amount]),
-      completedBy: [DebitedEvent],
-      failedBy: [DebitRefusedEvent],
-      compensation: send(CreditBackCommand, (c) => [c.sagaId, c.data.account]),
-      compensatedBy: [CreditedBackEvent],
-    },
-    {
-      name: 'notify',
-      command: send(NotifyCommand, (c) => [c.sagaId, c.data.account]),
-      completedBy: [NotifiedEvent],
-      nonCompensable: true,
-    },
-  ],
-});
-
-/** How the bank's debit behaves, by account. */
-const faultsLeft = new Map<string, number>();
-/** Accounts whose notification fails (in the transfers app), so the debit is credited back. */
-const unreachable = new Set<string>();
-/** Debit handler runs that ended (well or not). */
-
-let debitsDone = 0;
-
-class CreateLedger1700000000000 implements MigrationInterface {
-  name = 'CreateLedger1700000000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE bank_ledger (saga_id uuid, entry text, amount int, PRIMARY KEY (saga_id, entry))`);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE bank_ledger`);
-  }
-}
-
-@CommandHandler(DebitCommand)
-class DebitHandler implements ICommandHandler<DebitCommand> {
-  constructor(private readonly outbox: SagaOutbox) {}
-  async execute(c: DebitCommand): Promise<void> {
-    try {
-      await this.debit(c);
-    } finally {
-      debitsDone++;
-    }
-  }
-
-  private async debit(c: DebitCommand): Promise<void> {
-    const left = faultsLeft.get(c.account) ?? 0;
-    if (left > 0) {
-      faultsLeft.set(c.account, left - 1);
-      // What pg throws when the database ended the session: an infrastructure fault, waited out.
-      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
-    }
-    if (c.account === 'broken') throw new Error('the ledger refuses this account');
-    await this.outbox.publish(async (sql) => {
-      if (c.amount > 100) return new DebitRefusedEvent(c.sagaId, 'insufficient funds');
-      await sql.query(`INSERT INTO bank_ledger VALUES ($1, 'debit', $2) ON CONFLICT DO NOTHING`, [c.sagaId, c.amount]);
-      return new DebitedEvent(c.sagaId);
-    });
-  }
-}
-
-@CommandHandler(CreditBackCommand)
-class CreditBackHandler implements ICommandHandler<CreditBackCommand> {
-  constructor(private readonly outbox: SagaOutbox) {}
-  async execute(c: CreditBackCommand): Promise<void> {
-    await this.outbox.publish(async (sql) => {
-      await sql.query(
-        `INSERT INTO bank_ledger SELECT saga_id, 'credit', -amount FROM bank_ledger WHERE saga_id = $1 AND entry = 'debit' ON CONFLICT DO NOTHING`,
-        [c.sagaId],
-      );
-      return new CreditedBackEvent(c.sagaId);
-    });
-  }
-}
-
-@CommandHandler(NotifyCommand)
-class NotifyHandler implements ICommandHandler<NotifyCommand> {
-  constructor(private readonly events: EventBus) {}
-  execute(c: NotifyCommand): Promise<void> {
-    if (unreachable.has(c.account)) return Promise.reject(new Error('the customer cannot be notified'));
-    this.events.publish(new NotifiedEvent(c.sagaId));
-    return Promise.resolve();
-  }
-}
-
-/** Each step's deadline; the bank answers in milliseconds, so only a bank that is down lets one pass. */
-const STEP_TIMEOUT_MS = 3_000;
-
-const routing = (url: string, prefix: string) => ({
-  url,
-  prefix,
-  commands: { bank: [DebitCommand, CreditBackCommand] },
-  events: [DebitedEvent, DebitRefusedEvent, CreditedBackEvent],
-  outboxPollMs: 100,
-});
-
-@Module({ imports: [SagaModule.forFeature([transferSaga])], providers: [NotifyHandler] })
-class TransfersFeature {}
-
-/** The bank: no saga runtime, its own database with the outbox and inbox, and the handlers of the bank's commands. */
-async function startBank(db: TestDatabase, url: string, prefix: string): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      CqrsModule.forRoot(),
-      TypeOrmModule.forRootAsync({
-        useFactory: async () =>
-          buildDataSourceOptions(db.target, { migrations: [...messagingMigrations, CreateLedger1700000000000], migrationsRun: true }),
-      }),
-      SagaRabbitMqModule.forRoot({ ...routing(url, prefix), service: 'bank' }),
-      SagaTracingModule,
-    ],
-    providers: [DebitHandler, CreditBackHandler],
-  }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  await app.init();
-  return app;
-}
+/* The bank-transfer fixture's two apps, in one Jest process, joined only by a real RabbitMQ. */
 
 for (const url of brokerUrls())
   describe.each(databaseKinds())('sagas across processes over RabbitMQ, on %s', (kind: DatabaseKind) => {
@@ -211,19 +50,7 @@ for (const url of brokerUrls())
       tracing.register();
       bankDb = await createTestDatabase(kind);
       bank = await startBank(bankDb, url, namespace.prefix);
-      transfers = await startSagaSpecHost(kind, {
-        saga: {
-          jobEnabled: true,
-          jobIntervalMs: 100,
-          defaultStepTimeoutMs: STEP_TIMEOUT_MS,
-          retry: { maxAttempts: 1, backoffBaseMs: 50, backoffMaxMs: 200 },
-        },
-        imports: [
-          SagaRabbitMqModule.forRoot({ ...routing(url, namespace.prefix), service: 'transfers' }),
-          SagaTracingModule,
-          TransfersFeature,
-        ],
-      });
+      transfers = await startTransfers(kind, url, namespace.prefix);
       sagas = transfers.app.get(SagaOrchestrator);
     });
 
@@ -331,7 +158,7 @@ for (const url of brokerUrls())
       connection.on('error', () => undefined);
       const channel = await connection.createConfirmChannel();
       const message = { sagaId, account: 'erin', amount: 7 };
-      const before = debitsDone;
+      const before = bankCounters.debitsDone;
       for (let i = 0; i < 2; i++)
         channel.publish(`${namespace.prefix}.commands`, 'bank', Buffer.from(JSON.stringify(message)), {
           type: 'DebitCommand',
@@ -342,7 +169,7 @@ for (const url of brokerUrls())
       await channel.waitForConfirms();
       await connection.close();
       await waitFor(
-        () => debitsDone - before,
+        () => bankCounters.debitsDone - before,
         (n) => n === 2,
       );
       await waitFor(
