@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import amqplib from 'amqplib';
 
 /**
@@ -31,4 +34,35 @@ export function brokerNamespace(url: string): { prefix: string; drop: (services:
       await connection.close();
     },
   };
+}
+
+const LOCK_DIR = join(tmpdir(), 'sagaworks-test-broker.lock');
+
+/**
+ * Holds the broker for one suite at a time: the restart suite stops RabbitMQ, which must not cut the others
+ * (Jest runs suites in parallel workers). A lock whose holder has died is taken over.
+ */
+export async function lockBroker(timeoutMs = 300_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
+      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch {
+      if (holderIsGone()) rmSync(LOCK_DIR, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`the broker lock ${LOCK_DIR} was held for ${timeoutMs} ms`);
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+function holderIsGone(): boolean {
+  try {
+    process.kill(Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8')), 0);
+    return false;
+  } catch (error) {
+    // No pid file yet (its holder is writing it), or a process that no longer exists.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

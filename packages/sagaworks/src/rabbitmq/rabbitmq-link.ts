@@ -43,12 +43,18 @@ export class RabbitMqLink {
   /** The connection's current model, and whether its consumers run (they start after the app's handlers). */
   private model: ChannelModel | null = null;
   private consuming = false;
+  private outage: { startedAt: number; endedAt: number | null } | null = null;
 
   constructor(private readonly options: RabbitMqLinkOptions) {}
 
   /** Whether publishing is possible now. */
   get up(): boolean {
     return this.publisher !== null;
+  }
+
+  /** The last time the connection was lost, and when it came back (`null`: not yet). */
+  get lastOutage(): { startedAt: number; endedAt: number | null } | null {
+    return this.outage;
   }
 
   /** How many times the link has connected (1 after the first connect). */
@@ -71,6 +77,7 @@ export class RabbitMqLink {
     connection.on('disconnect', (error: Error) => {
       this.publisher = null;
       this.model = null;
+      if (!this.outage || this.outage.endedAt !== null) this.outage = { startedAt: Date.now(), endedAt: null };
       if (!this.stopped) this.options.logger.warn(`broker connection lost, reconnecting: ${error?.message ?? 'closed'}`);
     });
     connection.on('connect-failed', (error: Error) => this.options.logger.warn(`broker not reachable yet: ${error.message}`));
@@ -139,6 +146,7 @@ export class RabbitMqLink {
     if (this.consuming) await this.consume(model);
     this.model = model;
     this.publisher = publisher;
+    if (this.outage && this.outage.endedAt === null) this.outage.endedAt = Date.now();
     this.connects++;
     this.options.logger.log(`connected to the broker (${this.connects === 1 ? 'first connect' : `reconnect ${this.connects - 1}`})`);
   }

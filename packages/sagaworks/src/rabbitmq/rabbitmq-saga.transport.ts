@@ -29,6 +29,9 @@ import { ORIGIN_HEADER, SAGA_RABBITMQ_OPTIONS, type SagaRabbitMqOptions, topolog
 /** How long a received reply may take to be applied before its message is acked anyway (it is idempotent). */
 const APPLY_WAIT_MS = 30_000;
 
+/** A deadline that passed this soon after the broker came back is excused: the replies it held were on their way. */
+const OUTAGE_GRACE_MS = 15_000;
+
 /** Sagas whose undelivered commands are remembered at most. */
 const MAX_TRACKED_SAGAS = 100_000;
 
@@ -129,8 +132,12 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     });
   }
 
-  awaitsDelivery(sagaId: string): boolean {
-    return (this.undelivered.get(sagaId)?.size ?? 0) > 0;
+  excuseForDeadline(sagaId: string, dueAt: Date): string | undefined {
+    if ((this.undelivered.get(sagaId)?.size ?? 0) > 0) return 'its command was still waiting in the queue of a service that is down';
+    // A reply held in an outbox while the broker was down arrives within moments of its return.
+    const outage = this.link.lastOutage;
+    if (outage && (outage.endedAt === null || outage.endedAt > dueAt.getTime() - OUTAGE_GRACE_MS)) return 'the broker could not be reached';
+    return undefined;
   }
 
   async onModuleInit(): Promise<void> {

@@ -6,7 +6,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import amqplib from 'amqplib';
 import type { DataSource } from 'typeorm';
-import { brokerNamespace, brokerUrls } from '../../../../test/support/test-broker.js';
+import { brokerNamespace, brokerUrls, lockBroker } from '../../../../test/support/test-broker.js';
 import { createTestDatabase, databaseKinds, type DatabaseKind, type TestDatabase } from '../../../../test/support/test-database.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import { SagaOrchestrator } from '../index.js';
@@ -46,7 +46,10 @@ for (const url of brokerUrls())
     const spans = new InMemorySpanExporter();
     const tracing = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
 
+    let unlock: (() => void) | undefined;
+
     beforeAll(async () => {
+      unlock = await lockBroker();
       tracing.register();
       bankDb = await createTestDatabase(kind);
       bank = await startBank(bankDb, url, namespace.prefix);
@@ -59,6 +62,7 @@ for (const url of brokerUrls())
       await bank?.close();
       await bankDb?.drop();
       await namespace.drop(['bank', 'transfers']);
+      unlock?.();
       await tracing.shutdown();
       trace.disable();
       context.disable();

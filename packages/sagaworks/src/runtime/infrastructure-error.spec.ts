@@ -80,6 +80,13 @@ describe('classifiedReason', () => {
       'the database could not be reached',
     );
     expect(classifiedReason(new Error('Connection terminated unexpectedly'))).toBe('the database connection was lost');
+    // Classified where it was thrown: a transport's fault, another process's verdict, in their own words.
+    expect(classifiedReason(Object.assign(new Error('the broker is not reachable'), { transient: true }))).toBe(
+      'the broker is not reachable',
+    );
+    expect(classifiedReason(Object.assign(new Error('the ledger refuses this account'), { transient: false }))).toBe(
+      'the ledger refuses this account',
+    );
     expect(classifiedReason(new QueryFailedError('SELECT 1', [], new Error('no code')))).toBe('a database error');
   });
 

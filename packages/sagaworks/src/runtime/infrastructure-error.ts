@@ -108,7 +108,9 @@ export function classifiedReason(error: unknown): string {
   // A socket code (ECONNRESET) names the driver's plumbing, not the database's answer: only a SQLSTATE is shown.
   if (code) return TRANSIENT_NODE_CODES.has(code) ? describeCode(code) : `${describeCode(code)} (${code})`;
   if (name === 'QueryFailedError') return 'a database error';
-  if (isTransientInfrastructureError(error)) return 'the database connection was lost';
   const message = error instanceof Error ? error.message : String(error);
+  // Classified where it was thrown (a transport's fault, a handler's error in another process): its own words.
+  const judged = typeof (error as { transient?: unknown } | null)?.transient === 'boolean';
+  if (!judged && isTransientInfrastructureError(error)) return 'the database connection was lost';
   return message.length > MAX_REASON ? `${message.slice(0, MAX_REASON)}…` : message;
 }

@@ -237,10 +237,8 @@ export class SagaOrchestrator implements OnModuleDestroy {
         const saga = this.registry.get(state.type);
         if (!saga) return this.logger.warn(`saga ${state.id} has unknown type "${state.type}"; left for an instance that knows it`);
         try {
-          const undelivered = this.dispatcher.awaitsDelivery(state.id);
-          this.dispatch(
-            await this.transition(saga, state.id, dueDecision(saga, state.leaseLapsed, this.instanceId, outageSince, undelivered)),
-          );
+          const excuse = (dueAt: Date) => this.dispatcher.excuseForDeadline(state.id, dueAt);
+          this.dispatch(await this.transition(saga, state.id, dueDecision(saga, state.leaseLapsed, this.instanceId, outageSince, excuse)));
         } catch (error) {
           this.logger.error(`saga ${state.id}: timeout handling failed: ${(error as Error).message}`);
         }

@@ -102,29 +102,26 @@ export function alignToDefinition<TData>(
   return { ...state, steps, stepIndex, definitionHash: saga.hash };
 }
 
-/** Why a deadline spent nothing when its command had not reached its handler (the queue's consumer is down). */
-const UNDELIVERED = 'its command was still waiting in the queue of a service that is down';
-
 /**
- * What the timeout job does with a claimed saga: before its deadline, its lease lapsed (resume); a deadline missed
- * while no instance held the lease, while this instance could not reach the database (`outageSince`), or while
- * its command still waited in a queue (`undelivered`) says nothing about the step (resume or resend, unspent);
- * otherwise the deadline counts.
+ * What the timeout job does with a claimed saga: before its deadline, its lease lapsed (resume). A deadline
+ * missed while no instance held the lease, while this instance could not reach the database (`outageSince`),
+ * or for a reason its transport gives (`excuse`: the command waited in a queue, the broker was down) says nothing
+ * about the step: resume or resend, unspent. Otherwise the deadline counts.
  */
-
 export function dueDecision<TData>(
   saga: RegisteredSaga<TData>,
   leaseLapsed: boolean,
   owner: string,
   outageSince?: Date,
-  undelivered = false,
+  excuse?: (dueAt: Date) => string | undefined,
 ): Decide<TData> {
   return (s, at) => {
     if (!s.dueAt || s.dueAt.getTime() > at.getTime()) return saga.transitions.resume(s, owner, at);
+    const why = excuse?.(s.dueAt);
     return (
       (leaseLapsed ? saga.transitions.resume(s, owner, at, true) : null) ??
       (outageSince ? saga.transitions.deadlinePassedInOutage(s, outageSince, at) : null) ??
-      (undelivered ? saga.transitions.deadlinePassedUnspent(s, UNDELIVERED, at) : null) ??
+      (why ? saga.transitions.deadlinePassedUnspent(s, why, at) : null) ??
       saga.transitions.deadlinePassed(s, at)
     );
   };

@@ -36,9 +36,13 @@ export class SagaCommandDispatcher {
     return this.transports;
   }
 
-  /** Whether a transport still holds an undelivered command of the saga (see `SagaTransport.awaitsDelivery`). */
-  awaitsDelivery(sagaId: string): boolean {
-    return this.transports.some((t) => t.awaitsDelivery?.(sagaId) === true);
+  /** Why a passed deadline says nothing about the saga's step, if a transport knows (`SagaTransport.excuseForDeadline`). */
+  excuseForDeadline(sagaId: string, dueAt: Date): string | undefined {
+    for (const transport of this.transports) {
+      const why = transport.excuseForDeadline?.(sagaId, dueAt);
+      if (why) return why;
+    }
+    return undefined;
   }
 
   /** Commands whose handlers run in this process now (any transport brought them). */

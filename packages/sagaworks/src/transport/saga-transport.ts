@@ -19,9 +19,10 @@ export interface SagaTransport {
    */
   send(command: ICommand): Promise<void>;
   /**
-   * Whether a command this transport sent for the saga has not reached its handler yet (it waits in a queue
-   * nobody consumes). A deadline that passes meanwhile spends no attempt: time in a queue says nothing about
-   * the step. Unknown sagas (sent by another instance, or before a restart) answer false.
+   * Why a saga's deadline (`dueAt`, now passed) says nothing about its step, in words, if this transport knows a
+   * reason: its command still waits in a queue nobody consumes, or the broker was down while the reply could
+   * have come. Such a deadline spends no attempt: the same attempt goes out again. `undefined`: the deadline
+   * counts. Unknown sagas (sent by another instance, or before a restart) have no reason.
    */
-  awaitsDelivery?(sagaId: string): boolean;
+  excuseForDeadline?(sagaId: string, dueAt: Date): string | undefined;
 }
