@@ -88,3 +88,11 @@ export interface Transition<TData = unknown> {
   history: HistoryEntry[];
   actions: SagaAction[];
 }
+
+/** A transition that was stored, as `transitions$` and the hooks report it (metrics, logs, traces). */
+export interface StoredTransition {
+  before: SagaState | null;
+  after: SagaState;
+  history: Transition['history'];
+  at: Date;
+}

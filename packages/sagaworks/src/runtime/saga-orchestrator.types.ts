@@ -1,13 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { SagaState, Transition } from '../domain/saga-state.js';
 
-/** A transition that was stored, as `transitions$` reports it (metrics, logs). */
-export interface StoredTransition {
-  before: SagaState | null;
-  after: SagaState;
-  history: Transition['history'];
-  at: Date;
-}
+export type { StoredTransition } from '../domain/saga-state.js';
 
 /** Outcome of an operator action. */
 export type OperatorActionResult = { ok: true; saga: SagaState } | { ok: false; reason: 'not-found' | 'not-applicable'; message: string };

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ICommand } from '@nestjs/cqrs';
 import type { SagaReply } from '../definition/saga-definition.js';
-import type { StoredTransition } from '../runtime/saga-orchestrator.types.js';
+import type { StoredTransition } from '../domain/saga-state.js';
 
 /** Runs what a hook wraps: the handler of a command, or the runtime's handling of a reply. */
 export type Next = () => Promise<unknown>;
