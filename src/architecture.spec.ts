@@ -55,7 +55,11 @@ for (const file of sourceFiles(SRC)) {
 
 // The library knows nothing of the app: its sources import only each other and packages (its specs may use the
 // repository's test support), and the app reaches it only through the entries its package.json exports.
-const LIB_ENTRIES = new Set(['sagaworks', 'sagaworks/testing', 'sagaworks/inspector', 'sagaworks/pglite']);
+const LIB_ENTRIES = new Set(
+  Object.keys((JSON.parse(readFileSync(join(LIB, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> }).exports)
+    .filter((entry) => entry !== './package.json')
+    .map((entry) => (entry === '.' ? 'sagaworks' : `sagaworks/${entry.slice(2)}`)),
+);
 const libraryViolations: string[] = [];
 // spec-support/ is the specs' own host code, left out of the build, as the specs are.
 for (const file of sourceFiles(LIB).filter((f) => !relative(LIB, f).startsWith('spec-support/'))) {
