@@ -47,6 +47,8 @@ export class HandRolledOrchestrator {
 
   static async open(url: string, poolSize: number): Promise<HandRolledOrchestrator> {
     const pool = new pg.Pool({ connectionString: url, max: poolSize });
+    // An idle client whose backend another suite ended must not end the process (pg emits it on the pool).
+    pool.on('error', () => undefined);
     await pool.query(SCHEMA);
     return new HandRolledOrchestrator(pool);
   }
