@@ -5,15 +5,11 @@ import type { SagaState } from '../domain/saga-state.js';
 import type { StoredTransition } from '../runtime/saga-orchestrator.types.js';
 import { currentMessage } from '../transport/message-context.js';
 import { type Next, type SagaHook, SagaHooks } from '../transport/saga-hooks.js';
+import { sagaIdOf } from '../transport/saga-message.js';
 import { fromTraceparent, sagaRootContext, TRACEPARENT, toTraceparent } from './saga-trace-context.js';
 
 /** Open attempt spans kept at most; the oldest are ended beyond this (a saga that never answers). */
 const MAX_OPEN = 10_000;
-
-const sagaIdOf = (message: object): string | undefined => {
-  const id = (message as { sagaId?: unknown }).sagaId;
-  return typeof id === 'string' && id.length > 0 ? id : undefined;
-};
 
 /**
  * OpenTelemetry spans of sagas, as a saga hook: one span per transition, one per step attempt and per

@@ -5,6 +5,7 @@ import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import { classifiedReason, infrastructureCodeOf } from '../runtime/infrastructure-error.js';
 import type { MessageCodec } from '../transport/message-codec.js';
 import { handlingMessage } from '../transport/message-context.js';
+import { sagaIdOf } from '../transport/saga-message.js';
 import { RemoteCommandError } from '../transport/transport-errors.js';
 import { settle } from './rabbitmq-link.js';
 import { COMMAND_FAILED, COMMAND_RECEIVED, ORIGIN_HEADER, type topologyNames } from './rabbitmq-options.js';
@@ -110,8 +111,8 @@ export class RabbitMqConsumers {
    * Not waited for: a lost receipt only makes the sender send the same attempt again, unspent.
    */
   private acknowledgeReceipt(command: ICommand, messageId: string | undefined, replyTo: string | undefined): void {
-    const sagaId = (command as { sagaId?: unknown }).sagaId;
-    if (!messageId || !replyTo || typeof sagaId !== 'string') return;
+    const sagaId = sagaIdOf(command);
+    if (!messageId || !replyTo || !sagaId) return;
     const body = Buffer.from(JSON.stringify({ sagaId, messageId }));
     this.deps
       .publish(this.deps.names.events, this.deps.names.receiptKey(replyTo), body, {

@@ -47,19 +47,9 @@ export class RabbitMqLink {
 
   constructor(private readonly options: RabbitMqLinkOptions) {}
 
-  /** Whether publishing is possible now. */
-  get up(): boolean {
-    return this.publisher !== null;
-  }
-
   /** The last time the connection was lost, and when it came back (`null`: not yet). */
   get lastOutage(): { startedAt: number; endedAt: number | null } | null {
     return this.outage;
-  }
-
-  /** How many times the link has connected (1 after the first connect). */
-  get connectCount(): number {
-    return this.connects;
   }
 
   /** Starts connecting; resolves at the first connect, or after `waitMs` if the broker is not there yet. */

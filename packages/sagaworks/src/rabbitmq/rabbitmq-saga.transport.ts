@@ -14,6 +14,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Channel } from 'amqplib';
 import type { DataSource } from 'typeorm';
 import type { ReplyType } from '../definition/saga-definition.js';
+import { isTerminal } from '../domain/saga-status.js';
 import { isTransientInfrastructureError } from '../runtime/infrastructure-error.js';
 import { SagaRegistry } from '../runtime/saga-registry.js';
 import { type MessageClass, MessageCodec } from '../transport/message-codec.js';
@@ -21,6 +22,7 @@ import { OutboxPoller } from '../transport/outbox/outbox-poller.js';
 import { type OutboxRow, SagaOutbox } from '../transport/outbox/saga-outbox.js';
 import { SagaCommandDispatcher } from '../transport/saga-command-dispatcher.js';
 import { SagaHooks } from '../transport/saga-hooks.js';
+import { sagaIdOf } from '../transport/saga-message.js';
 import type { SagaTransport } from '../transport/saga-transport.js';
 import { RabbitMqConsumers } from './rabbitmq-consumers.js';
 import { RabbitMqLink } from './rabbitmq-link.js';
@@ -50,6 +52,8 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
   private readonly codec = new MessageCodec();
   private readonly routes = new Map<MessageClass, string>();
   private readonly replyWaiters = new WeakMap<object, () => void>();
+  /** The reply classes of this process's sagas, read once the definitions are registered (module init). */
+  private replyTypes: ReadonlySet<ReplyType> = new Set();
   /** Commands sent and not yet received by their handler's process, by saga. */
   private readonly undelivered = new Map<string, Set<string>>();
   private readonly link: RabbitMqLink;
@@ -109,11 +113,6 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     });
   }
 
-  /** Whether the broker can take messages now (for health checks). */
-  get connected(): boolean {
-    return this.link.up;
-  }
-
   carries(command: ICommand): boolean {
     const service = this.routes.get(command.constructor as MessageClass);
     return service !== undefined && service !== this.options.service;
@@ -123,8 +122,8 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     const service = this.routes.get(command.constructor as MessageClass) as string;
     const { type, body } = this.codec.encode(command);
     const messageId = randomUUID();
-    const sagaId = (command as { sagaId?: unknown }).sagaId;
-    if (typeof sagaId === 'string') this.expectReceipt(sagaId, messageId);
+    const sagaId = sagaIdOf(command);
+    if (sagaId) this.expectReceipt(sagaId, messageId);
     return this.link.publish(this.names.commands, service, body, {
       type,
       messageId,
@@ -141,15 +140,15 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
   }
 
   async onModuleInit(): Promise<void> {
-    for (const event of [...(this.options.events ?? []), ...(this.options.subscribe ?? []), ...this.replyTypes()])
+    this.replyTypes = new Set(this.registry?.all().flatMap((saga) => [...saga.replies.keys()]) ?? []);
+    for (const event of [...(this.options.events ?? []), ...(this.options.subscribe ?? []), ...this.replyTypes])
       if (!this.codec.has(event)) this.codec.add(event);
     this.undo.push(this.outbox.useRelay({ codec: this.codec, committed: (rows) => void this.poller.publishCommitted(rows) }));
     this.undo.push(
       this.hooks.register({
         // An ended saga waits for nothing; its commands' receipts no longer matter.
         onTransition: ({ after }) => {
-          if (after.status === 'COMPLETED' || after.status === 'COMPENSATED' || after.status === 'FAILED')
-            this.undelivered.delete(after.id);
+          if (isTerminal(after.status)) this.undelivered.delete(after.id);
         },
         aroundReply: async (reply, next) => {
           try {
@@ -196,10 +195,6 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     return (this.options.commands[this.options.service]?.length ?? 0) > 0;
   }
 
-  private replyTypes(): ReplyType[] {
-    return this.registry?.all().flatMap((saga) => [...saga.replies.keys()]) ?? [];
-  }
-
   private async declare(channel: Channel): Promise<void> {
     const n = this.names;
     await channel.assertExchange(n.dead, 'fanout', { durable: true });
@@ -216,8 +211,8 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     await channel.assertQueue(own, { durable: true, deadLetterExchange: n.dead });
     await channel.bindQueue(own, n.events, n.failureKey(this.options.service));
     await channel.bindQueue(own, n.events, n.receiptKey(this.options.service));
-    for (const type of new Set([...(this.options.subscribe ?? []), ...this.replyTypes()])) {
-      const name = this.codec.nameOf(Object.create(type.prototype as object) as object);
+    for (const type of new Set([...(this.options.subscribe ?? []), ...this.replyTypes])) {
+      const name = this.codec.nameOfClass(type);
       if (name) await channel.bindQueue(own, n.events, name);
     }
   }
@@ -236,8 +231,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
 
   /** Resolves once the runtime applied `event` (a reply of a saga of this process), or at once for other events. */
   private applied(event: IEvent): Promise<void> {
-    const isReply = this.registry?.all().some((saga) => saga.replies.has(event.constructor as ReplyType)) ?? false;
-    if (!isReply || typeof (event as { sagaId?: unknown }).sagaId !== 'string') return Promise.resolve();
+    if (!this.replyTypes.has(event.constructor as ReplyType) || !sagaIdOf(event)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, APPLY_WAIT_MS);
       timer.unref();

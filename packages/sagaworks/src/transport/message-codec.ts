@@ -30,7 +30,12 @@ export class MessageCodec {
 
   /** The wire name of a message's class, if registered. */
   nameOf(message: object): string | undefined {
-    return this.names.get(message.constructor as MessageClass);
+    return this.nameOfClass(message.constructor as MessageClass);
+  }
+
+  /** The wire name a class is registered under, if it is. */
+  nameOfClass(type: MessageClass): string | undefined {
+    return this.names.get(type);
   }
 
   encode(message: object): { type: string; body: Buffer } {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus, type ICommand } from '@nestjs/cqrs';
 import { SagaHooks } from './saga-hooks.js';
+import { sagaIdOf } from './saga-message.js';
 import type { SagaTransport } from './saga-transport.js';
 
 /** What becomes of a command whose handler threw; the runtime registers it. */
@@ -16,7 +17,6 @@ export class SagaCommandDispatcher {
   private readonly logger = new Logger('Saga');
   private transports: readonly SagaTransport[] = [];
   private listener?: CommandFailureListener;
-  private executing = 0;
 
   constructor(
     private readonly commandBus: CommandBus,
@@ -45,11 +45,6 @@ export class SagaCommandDispatcher {
     return undefined;
   }
 
-  /** Commands whose handlers run in this process now (any transport brought them). */
-  get handling(): number {
-    return this.executing;
-  }
-
   /** Registers the runtime's handling of command failures (one listener). */
   onFailure(listener: CommandFailureListener): void {
     this.listener = listener;
@@ -70,18 +65,13 @@ export class SagaCommandDispatcher {
    * broker's consumer does with a command it received. Rejects with the handler's error.
    */
   async handleHere(command: ICommand): Promise<unknown> {
-    this.executing++;
-    try {
-      return await this.hooks.runCommand(command, () => this.commandBus.execute(command));
-    } finally {
-      this.executing--;
-    }
+    return this.hooks.runCommand(command, () => this.commandBus.execute(command));
   }
 
   /** A command's handler threw, here or where a transport carried it. */
   failed(command: ICommand, error: unknown): void {
     this.hooks.commandFailed(command, error);
-    if (this.listener && typeof (command as { sagaId?: unknown }).sagaId === 'string') this.listener(command, error);
+    if (this.listener && sagaIdOf(command)) this.listener(command, error);
     else this.logger.error(`${command.constructor.name} failed: ${(error as Error)?.message ?? String(error)}`);
   }
 }
