@@ -9,6 +9,11 @@ export interface SagaInspectorOptions {
   ui?: boolean;
   /** Links of the host app (its API docs, metrics, health) shown in the inspector's header. Default none. */
   links?: readonly { label: string; href: string }[];
+  /**
+   * Reads (API and pages) that run at once; more wait their turn, so listing never holds the whole connection
+   * pool. Default 2.
+   */
+  readConcurrency?: number;
 }
 
 export const SAGA_INSPECTOR_OPTIONS = Symbol('SAGA_INSPECTOR_OPTIONS');

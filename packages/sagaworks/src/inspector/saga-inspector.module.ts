@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { SagaOperatorController } from './api/saga-operator.controller.js';
 import { SagasController } from './api/sagas.controller.js';
+import { InspectorReadSlots } from './api/inspector-read-slots.js';
 import { SAGA_INSPECTOR_OPTIONS, type SagaInspectorOptions } from './saga-inspector-options.js';
 import { InspectorController } from './ui/inspector.controller.js';
 
@@ -20,7 +21,7 @@ export class SagaInspectorModule {
       module: SagaInspectorModule,
       imports: path ? [RouterModule.register([{ path, module: SagaInspectorModule }])] : [],
       controllers,
-      providers: [{ provide: SAGA_INSPECTOR_OPTIONS, useValue: { ...options, path } }],
+      providers: [{ provide: SAGA_INSPECTOR_OPTIONS, useValue: { ...options, path } }, InspectorReadSlots],
     };
   }
 }

@@ -7,6 +7,7 @@ import {
   ParseUUIDPipe,
   Query,
   UseGuards,
+  UseInterceptors,
   UsePipes,
   ValidationPipe,
 } from '@nestjs/common';
@@ -28,6 +29,7 @@ import { DEFAULT_SAGA_PAGE, ListSagasQueryDto, MAX_SAGA_PAGE } from './list-saga
 import { decodeSagaListCursor } from './saga-list-cursor.js';
 import { SagaPageDoc, toSagaPageView, type SagaPageView } from './saga-summary.view.js';
 import { ReadTokenGuard } from './read-token.guard.js';
+import { InspectorReadSlots } from './inspector-read-slots.js';
 import { toSagaView, type SagaView } from './saga.view.js';
 
 /**
@@ -41,6 +43,7 @@ import { toSagaView, type SagaView } from './saga.view.js';
 @ApiTooManyRequestsResponse({ description: 'Too many failed token checks from this address; see Retry-After' })
 @Controller('sagas')
 @UseGuards(ReadTokenGuard)
+@UseInterceptors(InspectorReadSlots)
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
 export class SagasController {
   constructor(

@@ -1,9 +1,10 @@
-import { Controller, Get, Header, Inject, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Query, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type SagaDefinition, SagaOrchestrator, SagaRegistry, type SagaState, type SagaStatus } from '../../index.js';
 import { childCorrelationId } from '../../runtime/child-sagas.js';
 import { InspectorPageGuard } from '../api/read-token.guard.js';
+import { InspectorReadSlots } from '../api/inspector-read-slots.js';
 import { renderDefinitionsPage } from './definitions.page.js';
 import { html } from './html.js';
 import { INSPECTOR_JS } from './inspector-script.js';
@@ -43,6 +44,7 @@ export class InspectorController {
     return { base: mountOf(res, suffix), links: this.options.links ?? [] };
   }
 
+  @UseInterceptors(InspectorReadSlots)
   @Get()
   @UseGuards(InspectorPageGuard)
   async list(
@@ -79,6 +81,7 @@ export class InspectorController {
     });
   }
 
+  @UseInterceptors(InspectorReadSlots)
   @Get('waiting')
   @UseGuards(InspectorPageGuard)
   async waiting(
@@ -101,6 +104,7 @@ export class InspectorController {
     });
   }
 
+  @UseInterceptors(InspectorReadSlots)
   @Get('definitions')
   @UseGuards(InspectorPageGuard)
   async definitions(@Res({ passthrough: true }) res: Response): Promise<string> {
@@ -118,6 +122,7 @@ export class InspectorController {
     );
   }
 
+  @UseInterceptors(InspectorReadSlots)
   @Get('sagas/:id')
   @UseGuards(InspectorPageGuard)
   async detail(@Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<string> {
