@@ -4,6 +4,8 @@ import { CreateInventoryTables1764000000200 } from './1764000000200-create-inven
 import { CreatePaymentsTables1764000000300 } from './1764000000300-create-payments-tables';
 import { CreateShipmentsTables1764000000400 } from './1764000000400-create-shipments-tables';
 import { CreatePaymentMethodsTable1764000000500 } from './1764000000500-create-payment-methods-table';
+import { CreatePaymentMethodReceipts1764000000600 } from './1764000000600-create-payment-method-receipts';
+import { CreateOrderCatalog1764000000700 } from './1764000000700-create-order-catalog';
 
 /** Every migration the app runs, the saga module's own first. Order matters only by timestamp. */
 export const allMigrations = [
@@ -13,4 +15,6 @@ export const allMigrations = [
   CreatePaymentsTables1764000000300,
   CreateShipmentsTables1764000000400,
   CreatePaymentMethodsTable1764000000500,
+  CreatePaymentMethodReceipts1764000000600,
+  CreateOrderCatalog1764000000700,
 ];

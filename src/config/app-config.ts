@@ -1,10 +1,15 @@
 import { isIP } from 'node:net';
+import { isSplit, SERVICE_NAMES, type ServiceName } from '../deployment/service-names';
 
 /**
  * Typed configuration read from the environment once, at start-up. Every variable, its default and its meaning
  * is listed in the README's configuration table; keep the two in step.
  */
 export interface AppConfig {
+  /** The services this process runs (`SERVICES`): all four by default, in one process on one database. */
+  services: readonly ServiceName[];
+  /** RabbitMQ (`BROKER_URL`), which joins the processes once each runs only some of the services. */
+  brokerUrl?: string;
   port: number;
   /**
    * Address the HTTP server binds to. Unset: `127.0.0.1` while no token is set (nothing is guarded, so nothing
@@ -195,11 +200,42 @@ function host(env: Env, tokenSet: boolean): string {
   return raw;
 }
 
+function services(env: Env): ServiceName[] {
+  const raw = env.SERVICES;
+  if (raw === undefined || raw.trim() === '' || raw.trim().toLowerCase() === 'all') return [...SERVICE_NAMES];
+  const names = raw.split(',').map((name) => name.trim().toLowerCase());
+  const unknown = names.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
+  if (unknown.length)
+    throw new ConfigError('SERVICES', `SERVICES must name one of ${SERVICE_NAMES.join(', ')} (or be "all"), got "${unknown.join(', ')}"`);
+  const chosen = SERVICE_NAMES.filter((name) => names.includes(name));
+  // One service per process, or all four: the broker routes each service's commands to its own queue.
+  if (chosen.length !== 1 && chosen.length !== SERVICE_NAMES.length)
+    throw new ConfigError('SERVICES', `SERVICES must name one service (${SERVICE_NAMES.join(', ')}) or all four, got "${raw}"`);
+  return chosen;
+}
+
+function brokerUrl(env: Env, split: boolean): string | undefined {
+  const raw = env.BROKER_URL;
+  if (raw === undefined || raw === '') {
+    if (split)
+      throw new ConfigError(
+        'BROKER_URL',
+        'BROKER_URL must name the RabbitMQ (amqp://) that joins the services when SERVICES runs only some of them',
+      );
+    return undefined;
+  }
+  if (!/^amqps?:\/\/[^/]/.test(raw)) throw new ConfigError('BROKER_URL', 'BROKER_URL must be an amqp:// or amqps:// URL');
+  return raw;
+}
+
 /** Reads and validates the environment; throws {@link ConfigError} naming the first bad variable. */
 export function loadAppConfig(env: Env = process.env): AppConfig {
   const adminToken = token(env, 'ADMIN_TOKEN');
   const readToken = token(env, 'READ_TOKEN');
+  const serviceNames = services(env);
   return {
+    services: serviceNames,
+    brokerUrl: brokerUrl(env, isSplit(serviceNames)),
     port: int(env, 'PORT', 3000, 0),
     host: host(env, adminToken !== undefined || readToken !== undefined),
     databaseUrl: url(env, 'DATABASE_URL'),

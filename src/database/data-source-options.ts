@@ -16,7 +16,7 @@ export interface DatabaseTarget {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-type MigrationList = MixedList<Function | string>;
+export type MigrationList = MixedList<Function | string>;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = MixedList<Function | string | EntitySchema>;
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -9,8 +9,9 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { SagaOrchestrator } from 'sagaworks';
+import { RabbitMqSagaTransport } from 'sagaworks/rabbitmq';
 import { TimeoutJobHealthIndicator } from './timeout-job.health';
+import { WRITE_PROBE, type WriteProbe } from './write-probe';
 
 /** A ping slower than this counts as down: a database that slow cannot serve sagas either. */
 const DB_PING_TIMEOUT_MS = 1000;
@@ -25,9 +26,11 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
-    private readonly timeoutJob: TimeoutJobHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    private readonly sagas: SagaOrchestrator,
+    @Inject(WRITE_PROBE) private readonly probeWrite: WriteProbe,
+    // Absent in a process without the saga runtime (a service run apart), or without a broker.
+    @Optional() private readonly timeoutJob?: TimeoutJobHealthIndicator,
+    @Optional() private readonly broker?: RabbitMqSagaTransport,
   ) {}
 
   /** Same as `/health/ready`. */
@@ -54,14 +57,28 @@ export class HealthController {
 
   /**
    * Readiness: the database answers a ping in time, takes a write (a read-only database or a standby answers
-   * pings but cannot run a saga), and the timeout job is still passing.
+   * pings but cannot run a saga), the timeout job is still passing (where sagas run), and the broker is connected
+   * (where the services run apart).
    */
   @Get('ready')
   @HealthCheck()
   @ApiOkResponse({ description: 'The database answers and the timeout job is not stalled' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says which check failed' })
   ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
-    return this.answer(res, () => this.health.check([() => this.database(), () => this.timeoutJob.check('timeoutJob')]));
+    const timeoutJob = this.timeoutJob;
+    const broker = this.broker;
+    return this.answer(res, () =>
+      this.health.check([
+        () => this.database(),
+        ...(timeoutJob ? [() => timeoutJob.check('timeoutJob')] : []),
+        ...(broker ? [() => this.brokerCheck(broker)] : []),
+      ]),
+    );
+  }
+
+  private brokerCheck(broker: RabbitMqSagaTransport): HealthIndicatorResult<'broker'> {
+    const session = this.indicators.check('broker');
+    return broker.connected ? session.up() : session.down({ message: 'the broker cannot be reached' });
   }
 
   /**
@@ -99,7 +116,7 @@ export class HealthController {
     });
     try {
       return await Promise.race([
-        this.sagas.store.probeWrite().then(
+        this.probeWrite().then(
           () => null,
           (error: unknown) => (error as Error)?.message ?? String(error),
         ),

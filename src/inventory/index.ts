@@ -11,3 +11,4 @@ export { InventoryReleasedEvent } from './events/inventory-released.event';
 export { GetProductsQuery } from './queries/impl/get-products.query';
 export { ProductView } from './queries/product.view';
 export { pricedLinesSql } from './queries/priced-lines.sql';
+export { CatalogPublishedEvent, type CatalogEntry } from './events/catalog-published.event';

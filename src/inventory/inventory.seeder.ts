@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { SagaOutbox } from 'sagaworks';
+import { type CatalogEntry, CatalogPublishedEvent } from './events/catalog-published.event';
 import { INVENTORY_OPTIONS, type InventoryOptions } from './inventory.options';
 
 const CATALOG: ReadonlyArray<{ sku: string; name: string; priceCents: number }> = [
@@ -13,13 +15,15 @@ const CATALOG: ReadonlyArray<{ sku: string; name: string; priceCents: number }> 
 
 /**
  * Seeds the catalog on start. Existing products are left alone (ON CONFLICT DO NOTHING), so a restart never
- * resets stock that orders have reserved, and instances starting together do not collide.
+ * resets stock that orders have reserved, and instances starting together do not collide. When the services run
+ * apart (the outbox goes to a broker), it then publishes the catalog for the orders service's copy.
  */
 @Injectable()
 export class InventorySeeder implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(INVENTORY_OPTIONS) private readonly options: InventoryOptions,
+    private readonly outbox: SagaOutbox,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -28,6 +32,13 @@ export class InventorySeeder implements OnApplicationBootstrap {
        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[])
        ON CONFLICT (sku) DO NOTHING`,
       [CATALOG.map((p) => p.sku), CATALOG.map((p) => p.name), CATALOG.map((p) => p.priceCents), CATALOG.map(() => this.options.seedStock)],
+    );
+    if (!this.outbox.durable) return;
+    await this.outbox.publish(
+      async (sql) =>
+        new CatalogPublishedEvent(
+          await sql.query<CatalogEntry[]>(`SELECT sku, name, price_cents::int AS "priceCents" FROM inventory_products ORDER BY sku`),
+        ),
     );
   }
 }

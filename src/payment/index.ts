@@ -10,3 +10,4 @@ export { PaymentRefundedEvent } from './events/payment-refunded.event';
 export { GetPaymentsQuery } from './queries/impl/get-payments.query';
 export { PaymentView } from './queries/payment.view';
 export { PaymentMethodVault } from './vault/payment-method-vault';
+export { PaymentMethodProvidedEvent, PaymentMethodWithdrawnEvent } from './handoff/payment-method-handoff.events';

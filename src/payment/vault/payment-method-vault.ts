@@ -7,6 +7,18 @@ import { prepared } from '../../database/prepared-statement';
 const STORE_SQL = prepared(`SELECT payment_method_store($1::uuid, $2::text) AS id`);
 const RESOLVE_SQL = prepared(`SELECT token FROM payment_methods WHERE id = $1`);
 const FORGET_SQL = prepared(`DELETE FROM payment_methods WHERE id = $1`);
+// Kept only at the first message about the id: see CreatePaymentMethodReceipts1764000000600.
+const RECEIVE_SQL = prepared(`WITH first AS (
+    INSERT INTO payment_method_receipts (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id
+  ) INSERT INTO payment_methods (id, token) SELECT id, $2 FROM first ON CONFLICT DO NOTHING`);
+const WITHDRAW_SQL = prepared(`WITH seen AS (
+    INSERT INTO payment_method_receipts (id) VALUES ($1) ON CONFLICT DO NOTHING
+  ) DELETE FROM payment_methods WHERE id = $1`);
+const LOOKUP_SQL = prepared(`SELECT (SELECT token FROM payment_methods WHERE id = $1) AS token,
+    EXISTS (SELECT 1 FROM payment_method_receipts WHERE id = $1) AS received`);
+
+/** A token sent by message: here, gone (used or withdrawn), or not arrived yet. */
+export type SentPaymentMethod = { token: string } | 'gone' | 'on-its-way';
 
 /** A SQL parameter placeholder, `$1` .. `$99`. */
 const PLACEHOLDER = /^\$[1-9][0-9]?$/;
@@ -44,6 +56,23 @@ export class PaymentMethodVault {
   /** Deletes the token stored under `id`, if any: idempotent. */
   async forget(id: string): Promise<void> {
     await this.dataSource.query(FORGET_SQL, [id]);
+  }
+
+  /** Keeps a token handed over by message, unless a message about its id came before (idempotent). */
+  async receive(id: string, token: string): Promise<void> {
+    await this.dataSource.query(RECEIVE_SQL, [id, token]);
+  }
+
+  /** Drops a token by message, and makes sure one arriving later is not kept (idempotent). */
+  async withdraw(id: string): Promise<void> {
+    await this.dataSource.query(WITHDRAW_SQL, [id]);
+  }
+
+  /** A token sent by message (`receive`): distinguishes one still on its way from one already gone. */
+  async lookUpSent(id: string): Promise<SentPaymentMethod> {
+    const [row] = await this.dataSource.query<{ token: string | null; received: boolean }[]>(LOOKUP_SQL, [id]);
+    if (row.token !== null) return { token: row.token };
+    return row.received ? 'gone' : 'on-its-way';
   }
 
   /** The token stored under `id`, or undefined once it has been deleted (or never was). */

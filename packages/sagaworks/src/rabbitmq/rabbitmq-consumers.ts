@@ -5,6 +5,7 @@ import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import { classifiedReason, infrastructureCodeOf } from '../runtime/infrastructure-error.js';
 import type { MessageCodec } from '../transport/message-codec.js';
 import { handlingMessage } from '../transport/message-context.js';
+import type { SagaEventReceivers } from '../transport/saga-event-receivers.js';
 import { sagaIdOf } from '../transport/saga-message.js';
 import { RemoteCommandError } from '../transport/transport-errors.js';
 import { settle } from './rabbitmq-link.js';
@@ -35,7 +36,12 @@ export interface ConsumerDeps {
   received: (sagaId: string, messageId: string) => void;
   /** Resolves once the runtime has applied `event` if it is some saga's reply; at once otherwise. */
   applied: (event: IEvent) => Promise<void>;
+  /** The receivers that must have stored an event's effect before its message is acked. */
+  receivers: SagaEventReceivers;
 }
+
+/** How long a message whose receiver failed waits before it goes back to the queue (no hot loop on an outage). */
+const RECEIVE_RETRY_MS = 1_000;
 
 /** The string headers of a message (trace context and the like travel on with what its handler publishes). */
 function stringHeaders(message: ConsumeMessage): Record<string, string> {
@@ -102,6 +108,17 @@ export class RabbitMqConsumers {
     if (!event) return;
     const applied = this.deps.applied(event);
     this.deps.eventBus.publish(event);
+    try {
+      const id = (message.properties.messageId as string | undefined) ?? randomUUID();
+      await handlingMessage({ id, headers }, () => this.deps.receivers.deliver(event));
+    } catch (error) {
+      // Its receiver's effect is not stored (its database is down, say): the broker hands it over again.
+      this.deps.logger.warn(
+        `a receiver of ${message.properties.type as string} failed, delivered again in ${RECEIVE_RETRY_MS} ms: ${classifiedReason(error)}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, RECEIVE_RETRY_MS));
+      return settle(() => channel.nack(message, false, true));
+    }
     await applied;
     settle(() => channel.ack(message));
   }

@@ -52,6 +52,11 @@ export class RabbitMqLink {
     return this.outage;
   }
 
+  /** Whether a publish could go out now: connected, with the confirm channel open. */
+  get connected(): boolean {
+    return this.publisher !== null && !this.stopped;
+  }
+
   /** Starts connecting; resolves at the first connect, or after `waitMs` if the broker is not there yet. */
   async start(waitMs: number): Promise<void> {
     const connection = await connect(this.options.url, {

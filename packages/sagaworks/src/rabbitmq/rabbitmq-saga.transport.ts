@@ -21,6 +21,7 @@ import { type MessageClass, MessageCodec } from '../transport/message-codec.js';
 import { OutboxPoller } from '../transport/outbox/outbox-poller.js';
 import { type OutboxRow, SagaOutbox } from '../transport/outbox/saga-outbox.js';
 import { SagaCommandDispatcher } from '../transport/saga-command-dispatcher.js';
+import { SagaEventReceivers } from '../transport/saga-event-receivers.js';
 import { SagaHooks } from '../transport/saga-hooks.js';
 import { sagaIdOf } from '../transport/saga-message.js';
 import type { SagaTransport } from '../transport/saga-transport.js';
@@ -67,6 +68,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     private readonly hooks: SagaHooks,
     private readonly outbox: SagaOutbox,
     private readonly eventBus: EventBus,
+    receivers: SagaEventReceivers,
     private readonly moduleRef: ModuleRef,
     @Optional() private readonly registry?: SagaRegistry,
   ) {
@@ -90,6 +92,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
       failed: (command, error) => this.dispatcher.failed(command, error),
       applied: (event) => this.applied(event),
       received: (sagaId, messageId) => this.delivered(sagaId, messageId),
+      receivers,
     });
     for (const [service, commands] of Object.entries(options.commands))
       for (const command of commands) {
@@ -129,6 +132,11 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
       messageId,
       headers: { ...this.hooks.headersFor(command), [ORIGIN_HEADER]: this.options.service },
     });
+  }
+
+  /** Whether the broker connection is up now, for a readiness probe. */
+  get connected(): boolean {
+    return this.link.connected;
   }
 
   excuseForDeadline(sagaId: string, dueAt: Date): string | undefined {

@@ -14,6 +14,8 @@ export class SagaRabbitMqModule {
   static forRoot(options: SagaRabbitMqOptions): DynamicModule {
     return {
       module: SagaRabbitMqModule,
+      // One broker link per app; global so a health check anywhere in it can ask whether it is up.
+      global: true,
       imports: [SagaMessagingModule],
       providers: [{ provide: SAGA_RABBITMQ_OPTIONS, useValue: options }, RabbitMqSagaTransport],
       exports: [RabbitMqSagaTransport],

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { SagaOutbox } from './outbox/saga-outbox.js';
 import { SagaCommandDispatcher } from './saga-command-dispatcher.js';
+import { SagaEventReceivers } from './saga-event-receivers.js';
 import { SagaHooks } from './saga-hooks.js';
 
 /**
@@ -10,7 +11,7 @@ import { SagaHooks } from './saga-hooks.js';
  */
 @Global()
 @Module({
-  providers: [SagaHooks, SagaCommandDispatcher, SagaOutbox],
-  exports: [SagaHooks, SagaCommandDispatcher, SagaOutbox],
+  providers: [SagaHooks, SagaCommandDispatcher, SagaOutbox, SagaEventReceivers],
+  exports: [SagaHooks, SagaCommandDispatcher, SagaOutbox, SagaEventReceivers],
 })
 export class SagaMessagingModule {}

@@ -3,7 +3,7 @@ import { SagaOutbox } from 'sagaworks';
 import { OrderCancelledEvent } from '../../events/order-cancelled.event';
 import { CancelOrderCommand } from '../impl/cancel-order.command';
 import { prepared } from '../../../database/prepared-statement';
-import { PaymentMethodVault } from '../../../payment';
+import { PaymentMethodHandoff } from '../../placement/payment-method-handoff';
 
 /**
  * -> CANCELLED with the saga's reason; the last compensation of the order saga. Idempotent: the first reason
@@ -13,12 +13,12 @@ import { PaymentMethodVault } from '../../../payment';
 export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand> {
   constructor(
     private readonly outbox: SagaOutbox,
-    private readonly vault: PaymentMethodVault,
+    private readonly handoff: PaymentMethodHandoff,
   ) {}
 
   async execute({ sagaId, orderId, reason, paymentMethodId }: CancelOrderCommand): Promise<void> {
     // A cancelled order never charges: its card token, if the payment step did not already drop it, is dead weight.
-    if (paymentMethodId) await this.vault.forget(paymentMethodId);
+    const withdrawn = paymentMethodId ? await this.handoff.withdraw(paymentMethodId) : [];
     await this.outbox.publish(async (sql) => {
       await sql.query(
         prepared(`WITH w AS (
@@ -27,7 +27,7 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand> {
        ) SELECT count(*)::int AS n FROM w`),
         [orderId, reason],
       );
-      return new OrderCancelledEvent(sagaId, orderId, reason);
+      return [new OrderCancelledEvent(sagaId, orderId, reason), ...withdrawn];
     });
   }
 }

@@ -1,30 +1,31 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, UnprocessableEntityException } from '@nestjs/common';
-import { CommandHandler, EventBus, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { GetProductsQuery, pricedLinesSql, type ProductView } from '../../../inventory';
 import { capMessages } from '../../../http/validation-messages';
-import { PaymentMethodVault } from '../../../payment';
 import { SagaOrchestrator } from 'sagaworks';
 import { OrderPlacedEvent } from '../../events/order-placed.event';
 import { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData } from '../../order-fulfillment.contract';
 import { fromOrderRow, type OrderRow } from '../../order-rows';
 import { toOrderView } from '../../order.view';
+import { OrderPricing } from '../../placement/order-pricing';
+import { PaymentMethodHandoff } from '../../placement/payment-method-handoff';
 import { PlaceOrderCommand, type PlaceOrderResult } from '../impl/place-order.command';
 
 /**
- * Prices the lines from the catalog in the same statement (inventory's `pricedLinesSql`), so placing an order is
- * one round trip. A SKU not in the catalog leaves the priced lines NULL and the statement inserts nothing.
- * `saga_data` hands the priced lines, the total and the payment method id to the saga's data
- * (`CompanionWrite.dataColumn`). The card token is stored in the payment module's vault by `storePaymentMethod`,
- * an expression of the RETURNING list: evaluated only for the order row inserted, so an unknown SKU or a replayed
- * order stores no token, and it commits with the order and the saga or not at all.
+ * Prices the lines from the catalog in the same statement (`OrderPricing`: inventory's catalog, or this service's
+ * copy of it), so placing an order is one round trip. A SKU not in the catalog leaves the priced lines NULL and
+ * the statement inserts nothing. `saga_data` hands the priced lines, the total and the payment method id to the
+ * saga's data (`CompanionWrite.dataColumn`). The card token is handed to the payment module by
+ * `storePaymentMethod` (`PaymentMethodHandoff`), an expression of the RETURNING list: evaluated only for the order
+ * row inserted, so an unknown SKU or a replayed order stores no token, and it commits with the order and the saga
+ * or not at all.
  */
-function insertOrderSql(storePaymentMethod: string): string {
+function insertOrderSql(pricedLines: string, storePaymentMethod: string): string {
   return `INSERT INTO orders (id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash)
          SELECT $1::uuid, $2::text, 'PENDING', priced.total_cents, priced.lines, $4::jsonb, $5::uuid, $6::text, $7::text
-         FROM ${pricedLinesSql('$3')} AS priced
+         FROM ${pricedLines} AS priced
          WHERE priced.lines IS NOT NULL
          ON CONFLICT DO NOTHING
          RETURNING id, customer_id, status, total_cents, items, shipping_address, saga_id, idempotency_key, request_hash,
@@ -36,19 +37,19 @@ function insertOrderSql(storePaymentMethod: string): string {
  * Stores the order and its fulfillment saga in ONE statement (`SagaOrchestrator.startWith`): the saga row is the
  * order's outbox, so no crash can leave an order without the saga that settles it. `OrderPlacedEvent` goes out
  * after the statement and kicks off the first step; if it is lost, the saga's lease runs out and the timeout job
- * dispatches the step instead. The card token goes to the payment module's vault in that same statement; the saga
- * carries only its id.
+ * dispatches the step instead. The card token goes to the payment module in that same statement; the saga carries
+ * only its id.
  */
 @CommandHandler(PlaceOrderCommand)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, PlaceOrderResult> {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly queryBus: QueryBus,
     private readonly eventBus: EventBus,
     private readonly sagas: SagaOrchestrator,
-    vault: PaymentMethodVault,
+    private readonly pricing: OrderPricing,
+    private readonly handoff: PaymentMethodHandoff,
   ) {
-    this.insertOrderSql = insertOrderSql(vault.storeExpression('$8', '$9'));
+    this.insertOrderSql = insertOrderSql(pricing.pricedLinesSql('$3'), handoff.storeExpression(8));
   }
 
   private readonly insertOrderSql: string;
@@ -67,6 +68,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
       paymentMethodId: randomUUID(),
       shippingAddress: input.shippingAddress,
     };
+    const paymentMethod = this.handoff.store(data.paymentMethodId, input.paymentToken);
     const { rows } = await this.sagas.startWith<OrderFulfillmentData, OrderRow>(
       ORDER_FULFILLMENT_SAGA,
       { id: sagaId, correlationId: orderId, data },
@@ -80,8 +82,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
           sagaId,
           idempotencyKey ?? null,
           requestHash,
-          data.paymentMethodId,
-          input.paymentToken,
+          ...paymentMethod.params,
         ],
         dataColumn: 'saga_data',
       },
@@ -102,15 +103,14 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Pla
       }
       return { order: toOrderView(fromOrderRow(existing)), replayed: true };
     }
+    paymentMethod.committed();
     this.eventBus.publish(new OrderPlacedEvent(sagaId, orderId));
     return { order: toOrderView(fromOrderRow(rows[0])), replayed: false };
   }
 
   /** An unknown SKU is the caller's error (400), each one named (up to the cap every 400 has). */
   private async requireKnownSkus(items: PlaceOrderCommand['input']['items']): Promise<void> {
-    const skus = [...new Set(items.map((i) => i.sku))];
-    const products: ProductView[] = await this.queryBus.execute(new GetProductsQuery(skus));
-    const known = new Set(products.map((p) => p.sku));
+    const known = await this.pricing.knownSkus([...new Set(items.map((i) => i.sku))]);
     const unknown = items.flatMap((item, i) =>
       known.has(item.sku) ? [] : [`items.${i}.sku must name a product in the catalog; unknown SKU "${item.sku}"`],
     );

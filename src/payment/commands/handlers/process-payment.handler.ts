@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { SagaOutbox, type SqlRunner } from 'sagaworks';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -10,6 +10,8 @@ import { PaymentProvider } from '../../provider/payment-provider';
 import { ProcessPaymentCommand } from '../impl/process-payment.command';
 import { PaymentMethodVault } from '../../vault/payment-method-vault';
 import { prepared } from '../../../database/prepared-statement';
+import { DEPLOYMENT, type Deployment } from '../../../deployment/deployment';
+import { PaymentMethodOnItsWayError } from '../../handoff/payment-method-on-its-way.error';
 
 const INT4_MAX = 2_147_483_647;
 const FIND_SQL = prepared(`SELECT id, status, reason FROM payments WHERE order_id = $1`);
@@ -45,6 +47,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
     private readonly outbox: SagaOutbox,
     private readonly provider: PaymentProvider,
     private readonly vault: PaymentMethodVault,
+    @Optional() @Inject(DEPLOYMENT) private readonly deployment?: Deployment,
   ) {}
 
   async execute(command: ProcessPaymentCommand): Promise<void> {
@@ -53,7 +56,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
 
     const { amountCents } = command;
     const invalidAmount = !Number.isSafeInteger(amountCents) || amountCents < 0 || amountCents > INT4_MAX;
-    const paymentToken = invalidAmount ? undefined : await this.vault.resolve(command.paymentMethodId);
+    const paymentToken = invalidAmount ? undefined : await this.paymentToken(command.paymentMethodId);
     if (!invalidAmount && paymentToken === undefined) {
       // Deleted by a concurrent repeat that recorded the outcome, or by a refund's tombstone: their row answers.
       const recorded = await this.find(command.orderId);
@@ -88,6 +91,17 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
       if (outcome.status === 'approved' && winner.status !== 'CHARGED') await this.provider.refund(command.orderId);
       return this.toEvent(command, winner);
     });
+  }
+
+  /**
+   * In one process the token was stored with the order, so an absent one is gone. When the orders service runs
+   * elsewhere, it sends the token by message, and one that has not arrived yet is waited for.
+   */
+  private async paymentToken(paymentMethodId: string): Promise<string | undefined> {
+    if (!this.deployment || this.deployment.services.includes('orders')) return this.vault.resolve(paymentMethodId);
+    const sent = await this.vault.lookUpSent(paymentMethodId);
+    if (sent === 'on-its-way') throw new PaymentMethodOnItsWayError(paymentMethodId);
+    return sent === 'gone' ? undefined : sent.token;
   }
 
   private async find(orderId: string, sql: SqlRunner = this.dataSource): Promise<PaymentRow | undefined> {

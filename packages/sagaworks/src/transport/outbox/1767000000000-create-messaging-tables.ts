@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { CreateOutboxPutFunction1767000000100 } from './1767000000100-create-outbox-put-function.js';
 
 /**
  * The tables of a service that exchanges messages over a broker, in that service's own database:
@@ -34,4 +35,4 @@ export class CreateMessagingTables1767000000000 implements MigrationInterface {
 }
 
 /** The migrations of a service that uses `SagaOutbox` with a broker; add them to its `migrations` list. */
-export const messagingMigrations = [CreateMessagingTables1767000000000];
+export const messagingMigrations = [CreateMessagingTables1767000000000, CreateOutboxPutFunction1767000000100];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { EventBus, type IEvent } from '@nestjs/cqrs';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { SqlRunner } from '../../persistence/saga-store.js';
 import type { MessageCodec } from '../message-codec.js';
 import { currentMessage } from '../message-context.js';
+import { SagaEventReceivers } from '../saga-event-receivers.js';
 import { SagaHooks } from '../saga-hooks.js';
 
 /** An event stored in the outbox, as the relay publishes it. */
@@ -29,6 +30,25 @@ export interface OutboxRelay {
 /** What a handler's write produced: the events to publish once it commits (none: `null` or `[]`). */
 export type Produced = IEvent | readonly IEvent[] | null | undefined;
 
+/**
+ * An event put in the outbox by a statement of the caller's own (`SagaOutbox.prepare`): `outboxPutSql(n)` in
+ * that statement, with `params` bound from `$n` on; once it committed, `SagaOutbox.committed` sends it off.
+ */
+export interface OutboxPut {
+  readonly row: OutboxRow;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * The SQL expression that stores an `OutboxPut` whose four params start at `$first`, and yields the row's id. Put
+ * it where it is evaluated once per row written (a RETURNING list), so a statement that writes nothing stores
+ * nothing. Needs the function of `messagingMigrations`.
+ */
+export function outboxPutSql(first: number): string {
+  if (!Number.isInteger(first) || first < 1 || first > 96) throw new Error('outboxPutSql takes the number of its first parameter');
+  return `sagaworks_outbox_put($${first}::uuid, $${first + 1}::text, $${first + 2}::jsonb, $${first + 3}::jsonb)`;
+}
+
 const INSERT_INBOX = `INSERT INTO sagaworks_inbox (message_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING message_id`;
 const INSERT_OUTBOX = `INSERT INTO sagaworks_outbox (id, type, body, headers)
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[])`;
@@ -47,11 +67,13 @@ const INSERT_OUTBOX = `INSERT INTO sagaworks_outbox (id, type, body, headers)
 @Injectable()
 export class SagaOutbox {
   private relay?: OutboxRelay;
+  private readonly logger = new Logger(SagaOutbox.name);
 
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly eventBus: EventBus,
     private readonly hooks: SagaHooks,
+    private readonly receivers: SagaEventReceivers,
   ) {}
 
   /** Registers the relay of a broker transport; the function returned removes it. */
@@ -103,8 +125,33 @@ export class SagaOutbox {
     this.publishHere(events);
   }
 
+  /**
+   * An event to store with a statement of the caller's own (see `OutboxPut`), for a write that must be one
+   * statement. Only with a broker: in one process there is no outbox, and the event is published as usual.
+   */
+  prepare(event: IEvent): OutboxPut {
+    const relay = this.relay;
+    if (!relay?.codec.nameOf(event)) throw new Error(`${event.constructor.name} does not leave this process: publish it instead`);
+    const row = toRow(relay.codec, event, { ...currentMessage()?.headers, ...this.hooks.headersFor(event) });
+    return { row, params: [row.id, row.type, row.body, JSON.stringify(row.headers)] };
+  }
+
+  /** The statement that stored these puts committed: relay them now (what this misses, the poll sends later). */
+  committed(puts: readonly OutboxPut[]): void {
+    if (puts.length) this.relay?.committed(puts.map((p) => p.row));
+  }
+
   private publishHere(events: readonly IEvent[]): void {
-    for (const event of events) this.eventBus.publish(event);
+    for (const event of events) {
+      this.eventBus.publish(event);
+      // No broker to redeliver it: a receiver's failure is logged, as an event handler's is.
+      if (this.receivers.receives(event))
+        this.receivers
+          .deliver(event)
+          .catch((error: unknown) =>
+            this.logger.error(`a receiver of ${event.constructor.name} failed: ${(error as Error)?.message ?? String(error)}`),
+          );
+    }
   }
 
   private dataSource(): DataSource {
