@@ -83,7 +83,7 @@ export class AppModule {
         ...(has('payment') ? [PaymentModule] : []),
         ...(has('shipping') ? [ShippingModule] : []),
         ...(sagas ? [OrdersModule.forRoot({ apart }), OrderFulfillmentModule.forRoot({ fraudReview: config.fraudReview })] : []),
-        ...(apart ? [SagaRabbitMqModule.forRoot(brokerRouting(config.services[0], config.brokerUrl as string))] : []),
+        ...(apart ? [SagaRabbitMqModule.forRoot(brokerRouting(config.services[0], config.brokerUrl as string, config.brokerPrefix))] : []),
         HealthModule.forRoot({ sagas }),
         ObservabilityModule.forRoot({ sagas }),
         ...(sagas ? sagaOperations() : []),

@@ -20,6 +20,34 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('runs all four services in one process by default; SERVICES names one, which then needs BROKER_URL', () => {
+    expect(loadAppConfig({})).toMatchObject({ services: ['orders', 'inventory', 'payment', 'shipping'], brokerPrefix: 'sagaworks' });
+    expect(loadAppConfig({ SERVICES: 'all' }).services).toHaveLength(4);
+    expect(loadAppConfig({ SERVICES: ' Payment ', BROKER_URL: 'amqp://guest:guest@rabbit:5672', BROKER_PREFIX: 'shop-1' })).toMatchObject({
+      services: ['payment'],
+      brokerUrl: 'amqp://guest:guest@rabbit:5672',
+      brokerPrefix: 'shop-1',
+    });
+    const refusals: [Record<string, string>, string, RegExp][] = [
+      [{ SERVICES: 'payment' }, 'BROKER_URL', /BROKER_URL must name the RabbitMQ/],
+      [{ SERVICES: 'payment', BROKER_URL: 'http://rabbit' }, 'BROKER_URL', /amqp:\/\/ or amqps:\/\//],
+      [{ SERVICES: 'billing' }, 'SERVICES', /must name one of orders, inventory, payment, shipping .*"billing"/],
+      [{ SERVICES: 'orders,payment', BROKER_URL: 'amqp://r' }, 'SERVICES', /one service .* or all four/],
+      [{ BROKER_PREFIX: 'Bad Prefix' }, 'BROKER_PREFIX', /lowercase letters, digits and dashes/],
+    ];
+    for (const [env, variable, message] of refusals) {
+      let error: unknown;
+      try {
+        loadAppConfig(env);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe(variable);
+      expect((error as ConfigError).message).toMatch(message);
+    }
+  });
+
   it('reviews orders of at least 500.00 for up to 48 h by default; both are configurable', () => {
     expect(loadAppConfig({}).fraudReview).toEqual({ thresholdCents: 50_000, timeoutMs: 172_800_000 });
     expect(loadAppConfig({ FRAUD_REVIEW_THRESHOLD_CENTS: '100000', FRAUD_REVIEW_TIMEOUT_MS: '8000' }).fraudReview).toEqual({

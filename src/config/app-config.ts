@@ -10,6 +10,8 @@ export interface AppConfig {
   services: readonly ServiceName[];
   /** RabbitMQ (`BROKER_URL`), which joins the processes once each runs only some of the services. */
   brokerUrl?: string;
+  /** Names of the broker's exchanges and queues start with it (`BROKER_PREFIX`, default `sagaworks`). */
+  brokerPrefix: string;
   port: number;
   /**
    * Address the HTTP server binds to. Unset: `127.0.0.1` while no token is set (nothing is guarded, so nothing
@@ -228,6 +230,14 @@ function brokerUrl(env: Env, split: boolean): string | undefined {
   return raw;
 }
 
+function brokerPrefix(env: Env): string {
+  const raw = env.BROKER_PREFIX;
+  if (raw === undefined || raw === '') return 'sagaworks';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(raw))
+    throw new ConfigError('BROKER_PREFIX', 'BROKER_PREFIX must be lowercase letters, digits and dashes (at most 63)');
+  return raw;
+}
+
 /** Reads and validates the environment; throws {@link ConfigError} naming the first bad variable. */
 export function loadAppConfig(env: Env = process.env): AppConfig {
   const adminToken = token(env, 'ADMIN_TOKEN');
@@ -236,6 +246,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   return {
     services: serviceNames,
     brokerUrl: brokerUrl(env, isSplit(serviceNames)),
+    brokerPrefix: brokerPrefix(env),
     port: int(env, 'PORT', 3000, 0),
     host: host(env, adminToken !== undefined || readToken !== undefined),
     databaseUrl: url(env, 'DATABASE_URL'),

@@ -45,6 +45,6 @@ const SUBSCRIBES: Record<ServiceName, NonNullable<SagaRabbitMqOptions['subscribe
 };
 
 /** `SagaRabbitMqModule.forRoot` options for the process that runs `service`. */
-export function brokerRouting(service: ServiceName, url: string): SagaRabbitMqOptions {
-  return { url, service, commands: COMMANDS, events: PUBLISHES[service], subscribe: SUBSCRIBES[service] };
+export function brokerRouting(service: ServiceName, url: string, prefix: string): SagaRabbitMqOptions {
+  return { url, service, prefix, commands: COMMANDS, events: PUBLISHES[service], subscriptions: SUBSCRIBES };
 }

@@ -21,6 +21,12 @@ export interface SagaRabbitMqOptions {
    * runs, its sagas' replies are consumed by themselves.
    */
   subscribe?: readonly MessageClass[];
+  /**
+   * What every service of the system subscribes to, the same table in every process (this service's entry adds
+   * to `subscribe`). Each process declares every subscriber's event queue with its bindings, so an event
+   * published before its subscriber ever started waits in that queue instead of being dropped.
+   */
+  subscriptions?: Record<string, readonly MessageClass[]>;
   /** Names of the exchanges and queues start with it. Default `sagaworks`. */
   prefix?: string;
   /** Unacknowledged messages per consumer. Default 32. */

@@ -149,7 +149,8 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
 
   async onModuleInit(): Promise<void> {
     this.replyTypes = new Set(this.registry?.all().flatMap((saga) => [...saga.replies.keys()]) ?? []);
-    for (const event of [...(this.options.events ?? []), ...(this.options.subscribe ?? []), ...this.replyTypes])
+    const subscribed = Object.values(this.options.subscriptions ?? {}).flat();
+    for (const event of [...(this.options.events ?? []), ...(this.options.subscribe ?? []), ...subscribed, ...this.replyTypes])
       if (!this.codec.has(event)) this.codec.add(event);
     this.undo.push(this.outbox.useRelay({ codec: this.codec, committed: (rows) => void this.poller.publishCommitted(rows) }));
     this.undo.push(
@@ -215,13 +216,21 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
       await channel.assertQueue(n.commandQueue(service), { durable: true, deadLetterExchange: n.dead });
       await channel.bindQueue(n.commandQueue(service), n.commands, service);
     }
-    const own = n.eventQueue(this.options.service);
+    const service = this.options.service;
+    const own = n.eventQueue(service);
     await channel.assertQueue(own, { durable: true, deadLetterExchange: n.dead });
-    await channel.bindQueue(own, n.events, n.failureKey(this.options.service));
-    await channel.bindQueue(own, n.events, n.receiptKey(this.options.service));
-    for (const type of new Set([...(this.options.subscribe ?? []), ...this.replyTypes])) {
-      const name = this.codec.nameOfClass(type);
-      if (name) await channel.bindQueue(own, n.events, name);
+    await channel.bindQueue(own, n.events, n.failureKey(service));
+    await channel.bindQueue(own, n.events, n.receiptKey(service));
+    const subscriptions = { ...this.options.subscriptions };
+    subscriptions[service] = [...(subscriptions[service] ?? []), ...(this.options.subscribe ?? []), ...this.replyTypes];
+    // Other services' queues too, so what they subscribe to waits for them even before they first start.
+    for (const [subscriber, types] of Object.entries(subscriptions)) {
+      const queue = n.eventQueue(subscriber);
+      if (subscriber !== service) await channel.assertQueue(queue, { durable: true, deadLetterExchange: n.dead });
+      for (const type of new Set(types)) {
+        const name = this.codec.nameOfClass(type);
+        if (name) await channel.bindQueue(queue, n.events, name);
+      }
     }
   }
 

@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { brokerNamespace, brokerUrls, lockBroker } from '../support/test-broker';
+import { postgresKinds } from '../support/test-database';
+import { OrderClient } from './support/client';
+import { report } from './support/harness';
+import { checkInvariants, waitSettled } from './support/invariants';
+import { orderMix, rng, runPool, sleep } from './support/orders';
+import { SERVICES, type Service, type SplitSystem, startSplitSystem } from './support/split-system';
+
+const run = promisify(execFile);
+const rabbit = (action: 'stop_app' | 'start_app') => run('rabbitmqctl', [action], { timeout: 60_000 });
+
+const SEED_STOCK = 600;
+
+/*
+ * Issue 16: the four services as four processes, each on its own PostgreSQL database, joined only by a real
+ * RabbitMQ. Under load, each service is killed with -9 in turn, then two at once, then the broker stops for a few
+ * seconds; clients retry by Idempotency-Key. Afterwards every invariant of DESIGN.md section 3 is checked across
+ * the four databases (through postgres_fdw, with the monolith's own checks), every outbox is empty, and no card
+ * token is left anywhere.
+ */
+for (const kind of postgresKinds())
+  for (const url of brokerUrls())
+    describe(`services in four processes over RabbitMQ (built app, ${kind})`, () => {
+      let unlock: () => void = () => undefined;
+      let brokerStopped = false;
+      const systems: SplitSystem[] = [];
+      const namespaces: ReturnType<typeof brokerNamespace>[] = [];
+
+      beforeAll(async () => {
+        // This suite stops the broker: no other broker suite may run meanwhile.
+        unlock = await lockBroker();
+      }, 320_000);
+
+      afterAll(async () => {
+        if (brokerStopped) await rabbit('start_app');
+        await Promise.all(systems.map((s) => s.close()));
+        for (const ns of namespaces) await ns.drop([...SERVICES]).catch(() => undefined);
+        unlock();
+      }, 120_000);
+
+      const system = async (name: string, env: Record<string, string>) => {
+        const ns = brokerNamespace(url);
+        namespaces.push(ns);
+        const started = await startSplitSystem({ name, brokerUrl: url, prefix: ns.prefix, env });
+        systems.push(started);
+        return started;
+      };
+
+      it('places 200 orders of every mode while each service is killed -9, two at once, and the broker restarts: every invariant holds', async () => {
+        const sys = await system('split', { SEED_STOCK: String(SEED_STOCK) });
+        const orders = orderMix(200, { prefix: 'split', seed: 7, overstockQuantity: 1000 });
+        const client = new OrderClient(() => [sys.procs.orders.url]);
+        const random = rng(16);
+        const faults: Record<string, unknown>[] = [];
+        const plan: { at: number; fault: readonly Service[] | 'broker' }[] = [
+          { at: 25, fault: ['inventory'] },
+          { at: 55, fault: ['payment'] },
+          { at: 85, fault: ['shipping'] },
+          { at: 115, fault: ['orders'] },
+          { at: 145, fault: ['payment', 'shipping'] },
+          { at: 175, fault: 'broker' },
+        ];
+        const injector = (async () => {
+          for (const { at, fault } of plan) {
+            while (client.acceptedCount < at) await sleep(10);
+            await sleep(random() * 200);
+            if (fault === 'broker') {
+              brokerStopped = true;
+              await rabbit('stop_app');
+              await sleep(3_000);
+              await rabbit('start_app');
+              brokerStopped = false;
+              faults.push({ fault: 'broker stopped 3 s', accepted: client.acceptedCount });
+            } else {
+              const back = await sys.crash(fault);
+              faults.push({ fault: `kill -9 ${fault.join(' + ')}`, accepted: client.acceptedCount, back });
+            }
+          }
+        })();
+        const started = Date.now();
+        await Promise.all([runPool(orders, 16, async (o) => void (await client.place(o))), injector]);
+        const loadMs = Date.now() - started;
+        const settleMs = await waitSettled(sys.sql.orders, 120_000);
+
+        const placed = [...client.placed.values()];
+        const invariants = await checkInvariants(sys.audit, { seedStock: SEED_STOCK, orders: placed, outcomeByMode: true });
+        // The outbox relay may still be confirming its last rows when the sagas end.
+        let outboxes = await sys.outboxes();
+        for (let i = 0; i < 50 && Object.values(outboxes).some((n) => n > 0); i++) {
+          await sleep(100);
+          outboxes = await sys.outboxes();
+        }
+        const [tokens] = await sys.audit<{ kept: number; received: number }>(
+          `SELECT (SELECT count(*)::int FROM payment_methods) AS kept, (SELECT count(*)::int FROM payment_method_receipts) AS received`,
+        );
+        report('four processes under kill -9 and a broker restart', {
+          orders: orders.length,
+          faults,
+          loadMs,
+          settleMs,
+          requests: client.statuses,
+          retried: placed.filter((p) => p.attempts > 1).length,
+          outcomes: invariants.summary,
+          outboxes,
+          tokens,
+        });
+
+        expect(faults).toHaveLength(plan.length);
+        expect(client.problems).toEqual([]);
+        expect(invariants.violations).toEqual([]);
+        expect(outboxes).toEqual({ orders: 0, inventory: 0, payment: 0, shipping: 0 });
+        // Every order is settled: each token was used for its charge or withdrawn with its cancellation.
+        expect(tokens.kept).toBe(0);
+        expect(tokens.received).toBeGreaterThan(0);
+        for (const service of SERVICES) expect(sys.procs[service].alive()).toBe(true);
+      }, 300_000);
+
+      it('a payment service down longer than the step deadline spends no attempt: with one attempt per step, every order confirms', async () => {
+        const STEP_TIMEOUT_MS = 2_000;
+        const sys = await system('split-down', {
+          SEED_STOCK: String(SEED_STOCK),
+          SAGA_MAX_ATTEMPTS: '1',
+          SAGA_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
+        });
+        const orders = orderMix(40, {
+          prefix: 'split-down',
+          seed: 3,
+          overstockQuantity: 1000,
+          weights: { visa: 1, declined: 0, timeout: 0, aq: 0, overstock: 0 },
+        });
+        const client = new OrderClient(() => [sys.procs.orders.url]);
+        await sys.procs.payment.kill('SIGKILL');
+        await runPool(orders, 8, async (o) => void (await client.place(o)));
+        // Every saga reaches the charge and waits there, well past its deadline, while payment is down.
+        await sleep(STEP_TIMEOUT_MS * 3);
+        const [waiting] = await sys.sql.orders<{ n: number }>(
+          `SELECT count(*)::int AS n FROM saga_instance WHERE current_step = 'processPayment' AND status = 'RUNNING'`,
+        );
+        const back = await sys.crash(['payment']);
+        const settleMs = await waitSettled(sys.sql.orders, 60_000);
+        const invariants = await checkInvariants(sys.audit, {
+          seedStock: SEED_STOCK,
+          orders: [...client.placed.values()],
+          outcomeByMode: true,
+        });
+        report('payment down past the deadline, one attempt per step', {
+          orders: orders.length,
+          waiting: waiting.n,
+          back,
+          settleMs,
+          outcomes: invariants.summary,
+        });
+
+        expect(waiting.n).toBe(orders.length);
+        expect(client.problems).toEqual([]);
+        expect(invariants.violations).toEqual([]);
+        expect(invariants.summary.confirmed).toBe(orders.length);
+      }, 180_000);
+    });
