@@ -121,17 +121,23 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     return service !== undefined && service !== this.options.service;
   }
 
-  send(command: ICommand): Promise<void> {
+  async send(command: ICommand): Promise<void> {
     const service = this.routes.get(command.constructor as MessageClass) as string;
     const { type, body } = this.codec.encode(command);
     const messageId = randomUUID();
     const sagaId = sagaIdOf(command);
     if (sagaId) this.expectReceipt(sagaId, messageId);
-    return this.link.publish(this.names.commands, service, body, {
-      type,
-      messageId,
-      headers: { ...this.hooks.headersFor(command), [ORIGIN_HEADER]: this.options.service },
-    });
+    try {
+      await this.link.publish(this.names.commands, service, body, {
+        type,
+        messageId,
+        headers: { ...this.hooks.headersFor(command), [ORIGIN_HEADER]: this.options.service },
+      });
+    } catch (error) {
+      // Never sent: no receipt will come, and waiting for one would excuse this saga's every later deadline.
+      if (sagaId) this.delivered(sagaId, messageId);
+      throw error;
+    }
   }
 
   /** Whether the broker connection is up now, for a readiness probe. */
