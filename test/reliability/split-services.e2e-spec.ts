@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { brokerNamespace, brokerUrls, lockBroker } from '../support/test-broker';
 import { postgresKinds } from '../support/test-database';
 import { OrderClient } from './support/client';
-import { report } from './support/harness';
+import { countActive, report } from './support/harness';
 import { checkInvariants, waitSettled } from './support/invariants';
 import { orderMix, rng, runPool, sleep } from './support/orders';
 import { SERVICES, type Service, type SplitSystem, startSplitSystem } from './support/split-system';
@@ -54,34 +54,39 @@ for (const kind of postgresKinds())
         const orders = orderMix(200, { prefix: 'split', seed: 7, overstockQuantity: 1000 });
         const client = new OrderClient(() => [sys.procs.orders.url]);
         const random = rng(16);
-        const faults: Record<string, unknown>[] = [];
-        const plan: { at: number; fault: readonly Service[] | 'broker' }[] = [
-          { at: 25, fault: ['inventory'] },
-          { at: 55, fault: ['payment'] },
-          { at: 85, fault: ['shipping'] },
-          { at: 115, fault: ['orders'] },
-          { at: 145, fault: ['payment', 'shipping'] },
-          { at: 175, fault: 'broker' },
+        const faults: { fault: string; accepted: number; activeSagas: number; back?: unknown }[] = [];
+        // By time, while the load runs (about 10 orders a second for 20 s), so each fault lands mid-flight.
+        const plan: { atMs: number; fault: readonly Service[] | 'broker' }[] = [
+          { atMs: 1_500, fault: ['inventory'] },
+          { atMs: 4_500, fault: ['payment'] },
+          { atMs: 7_500, fault: ['shipping'] },
+          { atMs: 10_500, fault: ['orders'] },
+          { atMs: 13_500, fault: ['payment', 'shipping'] },
+          { atMs: 17_000, fault: 'broker' },
         ];
+        const started = Date.now();
         const injector = (async () => {
-          for (const { at, fault } of plan) {
-            while (client.acceptedCount < at) await sleep(10);
-            await sleep(random() * 200);
+          for (const { atMs, fault } of plan) {
+            await sleep(Math.max(0, started + atMs + random() * 300 - Date.now()));
+            const at = { accepted: client.acceptedCount, activeSagas: await countActive(sys.sql.orders) };
             if (fault === 'broker') {
               brokerStopped = true;
               await rabbit('stop_app');
               await sleep(3_000);
               await rabbit('start_app');
               brokerStopped = false;
-              faults.push({ fault: 'broker stopped 3 s', accepted: client.acceptedCount });
+              faults.push({ fault: 'broker stopped 3 s', ...at });
             } else {
               const back = await sys.crash(fault);
-              faults.push({ fault: `kill -9 ${fault.join(' + ')}`, accepted: client.acceptedCount, back });
+              faults.push({ fault: `kill -9 ${fault.join(' + ')}`, ...at, back });
             }
           }
         })();
-        const started = Date.now();
-        await Promise.all([runPool(orders, 16, async (o) => void (await client.place(o))), injector]);
+        const paced = async (o: (typeof orders)[number]) => {
+          await client.place(o);
+          await sleep(300 + random() * 200);
+        };
+        await Promise.all([runPool(orders, 4, paced), injector]);
         const loadMs = Date.now() - started;
         const settleMs = await waitSettled(sys.sql.orders, 120_000);
 
@@ -109,6 +114,11 @@ for (const kind of postgresKinds())
         });
 
         expect(faults).toHaveLength(plan.length);
+        // Each fault hit sagas in flight, and came before the last order was taken.
+        for (const f of faults) {
+          expect(f.activeSagas).toBeGreaterThan(0);
+          expect(f.accepted).toBeLessThan(orders.length);
+        }
         expect(client.problems).toEqual([]);
         expect(invariants.violations).toEqual([]);
         expect(outboxes).toEqual({ orders: 0, inventory: 0, payment: 0, shipping: 0 });

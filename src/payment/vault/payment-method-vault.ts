@@ -11,9 +11,7 @@ const FORGET_SQL = prepared(`DELETE FROM payment_methods WHERE id = $1`);
 const RECEIVE_SQL = prepared(`WITH first AS (
     INSERT INTO payment_method_receipts (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id
   ) INSERT INTO payment_methods (id, token) SELECT id, $2 FROM first ON CONFLICT DO NOTHING`);
-const WITHDRAW_SQL = prepared(`WITH seen AS (
-    INSERT INTO payment_method_receipts (id) VALUES ($1) ON CONFLICT DO NOTHING
-  ) DELETE FROM payment_methods WHERE id = $1`);
+const NOTE_RECEIPT_SQL = prepared(`INSERT INTO payment_method_receipts (id) VALUES ($1) ON CONFLICT DO NOTHING`);
 const LOOKUP_SQL = prepared(`SELECT (SELECT token FROM payment_methods WHERE id = $1) AS token,
     EXISTS (SELECT 1 FROM payment_method_receipts WHERE id = $1) AS received`);
 
@@ -65,7 +63,11 @@ export class PaymentMethodVault {
 
   /** Drops a token by message, and makes sure one arriving later is not kept (idempotent). */
   async withdraw(id: string): Promise<void> {
-    await this.dataSource.query(WITHDRAW_SQL, [id]);
+    // Two statements, not one: a "provided" being stored right now holds the receipt's key, so the first waits
+    // for it to commit and the delete, with a snapshot taken after, sees the token it stored. In one statement
+    // the delete would read from before that commit and leave the token behind.
+    await this.dataSource.query(NOTE_RECEIPT_SQL, [id]);
+    await this.dataSource.query(FORGET_SQL, [id]);
   }
 
   /** A token sent by message (`receive`): distinguishes one still on its way from one already gone. */
