@@ -4,4 +4,4 @@
 export { SagaRabbitMqModule } from './saga-rabbitmq.module.js';
 export { RabbitMqSagaTransport } from './rabbitmq-saga.transport.js';
 export type { SagaRabbitMqOptions } from './rabbitmq-options.js';
-export { topologyNames, COMMAND_FAILED, ORIGIN_HEADER } from './rabbitmq-options.js';
+export { topologyNames, COMMAND_FAILED, COMMAND_RECEIVED, ORIGIN_HEADER } from './rabbitmq-options.js';

@@ -56,7 +56,12 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
   /** The reply classes of this process's sagas, read once the definitions are registered (module init). */
   private replyTypes: ReadonlySet<ReplyType> = new Set();
   /** Commands sent and not yet received by their handler's process, by saga. */
-  private readonly undelivered = new Map<string, Set<string>>();
+  /**
+   * Per saga, the message id of the latest send of each command class still waiting for its receipt. Only the
+   * latest: a resend supersedes the one before, whose receipt may have been lost (the broker was down as it
+   * went out), so a lost receipt cannot excuse the saga's deadlines for good.
+   */
+  private readonly undelivered = new Map<string, Map<string, string>>();
   private readonly link: RabbitMqLink;
   private readonly poller: OutboxPoller;
   private readonly consumers: RabbitMqConsumers;
@@ -126,7 +131,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     const { type, body } = this.codec.encode(command);
     const messageId = randomUUID();
     const sagaId = sagaIdOf(command);
-    if (sagaId) this.expectReceipt(sagaId, messageId);
+    if (sagaId) this.expectReceipt(sagaId, type, messageId);
     try {
       await this.link.publish(this.names.commands, service, body, {
         type,
@@ -192,9 +197,9 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     for (const undo of this.undo.splice(0)) undo();
   }
 
-  private expectReceipt(sagaId: string, messageId: string): void {
-    const pending = this.undelivered.get(sagaId) ?? new Set<string>();
-    pending.add(messageId);
+  private expectReceipt(sagaId: string, type: string, messageId: string): void {
+    const pending = this.undelivered.get(sagaId) ?? new Map<string, string>();
+    pending.set(type, messageId);
     this.undelivered.set(sagaId, pending);
     // Bounded: the oldest sagas' receipts are forgotten first (they then count as delivered).
     if (this.undelivered.size > MAX_TRACKED_SAGAS) this.undelivered.delete(this.undelivered.keys().next().value as string);
@@ -202,7 +207,7 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
 
   private delivered(sagaId: string, messageId: string): void {
     const pending = this.undelivered.get(sagaId);
-    pending?.delete(messageId);
+    for (const [type, id] of pending ?? []) if (id === messageId) pending?.delete(type);
     if (pending?.size === 0) this.undelivered.delete(sagaId);
   }
 
