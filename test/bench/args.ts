@@ -9,6 +9,8 @@ export interface BenchArgs {
   scale: boolean;
   /** 300 GET /sagas?limit=100 at 50 in flight over 2,000 sagas, beside ready probes and orders (issue 14). */
   listLoad: boolean;
+  /** The four services as four processes over RabbitMQ against the monolith as one, both built, over HTTP (issue 16). */
+  split: boolean;
   heap: boolean;
   /** Sagas between the two heap measurements. */
   heapN: number;
@@ -33,6 +35,9 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --quick                 small N for a CI smoke run
   --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
   --list-load             2,000 sagas, 300 GET /sagas?limit=100 at 50 in flight: ready probes ok/total, list and POST /orders p50/p99
+  --split                 the four services as four processes (four databases, RabbitMQ from BROKER_URL or
+                          amqp://guest:guest@127.0.0.1:5672) vs the monolith as one, both built, over HTTP
+                          (default --n 1000 --concurrency 16 --warmup 200)
   --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
 
 function value(argv: string[], i: number, flag: string): string {
@@ -50,7 +55,7 @@ function positiveInt(raw: string, flag: string): number {
 export function parseArgs(argv: string[]): BenchArgs {
   let n: number | undefined;
   let warmup: number | undefined;
-  let concurrency = [1, 16, 64];
+  let concurrency: number[] | undefined;
   let databases: BenchDatabase[] = ['postgres', 'pglite'];
   let scenarios: BenchArgs['scenarios'] = ['happy', 'mix'];
   let poolSize: number | undefined;
@@ -105,6 +110,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--quick':
       case '--scale':
       case '--list-load':
+      case '--split':
       case '--heap':
         flags.add(flag);
         break;
@@ -116,16 +122,19 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   const quick = flags.has('--quick');
+  // The split run starts five apps per concurrency: smaller defaults.
+  const split = flags.has('--split');
   return {
-    n: n ?? (quick ? 100 : 2000),
-    warmup: warmup ?? (quick ? 20 : 3000),
-    concurrency,
+    n: n ?? (quick ? 100 : split ? 1000 : 2000),
+    warmup: warmup ?? (quick ? 20 : split ? 200 : 3000),
+    concurrency: concurrency ?? (split ? [16] : [1, 16, 64]),
     databases,
     scenarios,
     http: flags.has('--http'),
     quick,
     scale: flags.has('--scale'),
     listLoad: flags.has('--list-load'),
+    split,
     heap: flags.has('--heap'),
     peer: !flags.has('--no-peer'),
     heapN,

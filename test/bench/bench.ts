@@ -12,6 +12,7 @@ import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenari
 import { HandRolledOrchestrator, type HandRolledRow } from './hand-rolled';
 import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
 import { listLoadBench } from './list-load';
+import { splitBench } from './split';
 import { parkedPasses } from './parked';
 import { captureClaimQuery, captureStoreQuery, explain, insertSyntheticSagas, SCALE_DUE, SCALE_TOTAL } from './scale';
 import type { SqlCounts } from './sql-counter';
@@ -377,7 +378,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit((error as Error).message === USAGE ? 0 : 2);
   }
-  const mode = args.scale ? 'scale' : args.listLoad ? 'list-load' : args.heap ? 'heap' : 'throughput';
+  const mode = args.scale ? 'scale' : args.listLoad ? 'list-load' : args.heap ? 'heap' : args.split ? 'split' : 'throughput';
   const report: Record<string, unknown> = {
     benchmark: 'sagaworks order-fulfillment saga (reserve stock, charge, ship, confirm; compensations in reverse)',
     mode,
@@ -387,6 +388,11 @@ async function main(): Promise<void> {
     args: { ...args, driver: args.http ? 'POST /orders over loopback (fetch)' : 'PlaceOrderCommand on the CommandBus (in-process)' },
   };
   if (mode === 'throughput') Object.assign(report, { method: METHOD, anchors: ANCHORS });
+  if (mode === 'split') {
+    const split = await splitBench({ n: args.n, concurrency: args.concurrency, warmup: args.warmup });
+    process.stdout.write(`${JSON.stringify({ ...report, split, loadavgAtEnd: load(), finishedAt: new Date().toISOString() }, null, 2)}\n`);
+    return;
+  }
   const results: RunRow[] = [];
   const perDatabase: Record<string, unknown> = {};
   const skipped: Record<string, string> = {};

@@ -25,7 +25,7 @@ export function expectedOutcomes(n: number, scenario: Scenario, offset = 0): Rec
   return { COMPLETED: n - compensated, COMPENSATED: compensated };
 }
 
-interface Ended {
+export interface Ended {
   at: number;
   status: string;
 }
@@ -77,11 +77,17 @@ export class SagaEndWatcher {
   }
 }
 
+/** Tells when a saga ended: `SagaEndWatcher` in process, or a poll of the saga table for an app in another. */
+export interface SagaEnds {
+  wait(sagaId: string, timeoutMs: number): Promise<Ended>;
+}
+
 export interface LoadTarget {
-  commandBus: CommandBus;
+  /** Null when the app runs in other processes: then `baseUrl` is set. */
+  commandBus: CommandBus | null;
   /** POST /orders here instead of the command bus (the `--http` mode). */
   baseUrl: string | null;
-  watcher: SagaEndWatcher;
+  watcher: SagaEnds;
 }
 
 export interface LoadResult {
@@ -122,7 +128,7 @@ export async function runLoad(target: LoadTarget, n: number, concurrency: number
       try {
         const sagaId = target.baseUrl
           ? await placeOverHttp(target.baseUrl, input)
-          : (await target.commandBus.execute(new PlaceOrderCommand(input))).order.sagaId;
+          : (await (target.commandBus as CommandBus).execute(new PlaceOrderCommand(input))).order.sagaId;
         const ended = await target.watcher.wait(sagaId, SAGA_TIMEOUT_MS);
         latenciesMs[i] = ended.at - t0;
         outcomes[ended.status] = (outcomes[ended.status] ?? 0) + 1;

@@ -133,6 +133,8 @@ export class RabbitMqConsumers {
     const body = Buffer.from(JSON.stringify({ sagaId, messageId }));
     this.deps
       .publish(this.deps.names.events, this.deps.names.receiptKey(replyTo), body, {
+        // Not written to disk: a receipt lost with the broker only makes the sender send again, unspent.
+        persistent: false,
         type: COMMAND_RECEIVED,
         messageId: randomUUID(),
         headers: { [ORIGIN_HEADER]: this.deps.service },

@@ -116,7 +116,7 @@ export class RabbitMqLink {
           exchange,
           routingKey,
           body,
-          { ...properties, persistent: true, contentType: 'application/json' },
+          { persistent: true, ...properties, contentType: 'application/json' },
           (error: unknown) => {
             clearTimeout(timer);
             if (error) reject(new TransportUnavailableError(`the broker refused a message: ${String((error as Error)?.message ?? error)}`));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CqrsModule, type ICommand } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';

@@ -163,7 +163,19 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     const subscribed = Object.values(this.options.subscriptions ?? {}).flat();
     for (const event of [...(this.options.events ?? []), ...(this.options.subscribe ?? []), ...subscribed, ...this.replyTypes])
       if (!this.codec.has(event)) this.codec.add(event);
-    this.undo.push(this.outbox.useRelay({ codec: this.codec, committed: (rows) => void this.poller.publishCommitted(rows) }));
+    // What leaves: the events this service publishes, and what another service subscribes to. Its sagas' own
+    // replies, raised by handlers here, stay here.
+    const leaving = new Set<MessageClass>([
+      ...(this.options.events ?? []),
+      ...Object.entries(this.options.subscriptions ?? {}).flatMap(([service, types]) => (service === this.options.service ? [] : types)),
+    ]);
+    this.undo.push(
+      this.outbox.useRelay({
+        codec: this.codec,
+        leaves: (event) => leaving.has(event.constructor as MessageClass),
+        committed: (rows) => void this.poller.publishCommitted(rows),
+      }),
+    );
     this.undo.push(
       this.hooks.register({
         // An ended saga waits for nothing; its commands' receipts no longer matter.

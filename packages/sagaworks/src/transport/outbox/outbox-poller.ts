@@ -28,6 +28,9 @@ export class OutboxPoller {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private lastPrune = 0;
+  /** Rows the broker confirmed, waiting for the delete already under way to finish. */
+  private readonly confirmed: string[] = [];
+  private deleting?: Promise<void>;
 
   constructor(private readonly options: OutboxPollerOptions) {}
 
@@ -43,15 +46,34 @@ export class OutboxPoller {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    await this.deleting;
   }
 
-  /** Publishes a row just committed and deletes it once confirmed; a failure leaves it to the poll. */
+  /**
+   * Publishes rows just committed and deletes them once confirmed; a failure leaves them to the poll. Deletes
+   * are coalesced: rows confirmed while one runs go in the next, one statement (and one commit) for all of them.
+   */
   async publishCommitted(rows: OutboxRow[]): Promise<void> {
     try {
       await this.options.publish(rows);
-      await this.options.dataSource().query(`DELETE FROM sagaworks_outbox WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
     } catch (error) {
       this.options.logger.warn(`${rows.length} event(s) stay in the outbox for now: ${(error as Error).message}`);
+      return;
+    }
+    this.confirmed.push(...rows.map((r) => r.id));
+    this.deleting ??= this.deleteConfirmed().finally(() => (this.deleting = undefined));
+    await this.deleting;
+  }
+
+  private async deleteConfirmed(): Promise<void> {
+    while (this.confirmed.length) {
+      const ids = this.confirmed.splice(0);
+      try {
+        await this.options.dataSource().query(`DELETE FROM sagaworks_outbox WHERE id = ANY($1::uuid[])`, [ids]);
+      } catch (error) {
+        // Published but still stored: the poll publishes them again, and their receivers take each once.
+        this.options.logger.warn(`${ids.length} published event(s) stay in the outbox for now: ${(error as Error).message}`);
+      }
     }
   }
 

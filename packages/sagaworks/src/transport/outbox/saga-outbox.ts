@@ -21,8 +21,10 @@ export interface OutboxRow {
 
 /** What carries a process's outbox to a broker (a transport adapter registers one). */
 export interface OutboxRelay {
-  /** The events that leave this process; others are published only in it. */
+  /** How the events that leave are written. */
   readonly codec: MessageCodec;
+  /** Whether another process takes this event; the others are published only in this one. */
+  leaves(event: IEvent): boolean;
   /** These rows just committed: publish them now (what this misses, the relay's poll publishes later). */
   committed(rows: OutboxRow[]): void;
 }
@@ -104,7 +106,7 @@ export class SagaOutbox {
       if (fresh) {
         events = listOf(await work(runner.manager));
         rows = events
-          .filter((e) => relay.codec.nameOf(e))
+          .filter((e) => relay.leaves(e))
           .map((e) => toRow(relay.codec, e, { ...message?.headers, ...this.hooks.headersFor(e) }));
         if (rows.length)
           await runner.query(INSERT_OUTBOX, [
@@ -131,7 +133,7 @@ export class SagaOutbox {
    */
   prepare(event: IEvent): OutboxPut {
     const relay = this.relay;
-    if (!relay?.codec.nameOf(event)) throw new Error(`${event.constructor.name} does not leave this process: publish it instead`);
+    if (!relay?.leaves(event)) throw new Error(`${event.constructor.name} does not leave this process: publish it instead`);
     const row = toRow(relay.codec, event, { ...currentMessage()?.headers, ...this.hooks.headersFor(event) });
     return { row, params: [row.id, row.type, row.body, JSON.stringify(row.headers)] };
   }
