@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { SagaOrchestrator, type SagaState } from 'sagaworks';
 import { startBank, startTransfers, transferSaga } from '../../packages/sagaworks/src/spec-support/bank-transfer-fixture';
 import type { SagaSpecHost } from '../../packages/sagaworks/src/spec-support/saga-spec-host';
-import { brokerNamespace, brokerUrls, lockBroker } from '../support/test-broker';
+import { BROKER_SETUP_TIMEOUT_MS, brokerNamespace, brokerUrls, lockBroker } from '../support/test-broker';
 import { createTestDatabase, postgresKinds, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 import { sleep } from './support/orders';
@@ -44,7 +44,7 @@ for (const url of brokerUrls())
         bankDb = await createTestDatabase(kind);
         bank = await startBank(bankDb, url, namespace.prefix);
         transfers = await startTransfers(kind, url, namespace.prefix);
-      });
+      }, BROKER_SETUP_TIMEOUT_MS);
 
       afterAll(async () => {
         if (stopped) await rabbit('start_app');

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { brokerNamespace, brokerUrls, lockBroker } from '../support/test-broker';
+import { BROKER_SETUP_TIMEOUT_MS, brokerNamespace, brokerUrls, lockBroker } from '../support/test-broker';
 import { postgresKinds } from '../support/test-database';
 import { OrderClient } from './support/client';
 import { countActive, report } from './support/harness';
@@ -32,7 +32,7 @@ for (const kind of postgresKinds())
       beforeAll(async () => {
         // This suite stops the broker: no other broker suite may run meanwhile.
         unlock = await lockBroker();
-      }, 320_000);
+      }, BROKER_SETUP_TIMEOUT_MS);
 
       afterAll(async () => {
         if (brokerStopped) await rabbit('start_app');

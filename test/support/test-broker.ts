@@ -39,10 +39,16 @@ export function brokerNamespace(url: string): { prefix: string; drop: (services:
 const LOCK_DIR = join(tmpdir(), 'sagaworks-test-broker.lock');
 
 /**
+ * How long a broker suite's set-up may take, waiting for the lock included: the suites holding it run one after
+ * another (the longest, four processes under faults, holds it for about 80 s).
+ */
+export const BROKER_SETUP_TIMEOUT_MS = 600_000;
+
+/**
  * Holds the broker for one suite at a time: the restart suite stops RabbitMQ, which must not cut the others
  * (Jest runs suites in parallel workers). A lock whose holder has died is taken over.
  */
-export async function lockBroker(timeoutMs = 300_000): Promise<() => void> {
+export async function lockBroker(timeoutMs = BROKER_SETUP_TIMEOUT_MS - 30_000): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

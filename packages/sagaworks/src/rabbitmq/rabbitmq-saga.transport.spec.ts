@@ -1,9 +1,9 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CqrsModule, type ICommand } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
 import amqplib from 'amqplib';
-import { brokerNamespace, brokerUrls, lockBroker } from '../../../../test/support/test-broker.js';
+import { BROKER_SETUP_TIMEOUT_MS, brokerNamespace, brokerUrls, lockBroker } from '../../../../test/support/test-broker.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import { TransportUnavailableError } from '../transport/transport-errors.js';
 import { COMMAND_RECEIVED, ORIGIN_HEADER, RabbitMqSagaTransport, SagaRabbitMqModule, topologyNames } from './index.js';
@@ -49,6 +49,10 @@ for (const url of brokerUrls())
     let unlock: () => void = () => undefined;
     const ns = brokerNamespace(url);
 
+    beforeAll(async () => {
+      unlock = await lockBroker();
+    }, BROKER_SETUP_TIMEOUT_MS);
+
     afterAll(async () => {
       await app?.close();
       await ns.drop(['orders', 'payment']).catch(() => undefined);
@@ -56,7 +60,6 @@ for (const url of brokerUrls())
     });
 
     it('lets a resend supersede a send whose receipt was lost: the receipt of the latest ends the excuse', async () => {
-      unlock = await lockBroker();
       const moduleRef = await Test.createTestingModule({
         imports: [
           CqrsModule.forRoot(),

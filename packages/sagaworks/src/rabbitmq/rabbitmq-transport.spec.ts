@@ -6,7 +6,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import amqplib from 'amqplib';
 import type { DataSource } from 'typeorm';
-import { brokerNamespace, brokerUrls, lockBroker } from '../../../../test/support/test-broker.js';
+import { BROKER_SETUP_TIMEOUT_MS, brokerNamespace, brokerUrls, lockBroker } from '../../../../test/support/test-broker.js';
 import { createTestDatabase, databaseKinds, type DatabaseKind, type TestDatabase } from '../../../../test/support/test-database.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import { SagaOrchestrator } from '../index.js';
@@ -55,7 +55,7 @@ for (const url of brokerUrls())
       bank = await startBank(bankDb, url, namespace.prefix);
       transfers = await startTransfers(kind, url, namespace.prefix);
       sagas = transfers.app.get(SagaOrchestrator);
-    });
+    }, BROKER_SETUP_TIMEOUT_MS);
 
     afterAll(async () => {
       await transfers?.close();
