@@ -60,6 +60,8 @@ export class RabbitMqLink {
   /** Starts connecting; resolves at the first connect, or after `waitMs` if the broker is not there yet. */
   async start(waitMs: number): Promise<void> {
     const connection = await connect(this.options.url, {
+      // amqplib leaves Nagle's algorithm on; a saga's messages are small and each one is waited for.
+      noDelay: true,
       recovery: {
         waitForConnect: false,
         initialDelay: 200,
