@@ -141,6 +141,14 @@ for (const kind of postgresKinds())
           overstockQuantity: 1000,
           weights: { visa: 1, declined: 0, timeout: 0, aq: 0, overstock: 0 },
         });
+        // Each process serves its own service: the catalog from inventory, not from orders; health everywhere.
+        expect((await fetch(`${sys.procs.inventory.url}/products`)).status).toBe(200);
+        expect((await fetch(`${sys.procs.orders.url}/products`)).status).toBe(404);
+        for (const service of SERVICES) {
+          const res = await fetch(`${sys.procs[service].url}/health/ready`);
+          expect(res.status).toBe(200);
+          expect(((await res.json()) as { info: Record<string, unknown> }).info).toHaveProperty('broker.status', 'up');
+        }
         const client = new OrderClient(() => [sys.procs.orders.url]);
         await sys.procs.payment.kill('SIGKILL');
         await runPool(orders, 8, async (o) => void (await client.place(o)));
