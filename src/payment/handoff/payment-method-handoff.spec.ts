@@ -59,7 +59,7 @@ describe.each(databaseKinds())('card tokens handed over by message, on %s', (kin
     const sagaId = randomUUID();
     const paymentMethodId = randomUUID();
     const charge = new ProcessPaymentCommand(sagaId, orderId, 1_299, paymentMethodId);
-    const early = await t.commandBus.execute(charge).catch((error: unknown) => error);
+    const early: unknown = await t.commandBus.execute<ProcessPaymentCommand, void>(charge).catch((error: unknown) => error);
     expect(early).toBeInstanceOf(PaymentMethodOnItsWayError);
     expect((early as PaymentMethodOnItsWayError).transient).toBe(true);
     expect(await t.dataSource.query(`SELECT 1 FROM payments WHERE order_id = $1`, [orderId])).toEqual([]);
