@@ -35,6 +35,20 @@ export interface Ended {
  * terminal transition). An end seen before anyone waits for it is kept until asked for, so no race with the
  * placement's own return loses it.
  */
+/** Registers a waiter for `sagaId` in `waiting`; it resolves with `TIMEOUT` after `timeoutMs` if nobody calls it. */
+export function waitForEnd(waiting: Map<string, (e: Ended) => void>, sagaId: string, timeoutMs: number): Promise<Ended> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      waiting.delete(sagaId);
+      resolve({ at: performance.now(), status: 'TIMEOUT' });
+    }, timeoutMs);
+    waiting.set(sagaId, (e) => {
+      clearTimeout(timer);
+      resolve(e);
+    });
+  });
+}
+
 export class SagaEndWatcher {
   private readonly waiting = new Map<string, (e: Ended) => void>();
   private readonly early = new Map<string, Ended>();
@@ -60,16 +74,7 @@ export class SagaEndWatcher {
       this.early.delete(sagaId);
       return Promise.resolve(early);
     }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(sagaId);
-        resolve({ at: performance.now(), status: 'TIMEOUT' });
-      }, timeoutMs);
-      this.waiting.set(sagaId, (e) => {
-        clearTimeout(timer);
-        resolve(e);
-      });
-    });
+    return waitForEnd(this.waiting, sagaId, timeoutMs);
   }
 
   close(): void {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../support/app-process';
-import { type Ended, latencySummary, runLoad, type SagaEnds } from './load';
+import { type Ended, latencySummary, runLoad, type SagaEnds, waitForEnd } from './load';
 import { DEFAULT_ADMIN_URL } from './pg-admin';
 
 const SERVICES = ['orders', 'inventory', 'payment', 'shipping'] as const;
@@ -38,16 +38,7 @@ class PolledSagaEnds implements SagaEnds {
   }
 
   wait(sagaId: string, timeoutMs: number): Promise<Ended> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(sagaId);
-        resolve({ at: performance.now(), status: 'TIMEOUT' });
-      }, timeoutMs);
-      this.waiting.set(sagaId, (e) => {
-        clearTimeout(timer);
-        resolve(e);
-      });
-    });
+    return waitForEnd(this.waiting, sagaId, timeoutMs);
   }
 
   private async poll(): Promise<void> {
