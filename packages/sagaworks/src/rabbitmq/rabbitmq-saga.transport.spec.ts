@@ -5,6 +5,8 @@ import { Test } from '@nestjs/testing';
 import amqplib from 'amqplib';
 import { BROKER_SETUP_TIMEOUT_MS, brokerNamespace, brokerUrls, lockBroker } from '../../../../test/support/test-broker.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
+import type { SagaState } from '../domain/saga-state.js';
+import { SagaHooks } from '../transport/saga-hooks.js';
 import { TransportUnavailableError } from '../transport/transport-errors.js';
 import { COMMAND_RECEIVED, ORIGIN_HEADER, RabbitMqSagaTransport, SagaRabbitMqModule, topologyNames } from './index.js';
 
@@ -102,5 +104,19 @@ for (const url of brokerUrls())
       } finally {
         await connection.close();
       }
+    });
+
+    it('forgets the lost receipts of a step once its saga moved on to the next', async () => {
+      const transport = (app as INestApplicationContext).get(RabbitMqSagaTransport);
+      const hooks = (app as INestApplicationContext).get(SagaHooks);
+      const sagaId = '4b7f3c1e-0000-4000-8000-000000000003';
+      await transport.send(new ChargeCommand(sagaId));
+      expect(transport.excuseForDeadline(sagaId, new Date())).toMatch(/waiting in the queue/);
+      const state = (stepIndex: number) => ({ id: sagaId, status: 'RUNNING', stepIndex, steps: [] }) as unknown as SagaState;
+      // Another transition within the same step keeps the excuse; the next step drops it.
+      hooks.transitioned({ before: state(1), after: state(1), history: [], at: new Date() });
+      expect(transport.excuseForDeadline(sagaId, new Date())).toMatch(/waiting in the queue/);
+      hooks.transitioned({ before: state(1), after: state(2), history: [], at: new Date() });
+      expect(transport.excuseForDeadline(sagaId, new Date())).toBeUndefined();
     });
   });

@@ -179,8 +179,10 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     this.undo.push(
       this.hooks.register({
         // An ended saga waits for nothing; its commands' receipts no longer matter.
-        onTransition: ({ after }) => {
-          if (isTerminal(after.status)) this.undelivered.delete(after.id);
+        // A saga that moved to another step (or ended) has its earlier commands answered: a receipt of theirs
+        // that was lost (the broker was down as it went out) must not excuse the new step's deadline.
+        onTransition: ({ before, after }) => {
+          if (isTerminal(after.status) || before?.stepIndex !== after.stepIndex) this.undelivered.delete(after.id);
         },
         aroundReply: async (reply, next) => {
           try {
