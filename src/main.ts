@@ -25,7 +25,7 @@ function configOrExit(): AppConfig {
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
   // Off unless a collector is named: without a provider the saga spans cost nothing.
-  const stopTracing = config.otlpEndpoint ? startTracing(config.otlpEndpoint) : undefined;
+  const stopTracing = config.otlpEndpoint ? startTracing(config.otlpEndpoint, config.otelServiceName) : undefined;
   // Buffered until pino takes over, so even the start-up lines come out in the configured format.
   const app = configureApp(await NestFactory.create(AppModule.forRoot(config), { ...APP_OPTIONS, bufferLogs: true }));
   app.useLogger(app.get(PinoLogger));

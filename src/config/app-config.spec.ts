@@ -23,6 +23,10 @@ describe('loadAppConfig', () => {
   it('runs all four services in one process by default; SERVICES names one, which then needs BROKER_URL', () => {
     expect(loadAppConfig({})).toMatchObject({ services: ['orders', 'inventory', 'payment', 'shipping'], brokerPrefix: 'sagaworks' });
     expect(loadAppConfig({ SERVICES: 'all' }).services).toHaveLength(4);
+    // Spans name their process: the monolith, or the one service apart; OTEL_SERVICE_NAME wins.
+    expect(loadAppConfig({}).otelServiceName).toBe('sagaworks');
+    expect(loadAppConfig({ SERVICES: 'shipping', BROKER_URL: 'amqp://r' }).otelServiceName).toBe('sagaworks-shipping');
+    expect(loadAppConfig({ OTEL_SERVICE_NAME: 'shop' }).otelServiceName).toBe('shop');
     expect(loadAppConfig({ SERVICES: ' Payment ', BROKER_URL: 'amqp://guest:guest@rabbit:5672', BROKER_PREFIX: 'shop-1' })).toMatchObject({
       services: ['payment'],
       brokerUrl: 'amqp://guest:guest@rabbit:5672',

@@ -38,6 +38,8 @@ export interface AppConfig {
   log: LogConfig;
   /** OTLP/HTTP collector (`OTEL_EXPORTER_OTLP_ENDPOINT`, its base URL) that saga traces go to; unset: none. */
   otlpEndpoint?: string;
+  /** `service.name` of this process's spans (`OTEL_SERVICE_NAME`): `sagaworks`, or `sagaworks-<service>` apart. */
+  otelServiceName: string;
   fraudReview: FraudReviewConfig;
   saga: {
     stepTimeoutMs: number;
@@ -262,6 +264,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, env.NODE_ENV === 'production' ? 'json' : 'pretty') as LogFormat,
     },
     otlpEndpoint: httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    otelServiceName: env.OTEL_SERVICE_NAME || (isSplit(serviceNames) ? `sagaworks-${serviceNames[0]}` : 'sagaworks'),
     fraudReview: {
       thresholdCents: int(env, 'FRAUD_REVIEW_THRESHOLD_CENTS', FRAUD_REVIEW_DEFAULTS.thresholdCents, 1),
       timeoutMs: int(env, 'FRAUD_REVIEW_TIMEOUT_MS', FRAUD_REVIEW_DEFAULTS.timeoutMs, 1),

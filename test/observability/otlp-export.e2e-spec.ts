@@ -1,39 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { killAllAppProcesses, startAppProcess } from '../support/app-process';
+import { startCollector } from '../support/otlp-collector';
 import { waitFor } from '../support/wait-for';
-
-/** What an OTLP/HTTP collector receives (the exporter's JSON encoding), flattened to spans. */
-interface OtlpSpan {
-  traceId: string;
-  name: string;
-}
-interface OtlpBody {
-  resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[];
-}
-
-/** A collector on a free port that keeps every span posted to /v1/traces. */
-async function startCollector(): Promise<{ server: Server; url: string; spans: OtlpSpan[]; posts: string[] }> {
-  const spans: OtlpSpan[] = [];
-  const posts: string[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      posts.push(`${req.method} ${req.url} ${req.headers['content-type'] ?? ''}`);
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpBody;
-        for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans ?? []));
-      } catch {
-        // a body this collector cannot read fails the test through the spans it lacks
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, posts };
-}
 
 const ORDER = {
   customerId: 'otlp-customer',

@@ -8,6 +8,8 @@ import { countActive, report } from './support/harness';
 import { checkInvariants, waitSettled } from './support/invariants';
 import { orderMix, rng, runPool, sleep } from './support/orders';
 import { SERVICES, type Service, type SplitSystem, startSplitSystem } from './support/split-system';
+import { startCollector } from '../support/otlp-collector';
+import { waitFor } from '../support/wait-for';
 
 const run = promisify(execFile);
 const rabbit = (action: 'stop_app' | 'start_app') => run('rabbitmqctl', [action], { timeout: 60_000 });
@@ -176,5 +178,49 @@ for (const kind of postgresKinds())
         expect(client.problems).toEqual([]);
         expect(invariants.violations).toEqual([]);
         expect(invariants.summary.confirmed).toBe(orders.length);
+      }, 180_000);
+
+      it('is one trace per saga across the four processes and a restart: the trace id is the saga id', async () => {
+        const collector = await startCollector();
+        try {
+          const sys = await system('split-trace', { SEED_STOCK: String(SEED_STOCK), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+          // Payment is down when the order is placed, and comes back (a new process) while its saga waits there.
+          await sys.procs.payment.kill('SIGKILL');
+          const client = new OrderClient(() => [sys.procs.orders.url]);
+          const [order] = orderMix(1, {
+            prefix: 'split-trace',
+            seed: 5,
+            overstockQuantity: 1000,
+            weights: { visa: 1, declined: 0, timeout: 0, aq: 0, overstock: 0 },
+          });
+          const placed = await client.place(order);
+          const [saga] = await sys.sql.orders<{ id: string }>(`SELECT saga_id AS id FROM orders WHERE id = $1`, [placed.orderId]);
+          await waitFor(
+            async () =>
+              (await sys.sql.orders<{ step: string }>(`SELECT current_step AS step FROM saga_instance WHERE id = $1`, [saga.id]))[0].step,
+            (step) => step === 'processPayment',
+            20_000,
+            50,
+          );
+          await sys.crash(['payment']);
+          await waitSettled(sys.sql.orders, 30_000, [saga.id]);
+          const traceId = saga.id.replace(/-/g, '');
+          // Each process's batch processor sends every 5 s.
+          const spans = await waitFor(
+            () => collector.spans.filter((s) => s.traceId === traceId),
+            (found) =>
+              ['orders', 'inventory', 'payment', 'shipping'].every((service) => found.some((s) => s.service === `sagaworks-${service}`)),
+            30_000,
+            200,
+          );
+          const where = (name: string) => spans.filter((s) => s.name === name).map((s) => s.service);
+          expect(where('step reserveInventory #1')).toEqual(['sagaworks-orders']);
+          expect(where('handle ReserveInventoryCommand')).toEqual(['sagaworks-inventory']);
+          expect(where('handle ProcessPaymentCommand')).toContain('sagaworks-payment');
+          expect(where('handle CreateShipmentCommand')).toEqual(['sagaworks-shipping']);
+          expect(new Set(collector.spans.filter((s) => s.service !== undefined).map((s) => s.traceId))).toEqual(new Set([traceId]));
+        } finally {
+          await new Promise((resolve) => collector.server.close(resolve));
+        }
       }, 180_000);
     });
