@@ -1,21 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { freePort } from '../support/app-process';
+import { type AppProcess, startAppProcess } from '../support/app-process';
 import { type Ended, latencySummary, runLoad, type SagaEnds, waitForEnd } from './load';
 import { DEFAULT_ADMIN_URL } from './pg-admin';
 
 const SERVICES = ['orders', 'inventory', 'payment', 'shipping'] as const;
 const CLOCK_TICKS_PER_SECOND = 100;
 const TERMINAL = ['COMPLETED', 'COMPENSATED', 'FAILED'];
-
-interface Child {
-  name: string;
-  url: string;
-  process: ChildProcess;
-}
 
 /** utime + stime of a process so far, in seconds (Linux /proc). */
 function cpuSeconds(pid: number): number | null {
@@ -80,29 +72,6 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
-async function startChild(name: string, env: Record<string, string>): Promise<Child> {
-  const main = join(process.cwd(), 'dist', 'src', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: npm run build first`);
-  const port = await freePort();
-  const child = spawn(process.execPath, [main], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited during start-up (code ${child.exitCode})`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).ok) return { name, url, process: child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${name} was not ready within 60 s`);
-}
-
 export interface SplitRow {
   layout: 'split' | 'monolith';
   processes: number;
@@ -123,16 +92,19 @@ async function runLayout(layout: SplitRow['layout'], n: number, concurrency: num
   await admin(async (c) => {
     for (const name of names) await c.query(`CREATE DATABASE ${name}`);
   });
-  const children: Child[] = [];
+  const children: AppProcess[] = [];
+  // The shipped build's settings, quiet: one line per request would be measured too.
+  const start = (name: string, env: Record<string, string>) =>
+    startAppProcess({ name: `bench-${name}`, env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env } });
   const pool = new pg.Pool({ connectionString: databaseUrl(names[0]), max: 2 });
   try {
     const common = { SEED_STOCK: '1000000000', DB_POOL_SIZE: '10' };
-    if (layout === 'monolith') children.push(await startChild('monolith', { ...common, DATABASE_URL: databaseUrl(names[0]) }));
+    if (layout === 'monolith') children.push(await start('monolith', { ...common, DATABASE_URL: databaseUrl(names[0]) }));
     else
       // Participants first, so the catalog reaches orders' queue; orders' database is names[0].
       for (const service of ['inventory', 'payment', 'shipping', 'orders'] as const)
         children.push(
-          await startChild(service, {
+          await start(service, {
             ...common,
             SERVICES: service,
             DATABASE_URL: databaseUrl(names[SERVICES.indexOf(service)]),
@@ -140,7 +112,7 @@ async function runLayout(layout: SplitRow['layout'], n: number, concurrency: num
             BROKER_PREFIX: `sagaworks-bench-${tag}`,
           }),
         );
-    const orders = children.find((c) => c.name === 'orders' || c.name === 'monolith') as Child;
+    const orders = children.find((c) => c.name === 'bench-orders' || c.name === 'bench-monolith') as AppProcess;
     if (layout === 'split')
       for (let i = 0; i < 300; i++) {
         const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM order_catalog`);
@@ -151,13 +123,13 @@ async function runLayout(layout: SplitRow['layout'], n: number, concurrency: num
     try {
       const target = { commandBus: null, baseUrl: orders.url, watcher };
       if (warmup > 0) await runLoad(target, warmup, concurrency, 'happy', 1_000_000);
-      const before = children.map((c) => cpuSeconds(c.process.pid as number));
+      const before = children.map((c) => cpuSeconds(c.pid));
       const result = await runLoad(target, n, concurrency, 'happy');
       const cpu: Record<string, number | null> = {};
       children.forEach((c, i) => {
-        const after = cpuSeconds(c.process.pid as number);
-        const start = before[i];
-        cpu[c.name] = after === null || start === null ? null : Math.round(((after - start) / n) * 1000 * 100) / 100;
+        const after = cpuSeconds(c.pid);
+        const spent = before[i];
+        cpu[c.name.replace(/^bench-/, '')] = after === null || spent === null ? null : Math.round(((after - spent) / n) * 1000 * 100) / 100;
       });
       return {
         layout,
@@ -174,10 +146,7 @@ async function runLayout(layout: SplitRow['layout'], n: number, concurrency: num
       watcher.close();
     }
   } finally {
-    for (const c of children) c.process.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => new Promise((resolve) => (c.process.exitCode !== null ? resolve(null) : c.process.once('exit', resolve)))),
-    );
+    await Promise.all(children.map((c) => c.kill('SIGTERM')));
     await pool.end();
     await admin(async (c) => {
       for (const name of names) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

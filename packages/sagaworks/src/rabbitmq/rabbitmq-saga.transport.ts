@@ -55,7 +55,8 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
   private readonly replyWaiters = new WeakMap<object, () => void>();
   /** The reply classes of this process's sagas, read once the definitions are registered (module init). */
   private replyTypes: ReadonlySet<ReplyType> = new Set();
-  /** Commands sent and not yet received by their handler's process, by saga. */
+  /** What each service consumes, this one's own replies included: the queues and bindings every connect declares. */
+  private subscriptions: Record<string, readonly MessageClass[]> = {};
   /**
    * Per saga, the message id of the latest send of each command class still waiting for its receipt. Only the
    * latest: a resend supersedes the one before, whose receipt may have been lost (the broker was down as it
@@ -160,14 +161,16 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
 
   async onModuleInit(): Promise<void> {
     this.replyTypes = new Set(this.registry?.all().flatMap((saga) => [...saga.replies.keys()]) ?? []);
-    const subscribed = Object.values(this.options.subscriptions ?? {}).flat();
-    for (const event of [...(this.options.events ?? []), ...(this.options.subscribe ?? []), ...subscribed, ...this.replyTypes])
+    const service = this.options.service;
+    const own = [...(this.options.subscriptions?.[service] ?? []), ...(this.options.subscribe ?? []), ...this.replyTypes];
+    this.subscriptions = { ...this.options.subscriptions, [service]: own };
+    for (const event of [...(this.options.events ?? []), ...Object.values(this.subscriptions).flat()])
       if (!this.codec.has(event)) this.codec.add(event);
     // What leaves: the events this service publishes, and what another service subscribes to. Its sagas' own
     // replies, raised by handlers here, stay here.
     const leaving = new Set<MessageClass>([
       ...(this.options.events ?? []),
-      ...Object.entries(this.options.subscriptions ?? {}).flatMap(([service, types]) => (service === this.options.service ? [] : types)),
+      ...Object.entries(this.subscriptions).flatMap(([subscriber, types]) => (subscriber === service ? [] : types)),
     ]);
     this.undo.push(
       this.outbox.useRelay({
@@ -178,7 +181,6 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     );
     this.undo.push(
       this.hooks.register({
-        // An ended saga waits for nothing; its commands' receipts no longer matter.
         // A saga that moved to another step (or ended) has its earlier commands answered: a receipt of theirs
         // that was lost (the broker was down as it went out) must not excuse the new step's deadline.
         onTransition: ({ before, after }) => {
@@ -221,8 +223,9 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
 
   private delivered(sagaId: string, messageId: string): void {
     const pending = this.undelivered.get(sagaId);
-    for (const [type, id] of pending ?? []) if (id === messageId) pending?.delete(type);
-    if (pending?.size === 0) this.undelivered.delete(sagaId);
+    if (!pending) return;
+    for (const [type, id] of pending) if (id === messageId) pending.delete(type);
+    if (pending.size === 0) this.undelivered.delete(sagaId);
   }
 
   private handlesCommands(): boolean {
@@ -246,10 +249,8 @@ export class RabbitMqSagaTransport implements SagaTransport, OnModuleInit, OnApp
     await channel.assertQueue(own, { durable: true, deadLetterExchange: n.dead });
     await channel.bindQueue(own, n.events, n.failureKey(service));
     await channel.bindQueue(own, n.events, n.receiptKey(service));
-    const subscriptions = { ...this.options.subscriptions };
-    subscriptions[service] = [...(subscriptions[service] ?? []), ...(this.options.subscribe ?? []), ...this.replyTypes];
     // Other services' queues too, so what they subscribe to waits for them even before they first start.
-    for (const [subscriber, types] of Object.entries(subscriptions)) {
+    for (const [subscriber, types] of Object.entries(this.subscriptions)) {
       const queue = n.eventQueue(subscriber);
       if (subscriber !== service) await channel.assertQueue(queue, { durable: true, deadLetterExchange: n.dead });
       for (const type of new Set(types)) {

@@ -98,7 +98,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
    * elsewhere, it sends the token by message, and one that has not arrived yet is waited for.
    */
   private async paymentToken(paymentMethodId: string): Promise<string | undefined> {
-    if (!this.deployment || this.deployment.services.includes('orders')) return this.vault.resolve(paymentMethodId);
+    if (!this.deployment?.split) return this.vault.resolve(paymentMethodId);
     const sent = await this.vault.lookUpSent(paymentMethodId);
     if (sent === 'on-its-way') throw new PaymentMethodOnItsWayError(paymentMethodId);
     return sent === 'gone' ? undefined : sent.token;
