@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory';
 import { ObservabilityModule } from './observability/observability.module';
 import { OrderFulfillmentModule } from './order-fulfillment';
+import { OrderReturnsModule } from './order-returns';
 import { OrdersModule } from './orders';
 import { PaymentModule } from './payment';
 import { ReliabilityModule } from './reliability';
@@ -82,7 +83,7 @@ export class AppModule {
         ...(has('inventory') ? [InventoryModule.forRoot({ seedStock: config.seedStock })] : []),
         ...(has('payment') ? [PaymentModule] : []),
         ...(has('shipping') ? [ShippingModule] : []),
-        ...(sagas ? [OrdersModule.forRoot({ apart }), OrderFulfillmentModule.forRoot({ fraudReview: config.fraudReview })] : []),
+        ...(sagas ? [OrdersModule.forRoot({ apart }), OrderFulfillmentModule.forRoot({ fraudReview: config.fraudReview }), OrderReturnsModule.forRoot()] : []),
         ...(apart ? [SagaRabbitMqModule.forRoot(brokerRouting(config.services[0], config.brokerUrl as string, config.brokerPrefix))] : []),
         HealthModule.forRoot({ sagas }),
         ObservabilityModule.forRoot({ sagas }),

@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 const SRC = resolve(process.cwd(), 'src');
 const LIB = resolve(process.cwd(), 'packages', 'sagaworks', 'src');
 const DOMAIN_MODULES = ['orders', 'inventory', 'payment', 'shipping'];
-const APPLICATION_MODULES = ['order-fulfillment'];
+const APPLICATION_MODULES = ['order-fulfillment', 'order-returns'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

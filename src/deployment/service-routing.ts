@@ -1,7 +1,8 @@
+import { FlowStalledEvent } from 'sagaworks';
 import type { SagaRabbitMqOptions } from 'sagaworks/rabbitmq';
-import { CatalogPublishedEvent, ReleaseInventoryCommand, ReserveInventoryCommand } from '../inventory';
+import { CatalogPublishedEvent, ReleaseInventoryCommand, ReserveInventoryCommand, ReturnRestockedEvent } from '../inventory';
 import { InventoryReleasedEvent, InventoryReservationFailedEvent, InventoryReservedEvent } from '../inventory';
-import { CancelOrderCommand, ConfirmOrderCommand } from '../orders';
+import { CancelOrderCommand, ConfirmOrderCommand, ReturnRequestedEvent } from '../orders';
 import {
   PaymentChargedEvent,
   PaymentDeclinedEvent,
@@ -10,6 +11,8 @@ import {
   PaymentRefundedEvent,
   ProcessPaymentCommand,
   RefundPaymentCommand,
+  ReturnRefundedEvent,
+  ReturnRefundRefusedEvent,
 } from '../payment';
 import {
   CancelShipmentCommand,
@@ -17,6 +20,8 @@ import {
   ShipmentCancelledEvent,
   ShipmentCreatedEvent,
   ShipmentFailedEvent,
+  ShipmentReturnedEvent,
+  ShipmentReturnReversedEvent,
 } from '../shipping';
 import type { ServiceName } from './service-names';
 
@@ -28,20 +33,33 @@ const COMMANDS: SagaRabbitMqOptions['commands'] = {
   shipping: [CreateShipmentCommand, CancelShipmentCommand],
 };
 
-/** The events each service publishes to the others (the saga's replies, the catalog, the card-token handoff). */
+/**
+ * The events each service publishes to the others: the saga's replies, the catalog, the card-token handoff, and
+ * the order-return flow's (each participant's milestone, and the tracker's stall nudges).
+ */
 const PUBLISHES: Record<ServiceName, NonNullable<SagaRabbitMqOptions['events']>> = {
-  orders: [PaymentMethodProvidedEvent, PaymentMethodWithdrawnEvent],
-  inventory: [InventoryReservedEvent, InventoryReservationFailedEvent, InventoryReleasedEvent, CatalogPublishedEvent],
-  payment: [PaymentChargedEvent, PaymentDeclinedEvent, PaymentRefundedEvent],
-  shipping: [ShipmentCreatedEvent, ShipmentFailedEvent, ShipmentCancelledEvent],
+  orders: [PaymentMethodProvidedEvent, PaymentMethodWithdrawnEvent, ReturnRequestedEvent, FlowStalledEvent],
+  inventory: [InventoryReservedEvent, InventoryReservationFailedEvent, InventoryReleasedEvent, CatalogPublishedEvent, ReturnRestockedEvent],
+  payment: [PaymentChargedEvent, PaymentDeclinedEvent, PaymentRefundedEvent, ReturnRefundedEvent, ReturnRefundRefusedEvent],
+  shipping: [ShipmentCreatedEvent, ShipmentFailedEvent, ShipmentCancelledEvent, ShipmentReturnedEvent, ShipmentReturnReversedEvent],
 };
 
-/** What each service takes in besides the replies of its sagas (the orders service's, added by the transport). */
+/**
+ * What each service takes in besides the replies of its sagas (the orders service's, added by the transport):
+ * in the order-return flow, each participant the event before its own, and orders, which tracks the flow, all.
+ */
 const SUBSCRIBES: Record<ServiceName, NonNullable<SagaRabbitMqOptions['subscribe']>> = {
-  orders: [CatalogPublishedEvent],
-  inventory: [],
-  payment: [PaymentMethodProvidedEvent, PaymentMethodWithdrawnEvent],
-  shipping: [],
+  orders: [
+    CatalogPublishedEvent,
+    ShipmentReturnedEvent,
+    ReturnRefundedEvent,
+    ReturnRefundRefusedEvent,
+    ReturnRestockedEvent,
+    ShipmentReturnReversedEvent,
+  ],
+  inventory: [ReturnRefundedEvent, FlowStalledEvent],
+  payment: [PaymentMethodProvidedEvent, PaymentMethodWithdrawnEvent, ShipmentReturnedEvent, FlowStalledEvent],
+  shipping: [ReturnRequestedEvent, ReturnRefundRefusedEvent, FlowStalledEvent],
 };
 
 /** `SagaRabbitMqModule.forRoot` options for the process that runs `service`. */

@@ -12,3 +12,4 @@ export { GetProductsQuery } from './queries/impl/get-products.query';
 export { ProductView } from './queries/product.view';
 export { pricedLinesSql } from './queries/priced-lines.sql';
 export { CatalogPublishedEvent, type CatalogEntry } from './events/catalog-published.event';
+export { ReturnRestockedEvent } from './events/return-restocked.event';

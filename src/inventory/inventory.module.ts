@@ -7,6 +7,7 @@ import { ReservationEntity } from './entities/reservation.entity';
 import { InventoryController } from './inventory.controller';
 import { INVENTORY_OPTIONS, type InventoryOptions } from './inventory.options';
 import { InventorySeeder } from './inventory.seeder';
+import { ReturnRestockReceiver } from './returns/return-restock.receiver';
 import { QueryHandlers } from './queries/handlers';
 
 /**
@@ -22,7 +23,7 @@ export class InventoryModule {
       // `CqrsModule.forRoot()` gives this module its own EventBus, and its events never reach the sagas.
       imports: [SagaMessagingModule, TypeOrmModule.forFeature([ProductEntity, ReservationEntity])],
       controllers: [InventoryController],
-      providers: [{ provide: INVENTORY_OPTIONS, useValue: options }, InventorySeeder, ...CommandHandlers, ...QueryHandlers],
+      providers: [{ provide: INVENTORY_OPTIONS, useValue: options }, InventorySeeder, ...CommandHandlers, ...QueryHandlers, ReturnRestockReceiver],
     };
   }
 }

@@ -10,3 +10,7 @@ export { GetOrderQuery } from './queries/impl/get-order.query';
 export { OrderStatus } from './order-status';
 export type { OrderView } from './order.view';
 export { ORDER_FULFILLMENT_SAGA, type OrderFulfillmentData, type OrderLine, type OrderShippingAddress } from './order-fulfillment.contract';
+export { ReturnRequestedEvent } from './events/return-requested.event';
+export { OrderReturnedEvent } from './events/order-returned.event';
+export { ReturnClosedEvent } from './events/return-closed.event';
+export { ORDER_RETURN_FLOW, type OrderReturnStatus } from './order-return.contract';

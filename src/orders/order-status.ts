@@ -1,2 +1,2 @@
-export const OrderStatus = { PENDING: 'PENDING', CONFIRMED: 'CONFIRMED', CANCELLED: 'CANCELLED' } as const;
+export const OrderStatus = { PENDING: 'PENDING', CONFIRMED: 'CONFIRMED', CANCELLED: 'CANCELLED', RETURNED: 'RETURNED' } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];

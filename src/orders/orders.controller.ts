@@ -12,10 +12,21 @@ import {
   Res,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PlaceOrderCommand } from './commands/impl/place-order.command';
 import { PlaceOrderRequestDto } from './dto/place-order.request.dto';
+import { RequestReturnCommand, type RequestReturnResult } from './commands/impl/request-return.command';
+import { RequestReturnRequestDto } from './dto/request-return.request.dto';
 import type { OrderView } from './order.view';
 import { SagaOrchestrator } from 'sagaworks';
 import { GetOrderQuery } from './queries/impl/get-order.query';
@@ -27,6 +38,12 @@ const MAX_WAIT_SECONDS = 30;
 function parsePreferWait(prefer: string | undefined): number {
   const match = /(?:^|[,;\s])wait=(\d+)/i.exec(prefer ?? '');
   return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : 0;
+}
+
+function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequestException(['Idempotency-Key header must be 1-200 characters of letters, digits, _ - : .']);
+  }
 }
 
 @ApiTags('orders')
@@ -55,9 +72,7 @@ export class OrdersController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ id: string; status: string; sagaId: string } | OrderView> {
     const waitSeconds = parsePreferWait(prefer);
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new BadRequestException(['Idempotency-Key header must be 1-200 characters of letters, digits, _ - : .']);
-    }
+    checkIdempotencyKey(idempotencyKey);
     const { order, replayed } = await this.commandBus.execute(
       new PlaceOrderCommand(
         {
@@ -84,6 +99,25 @@ export class OrdersController {
       }
     }
     return { id: order.id, status: order.status, sagaId: order.sagaId };
+  }
+
+  @Post(':id/returns')
+  @HttpCode(202)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key answers with the same return' })
+  @ApiAcceptedResponse({ description: '{ orderId, status: "REQUESTED" }: the order-return flow has begun (GET /sagas?correlationId=<orderId>)' })
+  @ApiBadRequestResponse({ description: 'A bad id, reason or Idempotency-Key, named in `message`; nothing is written' })
+  @ApiNotFoundResponse({ description: 'No such order' })
+  @ApiConflictResponse({ description: 'The order is not CONFIRMED, or already has a return' })
+  async requestReturn(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException(['id must be a UUID']) })) id: string,
+    @Body() body: RequestReturnRequestDto | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ orderId: string; status: string }> {
+    checkIdempotencyKey(idempotencyKey);
+    const result: RequestReturnResult = await this.commandBus.execute(new RequestReturnCommand(id, body?.reason, idempotencyKey));
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return { orderId: result.orderId, status: result.status };
   }
 
   @Get(':id')

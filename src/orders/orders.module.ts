@@ -9,6 +9,7 @@ import { OrdersController } from './orders.controller';
 import { InventoryCatalogPricing, OrderCatalogPricing, OrderPricing } from './placement/order-pricing';
 import { OutboxPaymentMethodHandoff, PaymentMethodHandoff, VaultPaymentMethodHandoff } from './placement/payment-method-handoff';
 import { GetOrderHandler } from './queries/handlers/get-order.handler';
+import { OrderReturnReceiver } from './returns/order-return.receiver';
 
 export interface OrdersModuleOptions {
   /**
@@ -41,7 +42,7 @@ export class OrdersModule {
       // CqrsModule.forRoot() is global in the app; importing plain CqrsModule here could give this module its own bus.
       imports: [SagaMessagingModule, TypeOrmModule.forFeature([OrderEntity]), ...(options.apart ? [] : [PaymentModule])],
       controllers: [OrdersController],
-      providers: [...CommandHandlers, GetOrderHandler, ...placement],
+      providers: [...CommandHandlers, GetOrderHandler, OrderReturnReceiver, ...placement],
     };
   }
 }

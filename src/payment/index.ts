@@ -11,3 +11,5 @@ export { GetPaymentsQuery } from './queries/impl/get-payments.query';
 export { PaymentView } from './queries/payment.view';
 export { PaymentMethodVault } from './vault/payment-method-vault';
 export { PaymentMethodProvidedEvent, PaymentMethodWithdrawnEvent } from './handoff/payment-method-handoff.events';
+export { ReturnRefundedEvent } from './events/return-refunded.event';
+export { ReturnRefundRefusedEvent } from './events/return-refund-refused.event';

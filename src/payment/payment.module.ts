@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandHandlers } from './commands/handlers';
 import { PaymentMethodEntity } from './entities/payment-method.entity';
 import { PaymentEntity } from './entities/payment.entity';
+import { ReturnRefundReceiver } from './returns/return-refund.receiver';
 import { PaymentController } from './payment.controller';
 import { FakePaymentProvider } from './provider/fake-payment-provider';
 import { PaymentProvider } from './provider/payment-provider';
@@ -24,6 +25,7 @@ import { PaymentMethodReceiver } from './handoff/payment-method-receiver';
     { provide: PaymentProvider, useClass: FakePaymentProvider },
     PaymentMethodVault,
     PaymentMethodReceiver,
+    ReturnRefundReceiver,
     ...CommandHandlers,
     ...QueryHandlers,
   ],

@@ -10,3 +10,5 @@ export { ShipmentFailedEvent } from './events/shipment-failed.event';
 export { ShipmentCancelledEvent } from './events/shipment-cancelled.event';
 export { GetShipmentsQuery } from './queries/impl/get-shipments.query';
 export { ShipmentView } from './queries/shipment.view';
+export { ShipmentReturnedEvent } from './events/shipment-returned.event';
+export { ShipmentReturnReversedEvent } from './events/shipment-return-reversed.event';

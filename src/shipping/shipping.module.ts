@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandHandlers } from './commands/handlers';
 import { ShipmentEntity } from './entities/shipment.entity';
 import { QueryHandlers } from './queries/handlers';
+import { ShipmentReturnReceiver } from './returns/shipment-return.receiver';
 import { ShippingController } from './shipping.controller';
 
 /**
@@ -14,6 +15,6 @@ import { ShippingController } from './shipping.controller';
   // CqrsModule is deliberately not imported: see InventoryModule (a plain import can get its own EventBus).
   imports: [SagaMessagingModule, TypeOrmModule.forFeature([ShipmentEntity])],
   controllers: [ShippingController],
-  providers: [...CommandHandlers, ...QueryHandlers],
+  providers: [...CommandHandlers, ...QueryHandlers, ShipmentReturnReceiver],
 })
 export class ShippingModule {}

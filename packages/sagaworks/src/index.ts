@@ -21,6 +21,17 @@ export type {
   SignalDecision,
 } from './definition/saga-definition.js';
 export type { RetryPolicy } from './definition/retry-policy.js';
+export { defineChoreography, correlate, FlowStalledEvent } from './definition/choreography-definition.js';
+export type {
+  ChoreographyDefinition,
+  FlowStepDefinition,
+  FlowCorrelation,
+  FlowEventType,
+  FlowExpectation,
+} from './definition/choreography-definition.js';
+export { ChoreographyTracker } from './runtime/choreography-tracker.js';
+export { onFlowStalled } from './runtime/flow-stall-receiver.js';
+export type { FlowStallHandlers } from './runtime/flow-stall-receiver.js';
 export { SagaStatus, StepStatus, isTerminal } from './domain/saga-status.js';
 export type { SagaState, StepState } from './domain/saga-state.js';
 export { SagaOrchestrator } from './runtime/saga-orchestrator.js';

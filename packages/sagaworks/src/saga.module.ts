@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module, type Provider } from '@nestjs/commo
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { ChoreographyDefinition } from './definition/choreography-definition.js';
 import type { SagaDefinition } from './definition/saga-definition.js';
 import { TokenFailureLimiter } from './inspector/api/token-failure-limiter.js';
 import { SagaHistoryEntity } from './persistence/saga-history.entity.js';
@@ -9,6 +10,7 @@ import { SagaInstanceEntity } from './persistence/saga-instance.entity.js';
 import { SagaSchemaCheck } from './persistence/saga-schema-check.js';
 import { SagaStore } from './persistence/saga-store.js';
 import { RESOLVED_SAGA_OPTIONS, resolveSagaOptions } from './runtime/resolve-options.js';
+import { ChoreographyTracker } from './runtime/choreography-tracker.js';
 import { SagaClock } from './runtime/saga-clock.js';
 import { SagaContractCheck } from './runtime/saga-contract-check.js';
 import { SagaOrchestrator } from './runtime/saga-orchestrator.js';
@@ -42,6 +44,7 @@ const coreProviders: Provider[] = [
   SagaContractCheck,
   SagaReplyStream,
   SagaSignals,
+  ChoreographyTracker,
   ...childSagaProviders,
   // One per app, shared by every token guard (the inspector's and a host's own ReadTokenGuard).
   { provide: TokenFailureLimiter, useFactory: () => new TokenFailureLimiter() },
@@ -63,6 +66,7 @@ const coreProviders: Provider[] = [
     SagaClock,
     SagaTimeoutJob,
     SagaSignals,
+    ChoreographyTracker,
     RESOLVED_SAGA_OPTIONS,
     TokenFailureLimiter,
   ],
@@ -76,11 +80,12 @@ export class SagaModule extends ConfigurableSagaModule {
     return { ...super.forRootAsync(options), global: true };
   }
 
-  /** Registers a feature's saga definitions. */
-  static forFeature(definitions: SagaDefinition<unknown>[]): DynamicModule {
+  /** Registers a feature's saga definitions, and its choreographed flows (`defineChoreography`). */
+  static forFeature(definitions: SagaDefinition<unknown>[], feature: { choreographies?: ChoreographyDefinition[] } = {}): DynamicModule {
+    const flows = feature.choreographies ?? [];
     // Named after its sagas: an app that asks Nest for `deep-hash` module ids merges dynamic modules whose
     // metadata serialise alike, and would keep only the first feature's definitions.
-    const token = Symbol(`SAGA_FEATURE:${definitions.map((d) => d.type).join(',')}`);
+    const token = Symbol(`SAGA_FEATURE:${[...definitions, ...flows].map((d) => d.type).join(',')}`);
     return {
       module: SagaFeatureModule,
       providers: [
@@ -88,6 +93,7 @@ export class SagaModule extends ConfigurableSagaModule {
           provide: token,
           useFactory: (registry: SagaRegistry) => {
             for (const d of definitions) registry.register(d);
+            for (const f of flows) registry.registerChoreography(f);
             return definitions;
           },
           inject: [SagaRegistry],

@@ -93,6 +93,8 @@ export interface SagaStepDefinition<TData> {
   readonly childSaga?: string;
   /** Instead of a command: the step waits for a signal or a reply event (see `SagaWaitDefinition`). */
   readonly wait?: SagaWaitDefinition<TData>;
+  /** A choreographed flow's milestone (see `defineChoreography`): nothing is sent for it, its events are observed. */
+  readonly observed?: { readonly participant?: string };
   /** The step runs only when this holds when the saga reaches it; otherwise it is skipped (and the history says so). */
   when?(this: void, ctx: SagaContext<TData>): boolean;
   /** Events that complete the step. */

@@ -4,9 +4,11 @@ import type { SagaDefinition, SagaStepDefinition } from './saga-definition.js';
 const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
 const events = (types: readonly { name: string }[] | undefined) => (types ?? []).map((t) => t.name).join(' / ');
 const canUndo = (s: SagaStepDefinition<unknown>): boolean =>
-  s.parallel ? s.parallel.some((b) => canUndo(b)) : !!s.compensation && !s.nonCompensable;
+  s.parallel ? s.parallel.some((b) => canUndo(b)) : (!!s.compensation || !!s.observed) && !s.nonCompensable;
 
 function label(step: SagaStepDefinition<unknown>): string {
+  if (step.observed)
+    return `${step.name}: ${step.observed.participant ? `${step.observed.participant} raises ` : ''}${events(step.completedBy)}`;
   if (step.wait)
     return `${step.name}: waits${step.wait.signal ? ` for signal ${step.wait.signal}` : ''} (${formatDuration(step.wait.timeoutMs)})`;
   if (step.childSaga) return `${step.name}: child saga ${step.childSaga}`;
@@ -39,7 +41,8 @@ export function renderSagaDiagram(definition: SagaDefinition<unknown>): string {
       continue;
     }
     lines.push(`  state "${label(step)}" as ${id(step.name)}`);
-    if (canUndo(step)) lines.push(`  state "undo ${step.name}: ${step.compensation?.type.name}" as ${undo(i)}`);
+    const undoneBy = step.observed ? `awaits ${events(step.compensatedBy)}` : step.compensation?.type.name;
+    if (canUndo(step)) lines.push(`  state "undo ${step.name}: ${undoneBy}" as ${undo(i)}`);
   }
   lines.push(`  [*] --> ${entry(0)}`);
   for (const [i, step] of steps.entries()) {
@@ -55,7 +58,8 @@ export function renderSagaDiagram(definition: SagaDefinition<unknown>): string {
       lines.push(`  join_${id(step.name)} --> ${next}`);
     } else {
       const answers = [step.wait?.signal ? `signal ${step.wait.signal}` : '', events(step.completedBy)].filter(Boolean).join(' / ');
-      lines.push(`  ${id(step.name)} --> ${next}${step.command || step.wait ? `: ${answers}` : ''}`);
+      lines.push(`  ${id(step.name)} --> ${next}${step.command || step.wait || step.observed ? `: ${answers}` : ''}`);
+      if (step.observed) lines.push(`  ${id(step.name)} --> Stalled: deadline passed`, `  Stalled --> ${id(step.name)}: ${answers}`);
       if (step.failedBy?.length) lines.push(`  ${id(step.name)} --> ${compensationFrom(i, false)}: ${events(step.failedBy)}`);
       if (step.wait?.decide) lines.push(`  ${id(step.name)} --> ${compensationFrom(i, false)}: signal says fail`);
       if (step.command) lines.push(`  ${id(step.name)} --> ${compensationFrom(i, true)}: timed out`);
@@ -67,7 +71,8 @@ export function renderSagaDiagram(definition: SagaDefinition<unknown>): string {
     }
     if (canUndo(step)) {
       const done = step.parallel ? 'every completed branch undone' : events(step.compensatedBy);
-      lines.push(`  ${undo(i)} --> ${compensationFrom(i, false)}: ${done}`, `  ${undo(i)} --> Failed: attempts exhausted`);
+      lines.push(`  ${undo(i)} --> ${compensationFrom(i, false)}: ${done}`);
+      if (!step.observed) lines.push(`  ${undo(i)} --> Failed: attempts exhausted`);
     }
   }
   lines.push('  Completed --> [*]', '  Compensated --> [*]', '  Failed --> [*]');

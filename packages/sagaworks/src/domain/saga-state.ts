@@ -38,6 +38,8 @@ export interface StepState {
   dueAt?: string;
   /** A branch's place in its stage's completions (1 first): compensation runs in reverse of it. */
   completedOrder?: number;
+  /** A choreographed flow's step: nothing is sent for it, its events are only observed (so it holds no lease). */
+  tracked?: true;
 }
 
 /** A saga instance in memory: the `saga_instance` row, parsed. */

@@ -1,8 +1,10 @@
-/** Lifecycle of a saga instance. `COMPLETED`, `COMPENSATED` and `FAILED` are terminal. */
+/** Lifecycle of a saga instance (or choreographed flow). `COMPLETED`, `COMPENSATED` and `FAILED` are terminal. */
 export const SagaStatus = {
   STARTED: 'STARTED',
   RUNNING: 'RUNNING',
   COMPENSATING: 'COMPENSATING',
+  /** A choreographed flow whose next event did not come by its deadline: it waits on, and its participant is nudged. */
+  STALLED: 'STALLED',
   COMPLETED: 'COMPLETED',
   COMPENSATED: 'COMPENSATED',
   FAILED: 'FAILED',

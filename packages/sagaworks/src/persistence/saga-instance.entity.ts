@@ -10,7 +10,7 @@ import type { StepState } from '../domain/saga-state.js';
  */
 @Entity({ name: 'saga_instance' })
 @Unique('saga_instance_type_correlation_uq', ['type', 'correlationId'])
-@Check('saga_instance_status_check', `status IN ('STARTED','RUNNING','COMPENSATING','COMPLETED','COMPENSATED','FAILED')`)
+@Check('saga_instance_status_check', `status IN ('STARTED','RUNNING','COMPENSATING','COMPLETED','COMPENSATED','FAILED','STALLED')`)
 @Index('saga_instance_wake_idx', ['wakeAt'], { where: 'wake_at IS NOT NULL' })
 @Index('saga_instance_created_idx', ['createdAt', 'id'])
 @Index('saga_instance_status_created_idx', ['status', 'createdAt', 'id'])

@@ -143,7 +143,11 @@ export class SagaContractCheck implements OnModuleInit {
     // A command a transport carries to another process is handled there.
     for (const type of this.registry.all().flatMap((saga) => commandTypesOf(saga.definition)))
       if (this.dispatcher.remoteTransports.some((t) => t.carries(Object.create(type.prototype as object) as ICommand))) handled.add(type);
-    const problems = this.registry.all().flatMap((saga) => checkDefinition(saga.definition, handled));
+    // A choreographed flow sends nothing: there is no contract to check.
+    const problems = this.registry
+      .all()
+      .filter((saga) => !saga.flow)
+      .flatMap((saga) => checkDefinition(saga.definition, handled));
     if (problems.length > 0) throw new SagaDefinitionError(problems);
   }
 }

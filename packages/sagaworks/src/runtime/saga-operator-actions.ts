@@ -6,6 +6,7 @@ import type { SagaStore } from '../persistence/saga-store.js';
 import type { SagaClock } from './saga-clock.js';
 import type { AbortPlan, Decide, OperatorActionResult } from './saga-orchestrator.types.js';
 import type { RegisteredSaga, SagaRegistry } from './saga-registry.js';
+import { asFlowState } from './saga-flows.js';
 import type { SignalResult, SignalTarget } from './saga-signal.js';
 
 export interface OperatorActionDeps {
@@ -34,16 +35,22 @@ export class SagaOperatorActions {
   retry(sagaId: string, actor: string, reason?: string): Promise<OperatorActionResult> {
     return this.act(sagaId, async (saga, state) => {
       if (state.definitionHash !== saga.hash && !isTerminal(state.status) && (await this.adoptCurrentDefinition(sagaId))) return [];
+      const why = `retry by ${actor}${reason ? `: ${reason}` : ''}`;
+      const flow = saga.flow?.transitions;
       return this.deps.transition(saga, sagaId, (s, now) =>
-        saga.transitions.retryCompensation(s, `retry by ${actor}${reason ? `: ${reason}` : ''}`, now),
+        flow ? flow.retry(asFlowState(s), why, now) : saga.transitions.retryCompensation(s, why, now),
       );
     });
   }
 
   abort(sagaId: string, actor: string, reason?: string): Promise<OperatorActionResult> {
-    return this.act(sagaId, (saga) =>
-      this.deps.transition(saga, sagaId, (s, now) => saga.transitions.abort(s, `aborted by ${actor}${reason ? `: ${reason}` : ''}`, now)),
-    );
+    const why = `aborted by ${actor}${reason ? `: ${reason}` : ''}`;
+    return this.act(sagaId, (saga) => {
+      const flow = saga.flow?.transitions;
+      return this.deps.transition(saga, sagaId, (s, now) =>
+        flow ? flow.abort(asFlowState(s), why, now) : saga.transitions.abort(s, why, now),
+      );
+    });
   }
 
   undoCompleted(sagaId: string, reason: string): Promise<OperatorActionResult> {
@@ -95,7 +102,8 @@ export class SagaOperatorActions {
     return {
       sagaId,
       status: state.status,
-      compensations: saga.transitions.compensationPlan(state).map((i) => ({
+      // A choreographed flow's abort undoes nothing itself: its participants own their undoing.
+      compensations: (saga.flow ? [] : saga.transitions.compensationPlan(state)).map((i) => ({
         step: saga.definition.steps[i].name,
         command: saga.definition.steps[i].compensation?.type.name ?? '',
       })),

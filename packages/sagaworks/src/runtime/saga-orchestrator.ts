@@ -14,6 +14,7 @@ import { SagaCommandErrors } from './saga-command-errors.js';
 import { SagaCommandFactory } from './saga-commands.js';
 import { SagaEndWaiters } from './saga-end-waiters.js';
 import { SagaEndedEvent } from './saga-ended.event.js';
+import { SagaFlows } from './saga-flows.js';
 import { SagaOperatorActions } from './saga-operator-actions.js';
 import type {
   AbortPlan,
@@ -53,6 +54,7 @@ export class SagaOrchestrator implements OnModuleDestroy {
   private readonly streams: SagaReplyOperators;
   private readonly errors: SagaCommandErrors;
   private readonly starter: SagaStarter;
+  private readonly flows: SagaFlows;
   private destroyed = false;
   /** Sagas this instance last stored or claimed under its own lease (some may since have been taken over). */
   private readonly leased = new Set<string>();
@@ -92,6 +94,7 @@ export class SagaOrchestrator implements OnModuleDestroy {
       lease: (now) => this.lease(now),
       started: (saga, t, now, go) => this.started(saga, t, now, go),
     });
+    this.flows = new SagaFlows({ ...core, lease: (now) => this.lease(now), started: (saga, t, now) => this.started(saga, t, now, false) });
     this.errors = new SagaCommandErrors({
       ...core,
       commands: this.commands,
@@ -166,6 +169,16 @@ export class SagaOrchestrator implements OnModuleDestroy {
     options: { dispatch?: boolean } = {},
   ): Promise<{ saga: SagaState<TData> | null; rows: R[] }> {
     return this.starter.startWith<TData, R>(definition, input, companion, options.dispatch !== false);
+  }
+
+  /** Records an event of a choreographed flow on its instance, created at the first event seen (`ChoreographyTracker`). */
+  recordFlowEvent(event: IEvent): Promise<void> {
+    return this.tracked(() => this.flows.record(event));
+  }
+
+  /** Starts a flow's instance from its first event in one statement with a write of the caller's (as `startWith`). */
+  startFlowWith<R = Record<string, unknown>>(event: IEvent, companion: CompanionWrite): Promise<R[]> {
+    return this.tracked(() => this.flows.startWith<R>(event, companion));
   }
 
   /**
@@ -265,8 +278,6 @@ export class SagaOrchestrator implements OnModuleDestroy {
   dispatch(commands: ICommand[]): void {
     if (commands.length) this.dispatcher.send(commands);
   }
-
-  // --- internals -------------------------------------------------------------------------------------------
 
   /** Once a new instance is stored: cache it, report it, and dispatch its first command when that is safe. */
   private started<TData>(saga: RegisteredSaga<TData>, t: Transition<TData>, now: Date, dispatch: boolean): void {

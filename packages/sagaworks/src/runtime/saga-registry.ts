@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { ChoreographyDefinition } from '../definition/choreography-definition.js';
 import type { ReplyType, SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
 import { SagaTransitions, type StepDefaults } from '../domain/saga-transitions.js';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
+import { flowAsSaga, registerFlow, type RegisteredFlow } from './flow-registration.js';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
 
 export type ReplyKind = 'completed' | 'failed' | 'compensated';
@@ -21,6 +23,8 @@ export interface RegisteredSaga<TData = unknown> {
   hash: string;
   /** The steps each reply event class answers (one class may answer several steps, say "credit" and "credit back"). */
   replies: Map<ReplyType, ReplyAddress[]>;
+  /** Set for a choreographed flow: the tracker, not the orchestrator, moves it (it has no replies by saga id). */
+  flow?: RegisteredFlow;
 }
 
 /** The shape of a definition, hashed: an instance records the hash of the definition it started under. */
@@ -36,6 +40,7 @@ function hashDefinition(definition: SagaDefinition<unknown>): string {
     // Only present when used, so that a definition without waits or conditions keeps the hash it had before them.
     ...(s.wait ? { wait: { signal: s.wait.signal ?? null, remind: s.wait.remind?.command.type.name ?? null } } : {}),
     ...(s.when ? { when: true } : {}),
+    ...(s.observed ? { observed: true } : {}),
     ...(s.parallel
       ? {
           parallel: s.parallel.map((b) => ({
@@ -68,6 +73,22 @@ export class SagaRegistry {
       throw new Error(`Two saga definitions share the type "${definition.type}"`);
     }
     this.sagas.set(definition.type, this.build(definition));
+  }
+
+  /** Registers a choreographed flow; its instances live in the saga store beside the sagas. */
+  registerChoreography(flow: ChoreographyDefinition): void {
+    const existing = this.sagas.get(flow.type);
+    if (existing && existing.flow?.definition !== flow) throw new Error(`Two definitions share the type "${flow.type}"`);
+    if (existing) return;
+    const definition = flowAsSaga(flow) as SagaDefinition<unknown>;
+    const registered = registerFlow(flow, this.defaults.timeoutMs);
+    const transitions = new SagaTransitions(definition, this.defaults);
+    this.sagas.set(flow.type, { definition, transitions, hash: hashDefinition(definition), replies: new Map(), flow: registered });
+  }
+
+  /** The registered choreographed flows. */
+  flows(): (RegisteredSaga & { flow: RegisteredFlow })[] {
+    return this.all().filter((s): s is RegisteredSaga & { flow: RegisteredFlow } => s.flow !== undefined);
   }
 
   get<TData>(type: string): RegisteredSaga<TData> | undefined {

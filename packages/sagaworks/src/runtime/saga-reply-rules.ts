@@ -1,10 +1,11 @@
 import type { ICommand } from '@nestjs/cqrs';
 import { isRetryable } from '../definition/retry-policy.js';
 import type { SagaFailureReply, SagaReply } from '../definition/saga-definition.js';
-import type { SagaState } from '../domain/saga-state.js';
+import type { SagaState, Transition } from '../domain/saga-state.js';
 import { initialStepState } from '../domain/saga-parallel-transitions.js';
 import type { SagaCommandFactory } from './saga-commands.js';
 import type { Decide } from './saga-orchestrator.types.js';
+import { asFlowState } from './saga-flows.js';
 import type { RegisteredSaga, ReplyAddress } from './saga-registry.js';
 
 /**
@@ -115,6 +116,9 @@ export function dueDecision<TData>(
   outageSince?: Date,
   excuse?: (dueAt: Date) => string | undefined,
 ): Decide<TData> {
+  // A choreographed flow has nothing in flight to resume or resend: its deadline passing stalls it.
+  const flow = saga.flow?.transitions;
+  if (flow) return (s, at) => flow.due(asFlowState(s), at) as Transition<TData> | null;
   return (s, at) => {
     if (!s.dueAt || s.dueAt.getTime() > at.getTime()) return saga.transitions.resume(s, owner, at);
     const why = excuse?.(s.dueAt);

@@ -20,8 +20,8 @@ const FIND_SQL = prepared(`SELECT id, status, reason FROM payments WHERE order_i
  * concurrent repeat's) every later charge command is answered from that row, so the token is never needed again.
  */
 const RECORD_SQL = prepared(`WITH p AS (
-         INSERT INTO payments (order_id, saga_id, amount_cents, status, reason)
-         VALUES ($1, $2, $3, $4, $5)
+         INSERT INTO payments (order_id, saga_id, amount_cents, status, reason, provider_ref)
+         VALUES ($1, $2, $3, $4, $5, $7)
          ON CONFLICT (order_id) DO NOTHING
          RETURNING id, status, reason
        ), forgotten AS (DELETE FROM payment_methods WHERE id = $6::uuid)
@@ -81,6 +81,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
         outcome.status === 'approved' ? 'CHARGED' : 'DECLINED',
         outcome.status === 'declined' ? outcome.reason : null,
         command.paymentMethodId,
+        outcome.status === 'approved' ? (outcome.reference ?? null) : null,
       ]);
       if (inserted[0]) return this.toEvent(command, inserted[0]);
       // Another command for this order wrote first, between our read and our insert (a concurrent repeat, or a

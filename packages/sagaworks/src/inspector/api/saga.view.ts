@@ -1,3 +1,5 @@
+import type { FlowExpectation } from '../../definition/choreography-definition.js';
+import type { FlowTransitions } from '../../domain/flow-transitions.js';
 import type { SagaState } from '../../domain/saga-state.js';
 import type { SagaSummary } from '../../persistence/saga-list-query.js';
 import type { SagaHistoryRow } from '../../persistence/saga-store.js';
@@ -44,6 +46,8 @@ export interface SagaView {
   createdAt: string;
   updatedAt: string;
   steps: StepView[];
+  /** A choreographed flow's: every event it still expects (empty once it ended). */
+  flow?: { waitingFor: FlowExpectation[] };
   history: { seq: number; step?: string; from: string | null; to: string; reason?: string; at: string }[];
 }
 
@@ -69,8 +73,12 @@ export function toStepViews(steps: SagaState['steps']): StepView[] {
   }));
 }
 
+/** A choreographed flow's transitions by its type (the registry's flows); undefined for a saga's type. */
+export type FlowLookup = (type: string) => FlowTransitions | undefined;
+
 /** The fields a saga shows in a list and on its own, from its row (a summary or the full state). */
-export function toSagaFields(s: SagaSummary): Omit<SagaView, 'history'> {
+export function toSagaFields(s: SagaSummary, flowOf?: FlowLookup): Omit<SagaView, 'history'> {
+  const flow = flowOf?.(s.type);
   return {
     id: s.id,
     type: s.type,
@@ -83,12 +91,13 @@ export function toSagaFields(s: SagaSummary): Omit<SagaView, 'history'> {
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
     steps: toStepViews(s.steps),
+    ...(flow ? { flow: { waitingFor: flow.expectations(s).missing } } : {}),
   };
 }
 
-export function toSagaView(state: SagaState, history: SagaHistoryRow[]): SagaView {
+export function toSagaView(state: SagaState, history: SagaHistoryRow[], flowOf?: FlowLookup): SagaView {
   return {
-    ...toSagaFields(state),
+    ...toSagaFields(state, flowOf),
     history: history.map((h) => ({
       seq: h.seq,
       ...(h.step ? { step: h.step } : {}),

@@ -51,6 +51,8 @@ export class SagasController {
     private readonly registry: SagaRegistry,
   ) {}
 
+  private readonly flowOf = (type: string) => this.registry.get(type)?.flow?.transitions;
+
   @Get('definitions')
   @ApiOkResponse({ description: 'Every registered saga definition, with in-flight instances per definition version' })
   async definitions(): Promise<SagaDefinitionView[]> {
@@ -88,7 +90,7 @@ export class SagasController {
       limit: query.limit ?? DEFAULT_SAGA_PAGE,
       after: query.cursor === undefined ? undefined : (decodeSagaListCursor(query.cursor) ?? undefined),
     });
-    return toSagaPageView(page);
+    return toSagaPageView(page, this.flowOf);
   }
 
   @Get(':id')
@@ -98,6 +100,6 @@ export class SagasController {
     const store = this.orchestrator.store;
     const state = await store.load(id);
     if (!state) throw new NotFoundException(`saga ${id} not found`);
-    return toSagaView(state, await store.history(id));
+    return toSagaView(state, await store.history(id), this.flowOf);
   }
 }

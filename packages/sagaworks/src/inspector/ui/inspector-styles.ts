@@ -50,6 +50,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .b-COMPENSATING { background: var(--warn-bg); color: var(--warn); }
 .b-COMPENSATED { background: var(--undo-bg); color: var(--undo); }
 .b-FAILED { background: var(--bad-bg); color: var(--bad); }
+.b-STALLED { background: var(--warn-bg); color: var(--bad); }
 .b-WAITING { background: var(--warn-bg); color: var(--warn); }
 .b-SKIPPED { background: var(--idle-bg); color: var(--idle); }
 tr.skipped td { color: var(--idle); }

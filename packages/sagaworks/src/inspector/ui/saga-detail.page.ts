@@ -7,6 +7,7 @@ import {
   type StepState,
   StepStatus,
 } from '../../index.js';
+import type { FlowExpectation } from '../../definition/choreography-definition.js';
 import { html, type SafeHtml } from './html.js';
 import { badge, formatDeadline, formatDuration, formatTime, shortId } from './format.js';
 import { type PageChrome, renderPage } from './inspector-layout.js';
@@ -26,6 +27,17 @@ export interface SagaDetailModel {
   children?: ReadonlyMap<string, ChildSagaLink>;
   /** Set when this saga is a child: the parent and its step, from the correlation id. */
   parent?: ParentSagaLink | null;
+  /** Set for a choreographed flow: every event it still expects. */
+  waitingFor?: FlowExpectation[];
+}
+
+/** What a choreographed flow still expects, and from whom. */
+function flowWaits(waitingFor: FlowExpectation[]): SafeHtml {
+  if (!waitingFor.length) return html`—`;
+  return html`${waitingFor.map(
+    (w) =>
+      html`<span class="flow-wait" data-flow-waiting="${w.step}">${w.events.join(' or ')} (${w.kind === 'compensated' ? 'undo of ' : ''}${w.step}${w.participant ? `, from ${w.participant}` : ''})</span> `,
+  )}`;
 }
 
 function facts(model: SagaDetailModel): SafeHtml {
@@ -36,7 +48,9 @@ function facts(model: SagaDetailModel): SafeHtml {
     ${fact('Saga id', html`<span class="mono">${saga.id}</span>`)}
     ${fact('Correlation id', html`<span class="mono">${saga.correlationId}</span>`)}
     ${model.parent ? fact('Parent saga', html`<a href="sagas/${encodeURIComponent(model.parent.id)}" data-parent-saga="${model.parent.id}" class="mono">${shortId(model.parent.id)}</a> (step ${model.parent.step})`) : ''}
+    ${model.waitingFor ? fact('Kind', 'choreographed flow (observed, sends no commands)') : ''}
     ${fact('Status', badge(saga.status))}
+    ${model.waitingFor ? fact('Waiting for', flowWaits(model.waitingFor)) : ''}
     ${fact('Current step', current ? html`${current.name} ${badge(current.status)}` : '—')}
     ${fact('Deadline', formatDeadline(saga.dueAt, now))}
     ${fact('Started', formatTime(saga.createdAt))}
@@ -130,13 +144,14 @@ function timeline(history: SagaHistoryRow[]): SafeHtml {
 
 /** The buttons that apply to the saga now (the server decides anyway: 409 otherwise). */
 function actionButtons(saga: SagaState): SafeHtml {
-  const forward = saga.status === SagaStatus.RUNNING || saga.status === SagaStatus.STARTED;
+  const stalled = saga.status === SagaStatus.STALLED;
+  const forward = saga.status === SagaStatus.RUNNING || saga.status === SagaStatus.STARTED || stalled;
   const current = saga.steps[saga.stepIndex];
   const stuck =
     (saga.status === SagaStatus.FAILED || saga.status === SagaStatus.COMPENSATING) && current?.status === StepStatus.COMPENSATING;
   const disabled = (on: boolean, why: string) => (on ? '' : html`disabled title="${why}"`);
   return html`<div class="row">
-      <button type="button" data-action="retry" ${disabled(saga.status === SagaStatus.FAILED, 'only a FAILED saga can be retried')}>Retry</button>
+      <button type="button" data-action="retry" ${disabled(saga.status === SagaStatus.FAILED || stalled, 'only a FAILED saga or a STALLED flow can be retried')}>Retry</button>
       <button type="button" class="secondary" data-action="plan" ${disabled(forward, 'only a saga moving forward can be aborted')}>Abort: dry run</button>
       <button type="button" class="danger" data-action="abort" ${disabled(forward, 'only a saga moving forward can be aborted')}>Abort</button>
     </div>
