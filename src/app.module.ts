@@ -83,7 +83,13 @@ export class AppModule {
         ...(has('inventory') ? [InventoryModule.forRoot({ seedStock: config.seedStock })] : []),
         ...(has('payment') ? [PaymentModule] : []),
         ...(has('shipping') ? [ShippingModule] : []),
-        ...(sagas ? [OrdersModule.forRoot({ apart }), OrderFulfillmentModule.forRoot({ fraudReview: config.fraudReview }), OrderReturnsModule.forRoot()] : []),
+        ...(sagas
+          ? [
+              OrdersModule.forRoot({ apart }),
+              OrderFulfillmentModule.forRoot({ fraudReview: config.fraudReview }),
+              OrderReturnsModule.forRoot(),
+            ]
+          : []),
         ...(apart ? [SagaRabbitMqModule.forRoot(brokerRouting(config.services[0], config.brokerUrl as string, config.brokerPrefix))] : []),
         HealthModule.forRoot({ sagas }),
         ObservabilityModule.forRoot({ sagas }),

@@ -23,7 +23,13 @@ export class InventoryModule {
       // `CqrsModule.forRoot()` gives this module its own EventBus, and its events never reach the sagas.
       imports: [SagaMessagingModule, TypeOrmModule.forFeature([ProductEntity, ReservationEntity])],
       controllers: [InventoryController],
-      providers: [{ provide: INVENTORY_OPTIONS, useValue: options }, InventorySeeder, ...CommandHandlers, ...QueryHandlers, ReturnRestockReceiver],
+      providers: [
+        { provide: INVENTORY_OPTIONS, useValue: options },
+        InventorySeeder,
+        ...CommandHandlers,
+        ...QueryHandlers,
+        ReturnRestockReceiver,
+      ],
     };
   }
 }

@@ -104,13 +104,15 @@ export class OrdersController {
   @Post(':id/returns')
   @HttpCode(202)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key answers with the same return' })
-  @ApiAcceptedResponse({ description: '{ orderId, status: "REQUESTED" }: the order-return flow has begun (GET /sagas?correlationId=<orderId>)' })
+  @ApiAcceptedResponse({
+    description: '{ orderId, status: "REQUESTED" }: the order-return flow has begun (GET /sagas?correlationId=<orderId>)',
+  })
   @ApiBadRequestResponse({ description: 'A bad id, reason or Idempotency-Key, named in `message`; nothing is written' })
   @ApiNotFoundResponse({ description: 'No such order' })
   @ApiConflictResponse({ description: 'The order is not CONFIRMED, or already has a return' })
   async requestReturn(
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException(['id must be a UUID']) })) id: string,
-    @Body() body: RequestReturnRequestDto | undefined,
+    @Body() body: RequestReturnRequestDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ orderId: string; status: string }> {

@@ -40,7 +40,10 @@ export class OrderReturnReceiver implements OnModuleInit, OnModuleDestroy {
       this.receivers.on(ShipmentReturnReversedEvent, ({ orderId }) => this.close(orderId)),
       this.receivers.on(
         FlowStalledEvent,
-        onFlowStalled(ORDER_RETURN_FLOW, 'orders', { completed: (orderId) => this.markReturned(orderId), compensated: (orderId) => this.close(orderId) }),
+        onFlowStalled(ORDER_RETURN_FLOW, 'orders', {
+          completed: (orderId) => this.markReturned(orderId),
+          compensated: (orderId) => this.close(orderId),
+        }),
       ),
     ];
   }

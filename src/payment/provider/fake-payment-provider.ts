@@ -36,7 +36,8 @@ export class FakePaymentProvider extends PaymentProvider {
   async refund(): Promise<void> {}
 
   refundCharge({ reference }: RefundRequest): Promise<RefundOutcome> {
-    if (reference?.startsWith('ch_refund_refused_')) return Promise.resolve({ status: 'refused', reason: 'the provider refused the refund' });
+    if (reference?.startsWith('ch_refund_refused_'))
+      return Promise.resolve({ status: 'refused', reason: 'the provider refused the refund' });
     if (reference?.startsWith('ch_refund_silent_')) return Promise.resolve({ status: 'no-response' });
     return Promise.resolve({ status: 'refunded' });
   }

@@ -45,18 +45,22 @@ export class ReturnRefundReceiver implements OnModuleInit, OnModuleDestroy {
   }
 
   private async refund(orderId: string): Promise<void> {
-    const [payment] = await this.dataSource.query<{ status: PaymentStatus; amount_cents: number; provider_ref: string | null }[]>(FIND_SQL, [
-      orderId,
-    ]);
-    if (payment?.status === 'REFUNDED') return this.outbox.publish(() => Promise.resolve(new ReturnRefundedEvent(orderId, payment.amount_cents)));
-    if (payment?.status !== 'CHARGED') return this.logger.warn(`order ${orderId} has no charge to refund (${payment?.status ?? 'no payment'})`);
+    const [payment] = await this.dataSource.query<{ status: PaymentStatus; amount_cents: number; provider_ref: string | null }[]>(
+      FIND_SQL,
+      [orderId],
+    );
+    if (payment?.status === 'REFUNDED')
+      return this.outbox.publish(() => Promise.resolve(new ReturnRefundedEvent(orderId, payment.amount_cents)));
+    if (payment?.status !== 'CHARGED')
+      return this.logger.warn(`order ${orderId} has no charge to refund (${payment?.status ?? 'no payment'})`);
     const outcome = await this.provider.refundCharge({
       idempotencyKey: `return-${orderId}`,
       reference: payment.provider_ref,
       amountCents: payment.amount_cents,
     });
     if (outcome.status === 'no-response') return this.logger.warn(`payment provider did not answer the refund of order ${orderId}`);
-    if (outcome.status === 'refused') return this.outbox.publish(() => Promise.resolve(new ReturnRefundRefusedEvent(orderId, outcome.reason)));
+    if (outcome.status === 'refused')
+      return this.outbox.publish(() => Promise.resolve(new ReturnRefundRefusedEvent(orderId, outcome.reason)));
     await this.outbox.publish(async (sql) => {
       await sql.query(REFUNDED_SQL, [orderId]);
       return new ReturnRefundedEvent(orderId, payment.amount_cents);

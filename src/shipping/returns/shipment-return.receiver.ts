@@ -39,7 +39,10 @@ export class ShipmentReturnReceiver implements OnModuleInit, OnModuleDestroy {
       this.receivers.on(ReturnRefundRefusedEvent, ({ orderId }) => this.sendBack(orderId)),
       this.receivers.on(
         FlowStalledEvent,
-        onFlowStalled(ORDER_RETURN_FLOW, 'shipping', { completed: (orderId) => this.receive(orderId), compensated: (orderId) => this.sendBack(orderId) }),
+        onFlowStalled(ORDER_RETURN_FLOW, 'shipping', {
+          completed: (orderId) => this.receive(orderId),
+          compensated: (orderId) => this.sendBack(orderId),
+        }),
       ),
     ];
   }

@@ -45,13 +45,13 @@ export class RequestReturnHandler implements ICommandHandler<RequestReturnComman
 
   /** Nothing was written: the same request again (same key), a second return, or an order that cannot be returned. */
   private async refused(orderId: string, idempotencyKey: string | undefined): Promise<RequestReturnResult> {
-    const [found] = await this.dataSource.query<{ order_status: string; return_status: OrderReturnStatus | null; idempotency_key: string | null }[]>(
-      LOOK_UP_SQL,
-      [orderId],
-    );
+    const [found] = await this.dataSource.query<
+      { order_status: string; return_status: OrderReturnStatus | null; idempotency_key: string | null }[]
+    >(LOOK_UP_SQL, [orderId]);
     if (!found) throw new NotFoundException(`order ${orderId} not found`);
     if (found.return_status) {
-      if (idempotencyKey !== undefined && found.idempotency_key === idempotencyKey) return { orderId, status: found.return_status, replayed: true };
+      if (idempotencyKey !== undefined && found.idempotency_key === idempotencyKey)
+        return { orderId, status: found.return_status, replayed: true };
       throw new ConflictException(`order ${orderId} already has a return (${found.return_status})`);
     }
     throw new ConflictException(`order ${orderId} is ${found.order_status}: only a CONFIRMED order can be returned`);
