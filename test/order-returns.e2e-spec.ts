@@ -19,6 +19,8 @@ interface FlowBody {
 }
 
 const ADMIN = 'returns-admin-token';
+/** An error answer's message, as the HTTP filter writes it. */
+const messageOf = (res: { body: unknown }) => (res.body as { message: unknown }).message;
 const STEP_TIMEOUT_MS = 5_000;
 
 describe.each(databaseKinds())('order returns, a choreography tracked as one flow, on %s', (kind) => {
@@ -117,7 +119,7 @@ describe.each(databaseKinds())('order returns, a choreography tracked as one flo
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual({ orderId: order.id, status: expect.stringMatching(/^(REQUESTED|RETURNED)$/) });
     const other = await requestReturn(order.id, undefined, 'ret-2').expect(409);
-    expect(other.body.message).toMatch(/already has a return/);
+    expect(messageOf(other)).toMatch(/already has a return/);
     await requestReturn(order.id).expect(409);
     await flowEnded(order.id, 'COMPLETED');
     expect((await flowsOf(order.id)).filter((s) => s.type === 'order-return')).toHaveLength(1);
@@ -132,16 +134,16 @@ describe.each(databaseKinds())('order returns, a choreography tracked as one flo
     const cancelled = await placeAndSettle(t, orderRequest({ paymentToken: 'tok_declined' }));
     const afterOrder = await count();
     expect(cancelled.status).toBe('CANCELLED');
-    expect((await requestReturn(cancelled.id).expect(409)).body.message).toBe(
+    expect(messageOf(await requestReturn(cancelled.id).expect(409))).toBe(
       `order ${cancelled.id} is CANCELLED: only a CONFIRMED order can be returned`,
     );
     await requestReturn('7d1e7a43-0000-4000-8000-000000000000').expect(404);
-    expect((await requestReturn('not-a-uuid').expect(400)).body.message).toEqual(['id must be a UUID']);
+    expect(messageOf(await requestReturn('not-a-uuid').expect(400))).toEqual(['id must be a UUID']);
     const confirmed = await placeAndSettle(t);
     const afterSecond = await count();
     for (const body of [{ reason: 42 }, { reason: 'x'.repeat(501) }, { reason: 'a\u0000b' }, { reason: 'ok', extra: true }]) {
       const bad = await requestReturn(confirmed.id, body).expect(400);
-      expect(JSON.stringify(bad.body.message)).toMatch(/reason|extra/);
+      expect(JSON.stringify(messageOf(bad))).toMatch(/reason|extra/);
     }
     await requestReturn(confirmed.id, undefined, 'bad key with spaces').expect(400);
     expect(afterOrder - before).toBe(1);
@@ -203,7 +205,9 @@ describe.each(databaseKinds())('order returns, a choreography tracked as one flo
       5_000,
     );
     expect(stalls.at(-1)).toMatchObject({ flow: 'order-return', flowId: stalled.id, key: order.id, waitingFor: [expected], nudge: 1 });
-    expect((await t.http().get(`/sagas?status=STALLED`).expect(200)).body.items.map((s: FlowBody) => s.id)).toContain(stalled.id);
+    expect(((await t.http().get(`/sagas?status=STALLED`).expect(200)).body as { items: FlowBody[] }).items.map((s) => s.id)).toContain(
+      stalled.id,
+    );
     const page = await t.http().get(`/ui/sagas/${stalled.id}`).set('Authorization', `Bearer ${ADMIN}`).expect(200);
     expect(page.text).toContain('data-flow-waiting="refunded"');
     expect(page.text).toContain('ReturnRefundedEvent');

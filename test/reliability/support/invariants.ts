@@ -64,11 +64,12 @@ export async function checkInvariants(sql: Sql, options: InvariantOptions): Prom
   const summary: Record<string, number> = {};
   const bump = (k: string) => (summary[k] = (summary[k] ?? 0) + 1);
 
-  // 1. Sagas: all terminal; none FAILED here (our compensations cannot fail for good).
-  const sagas = await sql<{ id: string; status: string; current_step: string | null; failure_reason: string | null }>(
-    `SELECT id, status, current_step, failure_reason FROM saga_instance`,
+  // 1. Sagas (and return flows): all terminal; none FAILED here (our compensations cannot fail for good).
+  const all = await sql<{ id: string; type: string; status: string; current_step: string | null; failure_reason: string | null }>(
+    `SELECT id, type, status, current_step, failure_reason FROM saga_instance`,
   );
-  for (const s of sagas) {
+  const sagas = all.filter((s) => s.type !== 'order-return');
+  for (const s of all) {
     if (!['COMPLETED', 'COMPENSATED'].includes(s.status))
       v.push(`saga ${s.id} is ${s.status} at ${s.current_step} (${s.failure_reason ?? 'no reason'})`);
   }

@@ -1,0 +1,51 @@
+import type { Sql } from './invariants';
+
+/** How a return must end: a plain card is refunded and restocked; `tok_refund_refused` is undone by events. */
+export type ReturnMode = 'refunded' | 'refused';
+
+const EXPECTED: Record<ReturnMode, Record<string, string>> = {
+  refunded: {
+    order: 'RETURNED',
+    request: 'RETURNED',
+    payment: 'REFUNDED',
+    reservation: 'RESTOCKED',
+    parcel: 'RECEIVED',
+    flow: 'COMPLETED',
+  },
+  refused: {
+    order: 'CONFIRMED',
+    request: 'REFUSED',
+    payment: 'CHARGED',
+    reservation: 'RESERVED',
+    parcel: 'SENT_BACK',
+    flow: 'COMPENSATED',
+  },
+};
+
+/**
+ * Every return requested ended as its mode says, in every service's table and in its flow: refunded once and for
+ * the order's total, restocked once (the stock itself is `checkInvariants`'s: reserved = confirmed orders' units).
+ * Returns every violation.
+ */
+export async function checkReturns(sql: Sql, returns: ReadonlyMap<string, ReturnMode>): Promise<string[]> {
+  const rows = await sql<Record<string, string | number | null> & { id: string }>(
+    `SELECT o.id, o.status AS order, r.status AS request, p.status AS payment, p.amount_cents, o.total_cents,
+            v.status AS reservation, sr.status AS parcel, f.status AS flow,
+            (SELECT count(*)::int FROM saga_instance x WHERE x.type = 'order-return' AND x.correlation_id = o.id::text) AS flows
+     FROM orders o LEFT JOIN order_returns r ON r.order_id = o.id LEFT JOIN payments p ON p.order_id = o.id
+     LEFT JOIN inventory_reservations v ON v.order_id = o.id LEFT JOIN shipment_returns sr ON sr.order_id = o.id
+     LEFT JOIN saga_instance f ON f.type = 'order-return' AND f.correlation_id = o.id::text
+     WHERE o.id = ANY($1::uuid[])`,
+    [[...returns.keys()]],
+  );
+  const v: string[] = [];
+  if (rows.length !== returns.size) v.push(`${rows.length} of ${returns.size} returned orders found`);
+  for (const row of rows) {
+    const mode = returns.get(row.id) as ReturnMode;
+    for (const [field, want] of Object.entries(EXPECTED[mode]))
+      if (row[field] !== want) v.push(`order ${row.id} (${mode}): ${field} is ${row[field]}, expected ${want}`);
+    if (row.amount_cents !== row.total_cents) v.push(`order ${row.id}: paid ${row.amount_cents} of ${row.total_cents}`);
+    if (row.flows !== 1) v.push(`order ${row.id}: ${row.flows} return flows`);
+  }
+  return v;
+}
