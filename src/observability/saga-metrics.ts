@@ -80,7 +80,7 @@ export class SagaMetrics implements OnModuleInit, OnModuleDestroy {
     const metrics = this;
     new Gauge({
       name: 'sagas_in_flight',
-      help: 'Sagas not yet ended (STARTED, RUNNING, COMPENSATING), by type, across every instance',
+      help: 'Sagas and flows not yet ended (STARTED, RUNNING, COMPENSATING, STALLED), by type, across every instance',
       labelNames: ['type'],
       registers: [this.registry],
       async collect() {

@@ -6,7 +6,7 @@ import { OrderClient } from './support/client';
 import { FAST_SAGAS, countActive, openWorkspace, report, type Workspace } from './support/harness';
 import { checkInvariants, waitSettled } from './support/invariants';
 import { type OrderSpec, rng, runPool, sleep, SKUS } from './support/orders';
-import { checkReturns, type ReturnMode } from './support/return-invariants';
+import { checkReturns, requestReturn, type ReturnMode } from './support/returns';
 
 /*
  * The order-return choreography under kill -9: in one process its services hand each other events in memory,
@@ -17,25 +17,6 @@ import { checkReturns, type ReturnMode } from './support/return-invariants';
 
 const SEED_STOCK = 400;
 const RETURNS = 60;
-
-/** Asks for a return by its own key until it is accepted (202), through connection failures and restarts. */
-async function requestReturn(base: () => string, orderId: string, key: string, problems: string[]): Promise<void> {
-  for (const giveUpAt = Date.now() + 60_000; Date.now() < giveUpAt;) {
-    try {
-      const res = await fetch(`${base()}/orders/${orderId}/returns`, {
-        method: 'POST',
-        headers: { 'idempotency-key': key },
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (res.status === 202) return;
-      if (res.status !== 503) problems.push(`return of ${orderId}: unexpected ${res.status} ${(await res.text()).slice(0, 200)}`);
-    } catch {
-      // the app is down: ask again, by the same key
-    }
-    await sleep(50 + Math.random() * 100);
-  }
-  problems.push(`return of ${orderId}: not accepted within 60 s`);
-}
 
 for (const kind of postgresKinds())
   describe(`order returns under kill -9 (built app, ${kind})`, () => {

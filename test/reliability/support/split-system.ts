@@ -10,10 +10,10 @@ export type Service = (typeof SERVICES)[number];
 
 /** The tables each service owns, as the audit database imports them. */
 const OWNED: Record<Service, string[]> = {
-  orders: ['orders', 'saga_instance', 'saga_history', 'order_catalog'],
+  orders: ['orders', 'saga_instance', 'saga_history', 'order_catalog', 'order_returns'],
   inventory: ['inventory_products', 'inventory_reservations'],
   payment: ['payments', 'payment_methods', 'payment_method_receipts'],
-  shipping: ['shipments'],
+  shipping: ['shipments', 'shipment_returns'],
 };
 
 /**

@@ -541,7 +541,7 @@ export class SagaStore {
     const rows = await this.db.query<{ n: number }[]>(
       `WITH w AS (
          UPDATE saga_instance SET definition_hash = $2, wake_at = $3::timestamptz, version = version + 1
-         WHERE id = $1 AND status IN ('STARTED', 'RUNNING', 'COMPENSATING') RETURNING 1
+         WHERE id = $1 AND status IN ('STARTED', 'RUNNING', 'COMPENSATING', 'STALLED') RETURNING 1
        ) SELECT count(*)::int AS n FROM w`,
       [id, definitionHash, now.toISOString()],
     );
@@ -551,7 +551,7 @@ export class SagaStore {
   /** Sagas still in flight, by type and the definition hash they started under. */
   async activeByDefinition(): Promise<{ type: string; definitionHash: string; count: number }[]> {
     const rows = await this.db.query<{ type: string; definition_hash: string; n: number }[]>(
-      `SELECT type, definition_hash, count(*)::int AS n FROM saga_instance WHERE status IN ('STARTED', 'RUNNING', 'COMPENSATING') GROUP BY 1, 2`,
+      `SELECT type, definition_hash, count(*)::int AS n FROM saga_instance WHERE status IN ('STARTED', 'RUNNING', 'COMPENSATING', 'STALLED') GROUP BY 1, 2`,
     );
     return rows.map((r) => ({ type: r.type, definitionHash: r.definition_hash, count: r.n }));
   }

@@ -1,4 +1,5 @@
 import type { Sql } from './invariants';
+import { sleep } from './orders';
 
 /** How a return must end: a plain card is refunded and restocked; `tok_refund_refused` is undone by events. */
 export type ReturnMode = 'refunded' | 'refused';
@@ -48,4 +49,23 @@ export async function checkReturns(sql: Sql, returns: ReadonlyMap<string, Return
     if (row.flows !== 1) v.push(`order ${row.id}: ${row.flows} return flows`);
   }
   return v;
+}
+
+/** Asks for a return by its own key until it is accepted (202), through connection failures and restarts. */
+export async function requestReturn(base: () => string, orderId: string, key: string, problems: string[]): Promise<void> {
+  for (const giveUpAt = Date.now() + 60_000; Date.now() < giveUpAt;) {
+    try {
+      const res = await fetch(`${base()}/orders/${orderId}/returns`, {
+        method: 'POST',
+        headers: { 'idempotency-key': key },
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (res.status === 202) return;
+      if (res.status !== 503) problems.push(`return of ${orderId}: unexpected ${res.status} ${(await res.text()).slice(0, 200)}`);
+    } catch {
+      // the app is down: ask again, by the same key
+    }
+    await sleep(50 + Math.random() * 100);
+  }
+  problems.push(`return of ${orderId}: not accepted within 60 s`);
 }
