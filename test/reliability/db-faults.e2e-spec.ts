@@ -8,6 +8,7 @@ import { parseSamples } from '../observability/prometheus-text';
 import { report } from './support/harness';
 import { checkInvariants, type Sql, sqlOf, waitSettled } from './support/invariants';
 import { orderMix, runPool, sleep, SKUS } from './support/orders';
+import { checkReturns, requestReturn, type ReturnMode } from './support/returns';
 
 const SEED_STOCK = 100;
 const FAULT_MS = 3_000;
@@ -151,5 +152,50 @@ for (const kind of postgresKinds())
           await release();
         },
       });
+    });
+
+    it('when the database is read-only for seconds mid-way through returns, every return ends as its card says and no flow stalls', async () => {
+      const before = (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM orders`))[0].n;
+      const orders = orderMix(24, {
+        prefix: 'returns',
+        seed: 13,
+        overstockQuantity: 500,
+        weights: { visa: 1, declined: 0, timeout: 0, aq: 0, overstock: 0 },
+      });
+      orders.forEach((o, i) => i % 4 === 3 && (o.body.paymentToken = 'tok_refund_refused'));
+      const client = new OrderClient(() => [url], { retryStatuses: [503] });
+      await runPool(orders, 8, async (o) => void (await client.place(o)));
+      await waitSettled(sql, 30_000);
+      const placed = [...client.placed.values()];
+      const modes = new Map<string, ReturnMode>(placed.map((p, i) => [p.orderId as string, i % 4 === 3 ? 'refused' : 'refunded']));
+      const problems: string[] = [];
+      // The refunds queue on locked product rows (the restock), so flows are mid-way when the database turns read-only.
+      const release = await lockProducts();
+      const returning = runPool(placed, 8, (p) => requestReturn(() => url, p.orderId as string, `return-${p.key}`, problems));
+      await sleep(500);
+      await admin.query(`ALTER DATABASE ${database} SET default_transaction_read_only = on`);
+      await terminateAppSessions();
+      await release();
+      await sleep(FAULT_MS);
+      const [{ inFlight }] = await sql<{ inFlight: number }>(
+        `SELECT count(*)::int AS "inFlight" FROM saga_instance WHERE type = 'order-return' AND status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')`,
+      ).catch(() => [{ inFlight: -1 }]);
+      await admin.query(`ALTER DATABASE ${database} RESET default_transaction_read_only`);
+      await returning;
+      const settleMs = await waitSettled(sql, 20_000);
+      const returns = await checkReturns(sql, modes);
+      const invariants = await checkInvariants(sql, { seedStock: SEED_STOCK, orders: placed, extraOrders: before });
+      const [{ stalled, failed }] = await sql<{ stalled: number; failed: number }>(
+        `SELECT (SELECT count(*)::int FROM saga_history h JOIN saga_instance s ON s.id = h.saga_id WHERE s.type = 'order-return' AND h.to_status = 'STALLED') AS stalled,
+                (SELECT count(*)::int FROM saga_instance WHERE status = 'FAILED') AS failed`,
+      );
+      report('db fault: read-only during returns', { returns: placed.length, inFlight, settleMs, stalled, failed });
+      expect(problems).toEqual([]);
+      expect(returns).toEqual([]);
+      expect(invariants.violations).toEqual([]);
+      expect(failed).toBe(0);
+      // The fault met flows in flight, and they waited it out: none had to be nudged at its 30 s deadline.
+      expect(inFlight).toBeGreaterThan(0);
+      expect(stalled).toBe(0);
     });
   });

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { EventBus, type IEvent } from '@nestjs/cqrs';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SqlRunner } from '../../persistence/saga-store.js';
+import { isTransientInfrastructureError } from '../../runtime/infrastructure-error.js';
+import { waitOutInfrastructure } from '../../runtime/wait-out-infrastructure.js';
 import type { MessageCodec } from '../message-codec.js';
 import { currentMessage } from '../message-context.js';
 import { SagaEventReceivers } from '../saga-event-receivers.js';
@@ -67,8 +69,9 @@ const INSERT_OUTBOX = `INSERT INTO sagaworks_outbox (id, type, body, headers)
  * the transaction stops at the inbox, and the events the first delivery produced are already in the outbox.
  */
 @Injectable()
-export class SagaOutbox {
+export class SagaOutbox implements OnApplicationShutdown {
   private relay?: OutboxRelay;
+  private stopped = false;
   private readonly logger = new Logger(SagaOutbox.name);
 
   constructor(
@@ -146,14 +149,22 @@ export class SagaOutbox {
   private publishHere(events: readonly IEvent[]): void {
     for (const event of events) {
       this.eventBus.publish(event);
-      // No broker to redeliver it: a receiver's failure is logged, as an event handler's is.
+      // No broker to redeliver it: an infrastructure fault is waited out here (receivers are idempotent, so
+      // those that already took it take it again); any other failure is logged, as an event handler's is.
       if (this.receivers.receives(event))
-        this.receivers
-          .deliver(event)
-          .catch((error: unknown) =>
-            this.logger.error(`a receiver of ${event.constructor.name} failed: ${(error as Error)?.message ?? String(error)}`),
-          );
+        waitOutInfrastructure(() => this.receivers.deliver(event), {
+          isTransient: isTransientInfrastructureError,
+          stopped: () => this.stopped,
+          onWait: (error, waitMs) =>
+            this.logger.warn(`${event.constructor.name} waits on infrastructure, delivered again in ${waitMs} ms: ${(error as Error).message}`),
+        }).catch((error: unknown) =>
+          this.logger.error(`a receiver of ${event.constructor.name} failed: ${(error as Error)?.message ?? String(error)}`),
+        );
     }
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
   }
 
   private dataSource(): DataSource {
