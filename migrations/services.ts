@@ -29,6 +29,11 @@ const OWN: Record<ServiceName, readonly Migration[]> = {
   shipping: [CreateShipmentsTables1764000000400, CreateShipmentReturns1764000000900],
 };
 
+/** One service's own tables (its module's specs run on these alone). */
+export function ownMigrations(service: ServiceName): Migration[] {
+  return [...OWN[service]];
+}
+
 /** The migrations of a process that runs `services` apart from the others: theirs, and the outbox and inbox. */
 export function serviceMigrations(services: readonly ServiceName[]): Migration[] {
   return [...services.flatMap((name) => OWN[name]), ...messagingMigrations];

@@ -1,3 +1,4 @@
+import { ownMigrations } from '../../migrations/services';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
@@ -5,7 +6,6 @@ import type { INestApplication } from '@nestjs/common';
 import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { CreateInventoryTables1764000000200 } from '../../migrations/1764000000200-create-inventory-tables';
 import { startModuleTestApp, type ModuleTestApp } from '../../test/support/module-test-app';
 import { databaseKinds } from '../../test/support/test-database';
 import { InventorySeeder } from './inventory.seeder';
@@ -41,7 +41,7 @@ describe.each(databaseKinds())('InventoryModule on %s', (kind) => {
 
   beforeAll(async () => {
     t = await startModuleTestApp(kind, {
-      migrations: [CreateInventoryTables1764000000200],
+      migrations: ownMigrations('inventory'),
       module: InventoryModule.forRoot({ seedStock: 10 }),
     });
     app = t.app;

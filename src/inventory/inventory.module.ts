@@ -12,7 +12,7 @@ import { QueryHandlers } from './queries/handlers';
 
 /**
  * Stock: the catalog, reservations per order, and `GET /products`. Needs `CqrsModule.forRoot()` and a TypeORM
- * connection in the host app, and `CreateInventoryTables1764000000200` in its migrations.
+ * connection in the host app, and its migrations (`ownMigrations('inventory')`).
  */
 @Module({})
 export class InventoryModule {

@@ -1,3 +1,4 @@
+import { ownMigrations } from '../../migrations/services';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
@@ -5,8 +6,6 @@ import type { INestApplication } from '@nestjs/common';
 import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { CreatePaymentsTables1764000000300 } from '../../migrations/1764000000300-create-payments-tables';
-import { CreatePaymentMethodsTable1764000000500 } from '../../migrations/1764000000500-create-payment-methods-table';
 import { startModuleTestApp, type ModuleTestApp } from '../../test/support/module-test-app';
 import { databaseKinds } from '../../test/support/test-database';
 import { PaymentProvider } from './provider/payment-provider';
@@ -39,7 +38,7 @@ describe.each(databaseKinds())('PaymentModule on %s', (kind) => {
 
   beforeAll(async () => {
     t = await startModuleTestApp(kind, {
-      migrations: [CreatePaymentsTables1764000000300, CreatePaymentMethodsTable1764000000500],
+      migrations: ownMigrations('payment'),
       module: PaymentModule,
     });
     app = t.app;

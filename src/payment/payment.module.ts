@@ -15,7 +15,7 @@ import { PaymentMethodReceiver } from './handoff/payment-method-receiver';
 /**
  * Charges and refunds, one payment per order, and `GET /payments`. Needs `CqrsModule.forRoot()` and a TypeORM
  * connection in the host app, and `CreatePaymentsTables1764000000300`, `CreatePaymentMethodsTable1764000000500` and
- * `CreatePaymentMethodReceipts1764000000600` in its migrations. Exports the card-token vault, `PaymentMethodVault`, to the module that takes the order.
+ * `CreatePaymentMethodReceipts1764000000600` and `AddPaymentProviderRef1764000001000` in its migrations (`ownMigrations('payment')`). Exports the card-token vault, `PaymentMethodVault`, to the module that takes the order.
  */
 @Module({
   // CqrsModule is deliberately not imported: see InventoryModule (a plain import can get its own EventBus).

@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { CommandBus, type IEvent, QueryBus } from '@nestjs/cqrs';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { CreateShipmentsTables1764000000400 } from '../../migrations/1764000000400-create-shipments-tables';
+import { ownMigrations } from '../../migrations/services';
 import { startModuleTestApp, type ModuleTestApp } from '../../test/support/module-test-app';
 import { databaseKinds } from '../../test/support/test-database';
 import {
@@ -39,7 +39,7 @@ describe.each(databaseKinds())('ShippingModule on %s', (kind) => {
   let events: IEvent[] = [];
 
   beforeAll(async () => {
-    t = await startModuleTestApp(kind, { migrations: [CreateShipmentsTables1764000000400], module: ShippingModule });
+    t = await startModuleTestApp(kind, { migrations: ownMigrations('shipping'), module: ShippingModule });
     app = t.app;
     commandBus = t.commandBus;
     dataSource = t.dataSource;

@@ -9,7 +9,7 @@ import { ShippingController } from './shipping.controller';
 
 /**
  * Shipments, one per order, and `GET /shipments`. Needs `CqrsModule.forRoot()` and a TypeORM connection in the
- * host app, and `CreateShipmentsTables1764000000400` in its migrations.
+ * host app, and its migrations (`ownMigrations('shipping')`: the shipments, and the parcels returned).
  */
 @Module({
   // CqrsModule is deliberately not imported: see InventoryModule (a plain import can get its own EventBus).

@@ -1,10 +1,8 @@
+import { ownMigrations } from '../../../migrations/services';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
 import pg from 'pg';
-import { CreatePaymentsTables1764000000300 } from '../../../migrations/1764000000300-create-payments-tables';
-import { CreatePaymentMethodsTable1764000000500 } from '../../../migrations/1764000000500-create-payment-methods-table';
-import { CreatePaymentMethodReceipts1764000000600 } from '../../../migrations/1764000000600-create-payment-method-receipts';
 import { startModuleTestApp, type ModuleTestApp } from '../../../test/support/module-test-app';
 import { databaseKinds } from '../../../test/support/test-database';
 import { DeploymentModule } from '../../deployment/deployment';
@@ -24,7 +22,7 @@ describe.each(databaseKinds())('card tokens handed over by message, on %s', (kin
 
   beforeAll(async () => {
     t = await startModuleTestApp(kind, {
-      migrations: [CreatePaymentsTables1764000000300, CreatePaymentMethodsTable1764000000500, CreatePaymentMethodReceipts1764000000600],
+      migrations: ownMigrations('payment'),
       module: PaymentServiceApart,
     });
     vault = t.app.get(PaymentMethodVault);

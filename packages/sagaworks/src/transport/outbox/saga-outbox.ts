@@ -156,7 +156,9 @@ export class SagaOutbox implements OnApplicationShutdown {
           isTransient: isTransientInfrastructureError,
           stopped: () => this.stopped,
           onWait: (error, waitMs) =>
-            this.logger.warn(`${event.constructor.name} waits on infrastructure, delivered again in ${waitMs} ms: ${(error as Error).message}`),
+            this.logger.warn(
+              `${event.constructor.name} waits on infrastructure, delivered again in ${waitMs} ms: ${(error as Error).message}`,
+            ),
         }).catch((error: unknown) =>
           this.logger.error(`a receiver of ${event.constructor.name} failed: ${(error as Error)?.message ?? String(error)}`),
         );
