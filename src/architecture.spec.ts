@@ -44,8 +44,12 @@ for (const file of sourceFiles(SRC)) {
       violations.push(`${relative(SRC, file)}: imports ${target}; import the library by its package name`);
     if (module === owner || module.startsWith('..')) continue;
     const isModule = DOMAIN_MODULES.includes(module) || APPLICATION_MODULES.includes(module);
-    if (isModule && inner !== '' && inner !== 'index') {
-      violations.push(`${from}: imports ${target}, an internal of ${module}; import its public contract ('${module}') instead`);
+    // A module's events are its contract too, importable without the module: a choreography's participants
+    // react to each other's events, and importing them through the index would tie the modules in a loop.
+    if (isModule && !['', 'index', 'events', 'events/index'].includes(inner)) {
+      violations.push(
+        `${from}: imports ${target}, an internal of ${module}; import its public contract ('${module}' or '${module}/events') instead`,
+      );
     }
     if (DOMAIN_MODULES.includes(owner) && APPLICATION_MODULES.includes(module)) {
       violations.push(`${from}: a domain module imports the saga that orchestrates it (${target})`);

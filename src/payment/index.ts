@@ -4,12 +4,8 @@
 export { PaymentModule } from './payment.module';
 export { ProcessPaymentCommand } from './commands/impl/process-payment.command';
 export { RefundPaymentCommand } from './commands/impl/refund-payment.command';
-export { PaymentChargedEvent } from './events/payment-charged.event';
-export { PaymentDeclinedEvent } from './events/payment-declined.event';
-export { PaymentRefundedEvent } from './events/payment-refunded.event';
+export * from './events';
 export { GetPaymentsQuery } from './queries/impl/get-payments.query';
 export { PaymentView } from './queries/payment.view';
 export { PaymentMethodVault } from './vault/payment-method-vault';
 export { PaymentMethodProvidedEvent, PaymentMethodWithdrawnEvent } from './handoff/payment-method-handoff.events';
-export { ReturnRefundedEvent } from './events/return-refunded.event';
-export { ReturnRefundRefusedEvent } from './events/return-refund-refused.event';

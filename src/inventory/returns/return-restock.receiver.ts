@@ -1,14 +1,15 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { FlowStalledEvent, onFlowStalled, SagaEventReceivers, SagaOutbox } from 'sagaworks';
-import { ORDER_RETURN_FLOW } from '../../orders';
-import { ReturnRefundedEvent } from '../../payment';
+import { ORDER_RETURN_FLOW } from '../../orders/events';
+import { ReturnRefundedEvent } from '../../payment/events';
 import { prepared } from '../../database/prepared-statement';
+import { giveBackSql } from '../commands/give-back.sql';
 import { ReturnRestockedEvent } from '../events/return-restocked.event';
 
 /*
  * One statement, atomic without a transaction, as the release of a reservation is: the RESERVED row becomes
- * RESTOCKED once and yields its items, and the products are locked in SKU order and given them back. A row that
- * is already RESTOCKED yields nothing, so a second restock moves no stock.
+ * RESTOCKED once and yields its items, which go back to stock (`giveBackSql`). A row that is already RESTOCKED
+ * yields nothing, so a second restock moves no stock.
  */
 const RESTOCK_SQL = prepared(`
 WITH restocked_row AS (
@@ -16,24 +17,7 @@ WITH restocked_row AS (
   WHERE order_id = $1::uuid AND status = 'RESERVED'
   RETURNING items
 ),
-give_back AS (
-  SELECT x.sku, sum(x.quantity)::int AS quantity
-  FROM restocked_row, jsonb_to_recordset(restocked_row.items) AS x(sku text, quantity int)
-  GROUP BY x.sku
-),
-locked AS MATERIALIZED (
-  SELECT p.sku, p.available, p.reserved FROM inventory_products p
-  WHERE p.sku IN (SELECT sku FROM give_back)
-  ORDER BY p.sku
-  FOR UPDATE
-),
-moved AS (
-  UPDATE inventory_products p
-  SET available = l.available + g.quantity, reserved = l.reserved - g.quantity
-  FROM give_back g JOIN locked l ON l.sku = g.sku
-  WHERE p.sku = l.sku
-  RETURNING p.sku
-)
+${giveBackSql('restocked_row')}
 SELECT coalesce((SELECT 'RESTOCKED' FROM restocked_row), (SELECT status FROM inventory_reservations WHERE order_id = $1::uuid)) AS status,
   (SELECT count(*)::int FROM moved) AS moved`);
 

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { InjectDataSource } from '@nestjs/typeorm';
 import { SagaEventReceivers } from 'sagaworks';
 import type { DataSource } from 'typeorm';
-import { CatalogPublishedEvent } from '../../inventory';
+import { CatalogPublishedEvent } from '../../inventory/events';
 
 /** A product keeps its latest name and price; one not in the catalog any more stays, so old orders still read. */
 const UPSERT_SQL = `INSERT INTO order_catalog (sku, name, price_cents)

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { FlowStalledEvent, onFlowStalled, SagaEventReceivers, SagaOutbox } from 'sagaworks';
-import { ReturnRestockedEvent } from '../../inventory';
-import { ShipmentReturnReversedEvent } from '../../shipping';
+import { ReturnRestockedEvent } from '../../inventory/events';
+import { ShipmentReturnReversedEvent } from '../../shipping/events';
 import { prepared } from '../../database/prepared-statement';
 import { OrderReturnedEvent } from '../events/order-returned.event';
 import { ReturnClosedEvent } from '../events/return-closed.event';

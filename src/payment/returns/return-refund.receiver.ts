@@ -2,8 +2,8 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { FlowStalledEvent, onFlowStalled, SagaEventReceivers, SagaOutbox } from 'sagaworks';
 import type { DataSource } from 'typeorm';
-import { ORDER_RETURN_FLOW } from '../../orders';
-import { ShipmentReturnedEvent } from '../../shipping';
+import { ORDER_RETURN_FLOW } from '../../orders/events';
+import { ShipmentReturnedEvent } from '../../shipping/events';
 import { prepared } from '../../database/prepared-statement';
 import type { PaymentStatus } from '../entities/payment.entity';
 import { ReturnRefundRefusedEvent } from '../events/return-refund-refused.event';

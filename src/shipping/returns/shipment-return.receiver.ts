@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { FlowStalledEvent, onFlowStalled, SagaEventReceivers, SagaOutbox } from 'sagaworks';
-import { ORDER_RETURN_FLOW, ReturnRequestedEvent } from '../../orders';
-import { ReturnRefundRefusedEvent } from '../../payment';
+import { ORDER_RETURN_FLOW, ReturnRequestedEvent } from '../../orders/events';
+import { ReturnRefundRefusedEvent } from '../../payment/events';
 import { prepared } from '../../database/prepared-statement';
 import { ShipmentReturnReversedEvent } from '../events/shipment-return-reversed.event';
 import { ShipmentReturnedEvent } from '../events/shipment-returned.event';
