@@ -8,7 +8,7 @@ import { parseSamples } from '../observability/prometheus-text';
 import { report } from './support/harness';
 import { checkInvariants, type Sql, sqlOf, waitSettled } from './support/invariants';
 import { orderMix, runPool, sleep, SKUS } from './support/orders';
-import { checkReturns, requestReturn, type ReturnMode } from './support/returns';
+import { checkReturns, refusingEveryFourth, ReturnClient, returnModes } from './support/returns';
 
 const SEED_STOCK = 100;
 const FAULT_MS = 3_000;
@@ -162,16 +162,15 @@ for (const kind of postgresKinds())
         overstockQuantity: 500,
         weights: { visa: 1, declined: 0, timeout: 0, aq: 0, overstock: 0 },
       });
-      orders.forEach((o, i) => i % 4 === 3 && (o.body.paymentToken = 'tok_refund_refused'));
+      refusingEveryFourth(orders);
       const client = new OrderClient(() => [url], { retryStatuses: [503] });
       await runPool(orders, 8, async (o) => void (await client.place(o)));
       await waitSettled(sql, 30_000);
       const placed = [...client.placed.values()];
-      const modes = new Map<string, ReturnMode>(placed.map((p, i) => [p.orderId as string, i % 4 === 3 ? 'refused' : 'refunded']));
-      const problems: string[] = [];
+      const returner = new ReturnClient(() => url);
       // The refunds queue on locked product rows (the restock), so flows are mid-way when the database turns read-only.
       const release = await lockProducts();
-      const returning = runPool(placed, 8, (p) => requestReturn(() => url, p.orderId as string, `return-${p.key}`, problems));
+      const returning = returner.returnAll(placed);
       await sleep(500);
       await admin.query(`ALTER DATABASE ${database} SET default_transaction_read_only = on`);
       await terminateAppSessions();
@@ -183,14 +182,14 @@ for (const kind of postgresKinds())
       await admin.query(`ALTER DATABASE ${database} RESET default_transaction_read_only`);
       await returning;
       const settleMs = await waitSettled(sql, 20_000);
-      const returns = await checkReturns(sql, modes);
+      const returns = await checkReturns(sql, returnModes(orders, placed));
       const invariants = await checkInvariants(sql, { seedStock: SEED_STOCK, orders: placed, extraOrders: before });
       const [{ stalled, failed }] = await sql<{ stalled: number; failed: number }>(
         `SELECT (SELECT count(*)::int FROM saga_history h JOIN saga_instance s ON s.id = h.saga_id WHERE s.type = 'order-return' AND h.to_status = 'STALLED') AS stalled,
                 (SELECT count(*)::int FROM saga_instance WHERE status = 'FAILED') AS failed`,
       );
       report('db fault: read-only during returns', { returns: placed.length, inFlight, settleMs, stalled, failed });
-      expect(problems).toEqual([]);
+      expect(returner.problems).toEqual([]);
       expect(returns).toEqual([]);
       expect(invariants.violations).toEqual([]);
       expect(failed).toBe(0);

@@ -6,7 +6,7 @@ import { OrderClient } from './support/client';
 import { FAST_SAGAS, countActive, openWorkspace, report, type Workspace } from './support/harness';
 import { checkInvariants, waitSettled } from './support/invariants';
 import { type OrderSpec, rng, runPool, sleep, SKUS } from './support/orders';
-import { checkReturns, requestReturn, type ReturnMode } from './support/returns';
+import { checkReturns, refusingEveryFourth, ReturnClient, returnModes } from './support/returns';
 
 /*
  * The order-return choreography under kill -9: in one process its services hand each other events in memory,
@@ -34,56 +34,47 @@ for (const kind of postgresKinds())
       let app: AppProcess = await startAppProcess({ name: 'returns-kill9', env });
       const port = app.port;
       const random = rng(7);
-      // Every fourth card refuses refunds: those returns are undone by events and their orders stay CONFIRMED.
       const orders: OrderSpec[] = Array.from({ length: RETURNS }, (_, i) => ({
         key: `rk9-${i}`,
         mode: 'visa',
         body: orderRequest({
-          paymentToken: i % 4 === 3 ? 'tok_refund_refused' : 'tok_visa',
           items: [{ sku: SKUS[i % SKUS.length], quantity: 1 + Math.floor(random() * 3) }],
         }),
       }));
+      refusingEveryFourth(orders);
       const client = new OrderClient(() => [app.url]);
       await runPool(orders, 8, async (o) => void (await client.place(o)));
       await waitSettled(ws.sql, 60_000);
       const placed = [...client.placed.values()];
 
-      const modes = new Map<string, ReturnMode>(placed.map((p, i) => [p.orderId as string, i % 4 === 3 ? 'refused' : 'refunded']));
-      const problems: string[] = [];
-      let accepted = 0;
+      const returner = new ReturnClient(() => app.url);
       const kills: { accepted: number; activeFlows: number }[] = [];
       const restart = async () => {
         await app.kill('SIGKILL');
-        kills.push({ accepted, activeFlows: await countActive(ws.sql) });
+        kills.push({ accepted: returner.accepted, activeFlows: await countActive(ws.sql) });
         app = await startAppProcess({ name: 'returns-kill9', env, port });
       };
       const killer = (async () => {
         for (const threshold of [15, 40]) {
-          while (accepted < threshold) await sleep(5);
+          while (returner.accepted < threshold) await sleep(5);
           await sleep(random() * 50);
           await restart();
         }
       })();
-      await Promise.all([
-        runPool(placed, 8, async (p) => {
-          await requestReturn(() => app.url, p.orderId as string, `return-${p.key}`, problems);
-          accepted++;
-        }),
-        killer,
-      ]);
+      await Promise.all([returner.returnAll(placed), killer]);
       // The last kill lands as the last returns are on their way.
       await restart();
       const settleMs = await waitSettled(ws.sql, 90_000);
 
       const invariants = await checkInvariants(ws.sql, { seedStock: SEED_STOCK, orders: placed });
-      const returns = await checkReturns(ws.sql, modes);
+      const returns = await checkReturns(ws.sql, returnModes(orders, placed));
       const [stalls] = await ws.sql<{ flows: number; nudges: number }>(
         `SELECT count(DISTINCT h.saga_id)::int AS flows, count(*)::int AS nudges FROM saga_history h
          JOIN saga_instance s ON s.id = h.saga_id WHERE s.type = 'order-return' AND h.to_status = 'STALLED'`,
       );
       report('returns under kill -9', { returns: RETURNS, kills, settleMs, stalledFlows: stalls.flows, nudges: stalls.nudges });
 
-      expect(problems).toEqual([]);
+      expect(returner.problems).toEqual([]);
       expect(client.problems).toEqual([]);
       expect(invariants.violations).toEqual([]);
       expect(returns).toEqual([]);

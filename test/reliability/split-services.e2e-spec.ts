@@ -7,7 +7,7 @@ import { OrderClient } from './support/client';
 import { countActive, report } from './support/harness';
 import { checkInvariants, waitSettled } from './support/invariants';
 import { orderMix, rng, runPool, sleep } from './support/orders';
-import { checkReturns, requestReturn, type ReturnMode } from './support/returns';
+import { checkReturns, refusingEveryFourth, ReturnClient, returnModes } from './support/returns';
 import { SERVICES, type Service, type SplitSystem, startSplitSystem } from './support/split-system';
 import { startCollector } from '../support/otlp-collector';
 import { waitFor } from '../support/wait-for';
@@ -144,8 +144,8 @@ for (const kind of postgresKinds())
           overstockQuantity: 1000,
           weights: { visa: 1, declined: 0, timeout: 0, aq: 0, overstock: 0 },
         });
-        // Every fourth card refuses refunds: those returns are undone by events, across the processes too.
-        orders.forEach((o, i) => i % 4 === 3 && (o.body.paymentToken = 'tok_refund_refused'));
+        // Those returns are undone by events, across the processes too.
+        refusingEveryFourth(orders);
         // Each process serves its own service: the catalog from inventory, not from orders; health everywhere.
         expect((await fetch(`${sys.procs.inventory.url}/products`)).status).toBe(200);
         expect((await fetch(`${sys.procs.orders.url}/products`)).status).toBe(404);
@@ -185,23 +185,18 @@ for (const kind of postgresKinds())
         // The order-return choreography over the broker: each service reacts to the one before's event, orders
         // tracks the flow, and payment is killed -9 while the returns run.
         const placed = [...client.placed.values()];
-        const modes = new Map<string, ReturnMode>(placed.map((p, i) => [p.orderId as string, i % 4 === 3 ? 'refused' : 'refunded']));
-        const problems: string[] = [];
-        let accepted = 0;
+        const returner = new ReturnClient(() => sys.procs.orders.url);
         const killer = (async () => {
-          while (accepted < placed.length / 2) await sleep(5);
+          while (returner.accepted < placed.length / 2) await sleep(5);
           return sys.crash(['payment']);
         })();
-        await runPool(placed, 8, async (p) => {
-          await requestReturn(() => sys.procs.orders.url, p.orderId as string, `return-${p.key}`, problems);
-          accepted++;
-        });
+        await returner.returnAll(placed);
         const paymentBack = await killer;
         const returnsSettleMs = await waitSettled(sys.sql.orders, 60_000);
-        const returns = await checkReturns(sys.audit, modes);
+        const returns = await checkReturns(sys.audit, returnModes(orders, placed));
         const after = await checkInvariants(sys.audit, { seedStock: SEED_STOCK, orders: placed });
         report('returns across four processes, payment killed -9', { returns: placed.length, paymentBack, returnsSettleMs });
-        expect(problems).toEqual([]);
+        expect(returner.problems).toEqual([]);
         expect(returns).toEqual([]);
         expect(after.violations).toEqual([]);
         // Everything the services put in their outboxes was published.

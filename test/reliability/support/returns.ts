@@ -1,5 +1,6 @@
+import type { Placed } from './client';
 import type { Sql } from './invariants';
-import { sleep } from './orders';
+import { type OrderSpec, runPool, sleep } from './orders';
 
 /** How a return must end: a plain card is refunded and restocked; `tok_refund_refused` is undone by events. */
 export type ReturnMode = 'refunded' | 'refused';
@@ -68,4 +69,32 @@ export async function requestReturn(base: () => string, orderId: string, key: st
     await sleep(50 + Math.random() * 100);
   }
   problems.push(`return of ${orderId}: not accepted within 60 s`);
+}
+
+const REFUSING_CARD = 'tok_refund_refused';
+
+/** Every fourth order pays with a card that refuses refunds: it confirms, and its return is undone by events. */
+export function refusingEveryFourth(orders: OrderSpec[]): void {
+  orders.forEach((o, i) => i % 4 === 3 && (o.body.paymentToken = REFUSING_CARD));
+}
+
+/** How each placed order's return must end, by the card it was paid with. */
+export function returnModes(orders: readonly OrderSpec[], placed: readonly Placed[]): Map<string, ReturnMode> {
+  const refusing = new Set(orders.filter((o) => o.body.paymentToken === REFUSING_CARD).map((o) => o.key));
+  return new Map(placed.map((p) => [p.orderId as string, refusing.has(p.key) ? 'refused' : 'refunded']));
+}
+
+/** Asks for every placed order's return, 8 at a time, each by its own key; counts those accepted as it goes. */
+export class ReturnClient {
+  accepted = 0;
+  readonly problems: string[] = [];
+
+  constructor(private readonly base: () => string) {}
+
+  returnAll(placed: readonly Placed[]): Promise<void> {
+    return runPool(placed, 8, async (p) => {
+      await requestReturn(this.base, p.orderId as string, `return-${p.key}`, this.problems);
+      this.accepted++;
+    });
+  }
 }
