@@ -17,6 +17,8 @@ export default defineConfig(
       'coverage/**',
       '.data/**',
       'test/artifacts/**',
+      // The bench's DBOS and Restate peers: plain JavaScript with dependencies of their own.
+      'test/bench/peers/**',
     ],
   },
   eslint.configs.recommended,

@@ -20,6 +20,8 @@ export interface BenchArgs {
   scenarios: ('happy' | 'mix')[];
   /** Run the hand-rolled pg peer after each PostgreSQL happy-path run (default true). */
   peer: boolean;
+  /** Install the DBOS and Restate peers (test/bench/peers) if they are not yet; they run whenever installed. */
+  installPeers: boolean;
 }
 
 export const USAGE = `npm run -s bench -- [options] > result.json      (or: node dist/test/bench/bench.js [options])
@@ -29,7 +31,9 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --db postgres|pglite|both   (default both; PostgreSQL from DATABASE_URL, else a fresh database on postgres://postgres@127.0.0.1:5432, dropped after)
   --scenario happy|mix|both   (default both; mix = 20% compensations; or a list run in its order, e.g. mix,happy)
   --http                  drive POST /orders over loopback instead of the command bus
-  --no-peer               skip the hand-rolled pg peer run after each PostgreSQL happy-path run
+  --no-peer               skip the peers (hand-rolled, DBOS, Restate) after each PostgreSQL happy-path run
+  --peers                 install the DBOS and Restate peers first (npm ci in test/bench/peers); once installed
+                          they run after the hand-rolled one
   --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
   --warmup <N>            unmeasured sagas per database first (default 3000; --quick: 20)
   --quick                 small N for a CI smoke run
@@ -107,6 +111,7 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--http':
       case '--no-peer':
+      case '--peers':
       case '--quick':
       case '--scale':
       case '--list-load':
@@ -137,6 +142,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     split,
     heap: flags.has('--heap'),
     peer: !flags.has('--no-peer'),
+    installPeers: flags.has('--peers'),
     heapN,
     poolSize,
   };

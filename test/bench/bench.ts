@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, USAGE, type BenchArgs } from './args';
 import { startBenchApp, type BenchApp, type BenchDatabase } from './bench-app';
 import { expectedOutcomes, latencySummary, runLoad, SagaEndWatcher, type Scenario } from './load';
+import { externalPeerRows, externalPeersReady, type ExternalPeerRow } from './external-peers';
 import { HandRolledOrchestrator, type HandRolledRow } from './hand-rolled';
 import { backendCpuDelta, benchPostgres, type BenchPostgres, XactReader } from './pg-admin';
 import { listLoadBench } from './list-load';
@@ -89,6 +90,10 @@ interface RunRow {
   loadavg: number[];
   handRolled?: HandRolledRow & { pgBackendCpuMsPerSaga: number | null };
   vsHandRolled?: number;
+  dbos?: ExternalPeerRow;
+  restate?: ExternalPeerRow;
+  vsDbos?: number;
+  vsRestate?: number;
 }
 
 function perSaga(counts: SqlCounts, n: number, pgXact: number | null): RunRow['perSaga'] {
@@ -140,6 +145,8 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
       ? await HandRolledOrchestrator.open(pgTarget.url, app.config.dbPoolSize)
       : null;
   let peerOffset = 0;
+  const externals = peer !== null && externalPeersReady(args.installPeers);
+  if (peer && !externals) process.stderr.write('[bench] the DBOS and Restate peers are not installed: --peers installs them\n');
   try {
     if (args.warmup > 0) {
       await runLoad(target, args.warmup, 16, 'mix', offset);
@@ -202,6 +209,11 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           process.stderr.write(
             `[bench] hand-rolled peer c=${concurrency}: ${handRolled.sagasPerSecond}/s p99 ${handRolled.latencyMs.p99} ms; Sagaworks/peer = ${row.vsHandRolled}\n`,
           );
+          if (externals && pgTarget)
+            Object.assign(
+              row,
+              await externalPeerRows(row.sagasPerSecond, { url: pgTarget.url, n: args.n, concurrency, poolSize: app.config.dbPoolSize }),
+            );
         }
         rows.push(row);
         process.stderr.write(

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { latencySummary } from './load';
+import { orderStatements } from './order-statements';
 
 /**
  * The peer the issue's anchors name, run by the bench in the same process, on the same database and right after
@@ -10,21 +11,14 @@ import { latencySummary } from './load';
  * commits and 17 statements per saga, as the anchor's ("5 commits per saga, ~17 statements"). On a machine whose speed drifts by ±15% from one minute to the next, the ratio of the two
  * rates measured back to back is steadier than either rate.
  */
-const SCHEMA = `
-  DROP TABLE IF EXISTS hand_rolled_sagas, hand_rolled_shipments, hand_rolled_payments, hand_rolled_orders, hand_rolled_products;
-  CREATE TABLE hand_rolled_products (sku text PRIMARY KEY, price_cents int NOT NULL, available int NOT NULL CHECK (available >= 0),
-    reserved int NOT NULL DEFAULT 0);
-  CREATE TABLE hand_rolled_orders (id uuid PRIMARY KEY, customer_id text NOT NULL, sku text NOT NULL, quantity int NOT NULL,
-    total_cents int NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-  CREATE TABLE hand_rolled_payments (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), order_id uuid UNIQUE NOT NULL, amount_cents int NOT NULL, status text NOT NULL);
-  CREATE TABLE hand_rolled_shipments (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), order_id uuid UNIQUE NOT NULL, tracking text NOT NULL);
+const ORDER = orderStatements('hand_rolled');
+const SCHEMA = `${ORDER.schema}
+  DROP TABLE IF EXISTS hand_rolled_sagas;
   CREATE TABLE hand_rolled_sagas (id uuid PRIMARY KEY, order_id uuid NOT NULL UNIQUE, status text NOT NULL, step text, version int NOT NULL,
     deadline timestamptz, updated_at timestamptz NOT NULL);
-  CREATE INDEX hand_rolled_sagas_deadline_idx ON hand_rolled_sagas (deadline) WHERE deadline IS NOT NULL;
-  INSERT INTO hand_rolled_products (sku, price_cents, available)
-    SELECT 'SKU-00' || i, 100 * i, 100000000 FROM generate_series(1, 5) AS i;`;
+  CREATE INDEX hand_rolled_sagas_deadline_idx ON hand_rolled_sagas (deadline) WHERE deadline IS NOT NULL;`;
 
-const DROP = `DROP TABLE IF EXISTS hand_rolled_sagas, hand_rolled_shipments, hand_rolled_payments, hand_rolled_orders, hand_rolled_products`;
+const DROP = `DROP TABLE IF EXISTS hand_rolled_sagas; ${ORDER.drop}`;
 
 export interface HandRolledRow {
   peer: 'hand-rolled pg orchestrator';
@@ -96,11 +90,7 @@ export class HandRolledOrchestrator {
     const sku = `SKU-00${(i % 5) + 1}`;
     let amount = 0;
     await this.tx(async (q) => {
-      const placed = await q(
-        `INSERT INTO hand_rolled_orders (id, customer_id, sku, quantity, total_cents, status)
-         SELECT $1, $2, sku, 1, price_cents, 'PENDING' FROM hand_rolled_products WHERE sku = $3 RETURNING total_cents`,
-        [orderId, `peer-${i}`, sku],
-      );
+      const placed = await q(ORDER.place, [orderId, `peer-${i}`, sku]);
       amount = (placed.rows[0] as { total_cents: number }).total_cents;
       await q(
         `INSERT INTO hand_rolled_sagas (id, order_id, status, step, version, deadline, updated_at) VALUES ($1, $2, 'RUNNING', 'reserve', 1, now() + interval '60 seconds', now())`,
@@ -108,31 +98,22 @@ export class HandRolledOrchestrator {
       );
     });
     await this.tx(async (q) => {
-      const reserved = await q(
-        `UPDATE hand_rolled_products SET available = available - 1, reserved = reserved + 1 WHERE sku = $1 AND available >= 1`,
-        [sku],
-      );
+      const reserved = await q(ORDER.reserve, [sku]);
       if (reserved.rowCount !== 1) throw new Error(`out of stock: ${sku}`);
       await HandRolledOrchestrator.advance(q, sagaId, 1, 'charge');
     });
     await this.tx(async (q) => {
-      await q(
-        `INSERT INTO hand_rolled_payments (order_id, amount_cents, status) VALUES ($1, $2, 'CHARGED') ON CONFLICT (order_id) DO NOTHING`,
-        [orderId, amount],
-      );
+      await q(ORDER.charge, [orderId, amount]);
       await HandRolledOrchestrator.advance(q, sagaId, 2, 'ship');
     });
     await this.tx(async (q) => {
-      await q(`INSERT INTO hand_rolled_shipments (order_id, tracking) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [
-        orderId,
-        `TRK-${i}`,
-      ]);
+      await q(ORDER.ship, [orderId, `TRK-${i}`]);
       await HandRolledOrchestrator.advance(q, sagaId, 3, 'confirm');
     });
     // The last step is one statement on its own: confirming the order and completing the saga commit together.
     this.statements++;
     const done = await this.pool.query(
-      `WITH o AS (UPDATE hand_rolled_orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING id)
+      `WITH o AS (${ORDER.confirm} RETURNING id)
        UPDATE hand_rolled_sagas SET step = NULL, status = 'COMPLETED', version = version + 1, deadline = NULL, updated_at = now()
        WHERE id = $2 AND version = 4 AND EXISTS (SELECT 1 FROM o)`,
       [orderId, sagaId],

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SqlRunner } from '../../packages/sagaworks/src/persistence/saga-store.js';
+import type { SqlRunner } from 'sagaworks';
 import type { BenchApp } from './bench-app';
 import { latencySummary, orderInput } from './load';
 

@@ -1,4 +1,4 @@
-import { SagaStore, type Lease, type SqlRunner } from '../../packages/sagaworks/src/persistence/saga-store.js';
+import { SagaStore, type Lease, type SqlRunner } from 'sagaworks';
 
 export const SCALE_TOTAL = 100_000;
 export const SCALE_DUE = 100;
