@@ -37,7 +37,7 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --pool <size>           connections in the PostgreSQL pool (default DB_POOL_SIZE or 10)
   --warmup <N>            unmeasured sagas per database first (default 3000; --quick: 20)
   --quick                 small N for a CI smoke run
-  --scale                 100,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan (no throughput runs)
+  --scale                 1,000,000 saga rows, 100 due: time SagaStore.claimDue, EXPLAIN its plan; 100,000 parked sagas: statements per job pass (no throughput runs)
   --list-load             2,000 sagas, 300 GET /sagas?limit=100 at 50 in flight: ready probes ok/total, list and POST /orders p50/p99
   --split                 the four services as four processes (four databases, RabbitMQ from BROKER_URL or
                           amqp://guest:guest@127.0.0.1:5672) vs the monolith as one, both built, over HTTP

@@ -16,6 +16,7 @@ import type { StepState } from '../domain/saga-state.js';
 @Index('saga_instance_status_created_idx', ['status', 'createdAt', 'id'])
 @Index('saga_instance_type_created_idx', ['type', 'createdAt', 'id'])
 @Index('saga_instance_correlation_idx', ['correlationId'])
+@Index('saga_instance_lease_idx', ['leaseOwner', 'leaseUntil'], { where: 'wake_at IS NOT NULL' })
 export class SagaInstanceEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'saga_instance_pkey' }) id: string;
   @Column('text') type: string;

@@ -21,6 +21,7 @@ export const SAGA_SCHEMA = {
     'saga_instance_status_created_idx',
     'saga_instance_type_created_idx',
     'saga_instance_correlation_idx',
+    'saga_instance_lease_idx',
   ],
   functions: ['saga_store_transitions(jsonb)'],
 } as const;

@@ -2,6 +2,7 @@ import { CreateSagaTables1764000000000 } from './1764000000000-create-saga-table
 import { CreateSagaBatchFunction1765000000000 } from './1765000000000-create-saga-batch-function.js';
 import { IndexSagaList1766000000000 } from './1766000000000-index-saga-list.js';
 import { AllowStalledStatus1768000000000 } from './1768000000000-allow-stalled-status.js';
+import { IndexSagaLeases1768000000100 } from './1768000000100-index-saga-leases.js';
 
 /** The saga module's migrations; add them to the host app's `migrations` list. */
 export const sagaMigrations = [
@@ -9,4 +10,5 @@ export const sagaMigrations = [
   CreateSagaBatchFunction1765000000000,
   IndexSagaList1766000000000,
   AllowStalledStatus1768000000000,
+  IndexSagaLeases1768000000100,
 ];
