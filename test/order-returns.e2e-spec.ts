@@ -214,6 +214,9 @@ describe.each(databaseKinds())('order returns, a choreography tracked as one flo
     const page = await t.http().get(`/ui/sagas/${stalled.id}`).set('Authorization', `Bearer ${ADMIN}`).expect(200);
     expect(page.text).toContain('data-flow-waiting="refunded"');
     expect(page.text).toContain('ReturnRefundedEvent');
+    const definitions = await t.http().get('/ui/definitions').expect(200);
+    expect(definitions.text).toContain('data-definition="order-return"');
+    expect(definitions.text).toContain('observed, from shipping');
 
     const auth = { Authorization: `Bearer ${ADMIN}` };
     const retried = await t.http().post(`/sagas/${stalled.id}/retry`).set(auth).send({ reason: 'provider says it is back' }).expect(200);

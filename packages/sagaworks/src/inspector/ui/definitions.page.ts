@@ -28,9 +28,9 @@ export function renderDefinitionsPage(models: DefinitionModel[], chrome?: PageCh
             <tbody>${m.definition.steps.map(
               (s, i) => html`<tr>
                 <td><b>${s.name}</b></td>
-                <td class="mono">${s.command?.type.name ?? '(done at start)'}</td>
+                <td class="mono">${s.observed ? html`<span class="muted">none: observed, from ${s.observed.participant ?? 'a participant'}</span>` : (s.command?.type.name ?? '(done at start)')}</td>
                 <td class="mono">${[...(s.completedBy ?? []), ...(s.failedBy ?? [])].map((e) => e.name).join(', ')}</td>
-                <td class="mono">${s.nonCompensable ? html`<span class="muted">cannot be undone</span>` : (s.compensation?.type.name ?? '')}</td>
+                <td class="mono">${s.nonCompensable ? html`<span class="muted">cannot be undone</span>` : (s.compensation?.type.name ?? (s.compensatedBy ?? []).map((e) => e.name).join(', '))}</td>
                 <td class="num">${s.command ? `${m.stepTimeoutsMs[i]} ms` : ''}</td>
                 <td class="num">${s.command ? m.maxAttempts[i] : ''}</td>
               </tr>`,
