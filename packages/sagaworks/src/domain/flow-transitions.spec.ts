@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { correlate, defineChoreography, type FlowEventType } from '../definition/choreography-definition.js';
 import { registerFlow } from '../runtime/flow-registration.js';
+import { resolveSagaOptions } from '../runtime/resolve-options.js';
+import { alignToDefinition } from '../runtime/saga-reply-rules.js';
+import { SagaRegistry } from '../runtime/saga-registry.js';
 import type { FlowData } from './flow-transitions.js';
 import { isParked } from './saga-parking.js';
 import type { SagaState } from './saga-state.js';
@@ -142,6 +145,36 @@ describe('FlowTransitions', () => {
   it('ignores events once the flow ended', () => {
     const done = run([new Requested('r1'), new Received('r1'), new Refunded('r1'), new Restocked('r1')]).state;
     expect(run([new RefundRefused('r1', 'late')], done).stored).toBe(0);
+  });
+});
+
+describe('a flow whose definition gained a step', () => {
+  class Surveyed {
+    constructor(readonly ref: string) {}
+  }
+
+  it('goes on with the new step tracked, so an instance aligned to it still holds no lease', () => {
+    const registry = new SagaRegistry(resolveSagaOptions({}));
+    const v2 = defineChoreography({
+      ...flowDefinition,
+      steps: [...flowDefinition.steps, { name: 'surveyed', participant: 'orders', completedBy: [Surveyed] }],
+      correlate: [...flowDefinition.correlate, byRef(Surveyed)],
+    });
+    registry.registerChoreography(v2);
+    const saga = registry.require('return');
+    const inFlight = run([new Requested('r1'), new Received('r1'), new Refunded('r1')]).state;
+    const aligned = alignToDefinition(saga, inFlight, 'continue') as SagaState<FlowData>;
+    expect(aligned.steps.map((s) => [s.name, s.tracked])).toEqual([
+      ['requested', true],
+      ['received', true],
+      ['refunded', true],
+      ['restocked', true],
+      ['surveyed', true],
+    ]);
+    const t = saga.flow!.transitions.observe(aligned, saga.flow!.events.get(Restocked)!.addresses, { name: 'Restocked' }, at(9))!;
+    expect(t.state.status).toBe('RUNNING');
+    expect(t.state.steps[4]).toMatchObject({ name: 'surveyed', status: 'WAITING' });
+    expect(isParked(t.state)).toBe(true);
   });
 });
 

@@ -1,4 +1,6 @@
 import type { ChoreographyDefinition, FlowExpectation } from '../definition/choreography-definition.js';
+import type { SagaDefinition } from '../definition/saga-definition.js';
+import { initialStepState } from './saga-parallel-transitions.js';
 import type { SagaState, StepState, Transition } from './saga-state.js';
 import { SagaStatus, StepStatus, isTerminal } from './saga-status.js';
 
@@ -35,6 +37,8 @@ export class FlowTransitions {
   constructor(
     private readonly definition: ChoreographyDefinition,
     private readonly deadlineMs: number,
+    /** The flow's steps as a saga definition's (`flowAsSaga`), whose step states are the ones stored. */
+    private readonly asSaga: SagaDefinition<unknown>,
   ) {}
 
   /** A new instance, before its first event is applied. */
@@ -45,13 +49,7 @@ export class FlowTransitions {
       correlationId: init.correlationId,
       status: SagaStatus.RUNNING,
       stepIndex: 0,
-      steps: this.definition.steps.map((s) => ({
-        name: s.name,
-        status: StepStatus.PENDING,
-        attempts: 0,
-        compensationAttempts: 0,
-        tracked: true,
-      })),
+      steps: this.asSaga.steps.map((s) => initialStepState(s)),
       data: { nudges: 0 },
       failureReason: null,
       dueAt: null,

@@ -4,10 +4,14 @@ import { SagaStatus, StepStatus } from './saga-status.js';
 import type { SagaState, StepState, Transition } from './saga-state.js';
 import { SagaTransitionBuilder } from './saga-transition-builder.js';
 
-/** A fresh step state for a definition's step, with its branches when it is a parallel stage. */
+/**
+ * A fresh step state for a definition's step, with its branches when it is a parallel stage, and marked as
+ * tracked when it is a choreographed flow's (nothing is in flight for it, so it never holds a lease).
+ */
 export function initialStepState(def: SagaStepDefinition<unknown>): StepState {
   const step: StepState = { name: def.name, status: StepStatus.PENDING, attempts: 0, compensationAttempts: 0 };
   if (def.parallel) step.branches = def.parallel.map((b) => initialStepState(b));
+  if (def.observed) step.tracked = true;
   return step;
 }
 

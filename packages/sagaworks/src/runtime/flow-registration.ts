@@ -57,5 +57,9 @@ export function registerFlow(flow: ChoreographyDefinition, defaultDeadlineMs: nu
     add(step.compensatedBy, 'compensated');
   });
   for (const type of keys.keys()) if (!events.has(type)) throw new Error(`${where}: ${type.name} is correlated but no step names it`);
-  return { definition: flow, transitions: new FlowTransitions(flow, flow.deadlineMs ?? defaultDeadlineMs), events };
+  return {
+    definition: flow,
+    transitions: new FlowTransitions(flow, flow.deadlineMs ?? defaultDeadlineMs, flowAsSaga(flow)),
+    events,
+  };
 }
