@@ -10,7 +10,6 @@ const run = promisify(execFile);
 const PEERS_DIR = join(process.cwd(), 'test', 'bench', 'peers');
 
 export type ExternalPeer = 'dbos' | 'restate';
-export const EXTERNAL_PEERS: readonly ExternalPeer[] = ['dbos', 'restate'];
 
 export interface ExternalPeerRow {
   peer: 'DBOS Transact 5.3.0 (DBOS.runStep per step)' | 'Restate 1.7.12 (single node, ctx.run per step)';

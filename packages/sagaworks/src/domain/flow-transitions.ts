@@ -23,6 +23,9 @@ export interface ObservedEvent {
 
 type FlowState = SagaState<FlowData>;
 
+/** A flow's state as the flow transitions read it (the store returns every instance as a plain saga's). */
+export const asFlowState = (state: SagaState): FlowState => state as FlowState;
+
 /** The reminders of a stalled flow come at the deadline, doubling, at most this far apart. */
 const MAX_NUDGE_WAIT_MS = 600_000;
 

@@ -7,7 +7,7 @@ import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface
 import { SagaOutbox } from '../transport/outbox/saga-outbox.js';
 import { SagaEventReceivers } from '../transport/saga-event-receivers.js';
 import { RESOLVED_SAGA_OPTIONS } from './resolve-options.js';
-import { asFlowState } from './saga-flows.js';
+import { asFlowState } from '../domain/flow-transitions.js';
 import { SagaOrchestrator } from './saga-orchestrator.js';
 import { SagaRegistry } from './saga-registry.js';
 import { waitOutInfrastructure } from './wait-out-infrastructure.js';

@@ -31,7 +31,11 @@ export function flowAsSaga(flow: ChoreographyDefinition): SagaDefinition<FlowDat
 }
 
 /** Checks a flow and indexes its events; throws on a flow that could not be tracked as declared. */
-export function registerFlow(flow: ChoreographyDefinition, defaultDeadlineMs: number): RegisteredFlow {
+export function registerFlow(
+  flow: ChoreographyDefinition,
+  defaultDeadlineMs: number,
+  asSaga: SagaDefinition<unknown> = flowAsSaga(flow),
+): RegisteredFlow {
   const where = `Choreography "${flow.type}"`;
   const keys = new Map(flow.correlate.map((c) => [c.event, c.key]));
   if (keys.size !== flow.correlate.length) throw new Error(`${where} correlates one event class twice`);
@@ -59,7 +63,7 @@ export function registerFlow(flow: ChoreographyDefinition, defaultDeadlineMs: nu
   for (const type of keys.keys()) if (!events.has(type)) throw new Error(`${where}: ${type.name} is correlated but no step names it`);
   return {
     definition: flow,
-    transitions: new FlowTransitions(flow, flow.deadlineMs ?? defaultDeadlineMs, flowAsSaga(flow)),
+    transitions: new FlowTransitions(flow, flow.deadlineMs ?? defaultDeadlineMs, asSaga),
     events,
   };
 }

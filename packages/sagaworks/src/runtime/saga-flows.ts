@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ICommand, IEvent } from '@nestjs/cqrs';
 import type { FlowEventType } from '../definition/choreography-definition.js';
 import type { FlowData, ObservedEvent } from '../domain/flow-transitions.js';
-import type { SagaState, Transition } from '../domain/saga-state.js';
+import type { Transition } from '../domain/saga-state.js';
 import type { CompanionWrite, Lease, SagaStore } from '../persistence/saga-store.js';
 import type { RegisteredFlow } from './flow-registration.js';
 import type { SagaClock } from './saga-clock.js';
@@ -82,6 +82,3 @@ export class SagaFlows {
     return { t: { ...begun, state: (applied ?? begun).state, history: [...begun.history, ...(applied?.history ?? [])] }, now };
   }
 }
-
-/** A flow's state, as the flow transitions read it. */
-export const asFlowState = (state: SagaState): SagaState<FlowData> => state as SagaState<FlowData>;

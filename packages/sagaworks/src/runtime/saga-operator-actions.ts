@@ -6,7 +6,7 @@ import type { SagaStore } from '../persistence/saga-store.js';
 import type { SagaClock } from './saga-clock.js';
 import type { AbortPlan, Decide, OperatorActionResult } from './saga-orchestrator.types.js';
 import type { RegisteredSaga, SagaRegistry } from './saga-registry.js';
-import { asFlowState } from './saga-flows.js';
+import { asFlowState } from '../domain/flow-transitions.js';
 import type { SignalResult, SignalTarget } from './saga-signal.js';
 
 export interface OperatorActionDeps {

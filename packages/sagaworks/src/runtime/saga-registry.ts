@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChoreographyDefinition } from '../definition/choreography-definition.js';
+import type { ChoreographyDefinition, FlowExpectation } from '../definition/choreography-definition.js';
+import type { SagaState } from '../domain/saga-state.js';
 import type { ReplyType, SagaDefinition, SagaStepDefinition } from '../definition/saga-definition.js';
 import { SagaTransitions, type StepDefaults } from '../domain/saga-transitions.js';
 import type { ResolvedSagaModuleOptions } from '../saga-module-options.interface.js';
@@ -81,9 +82,14 @@ export class SagaRegistry {
     if (existing && existing.flow?.definition !== flow) throw new Error(`Two definitions share the type "${flow.type}"`);
     if (existing) return;
     const definition = flowAsSaga(flow) as SagaDefinition<unknown>;
-    const registered = registerFlow(flow, this.defaults.timeoutMs);
+    const registered = registerFlow(flow, this.defaults.timeoutMs, definition);
     const transitions = new SagaTransitions(definition, this.defaults);
     this.sagas.set(flow.type, { definition, transitions, hash: hashDefinition(definition), replies: new Map(), flow: registered });
+  }
+
+  /** What an instance of a choreographed flow still expects; undefined for an orchestrated saga's. */
+  waitingFor(state: Pick<SagaState, 'type' | 'status' | 'steps'>): FlowExpectation[] | undefined {
+    return this.sagas.get(state.type)?.flow?.transitions.expectations(state).missing;
   }
 
   /** The registered choreographed flows. */

@@ -5,7 +5,7 @@ import type { SagaState, Transition } from '../domain/saga-state.js';
 import { initialStepState } from '../domain/saga-parallel-transitions.js';
 import type { SagaCommandFactory } from './saga-commands.js';
 import type { Decide } from './saga-orchestrator.types.js';
-import { asFlowState } from './saga-flows.js';
+import { asFlowState } from '../domain/flow-transitions.js';
 import type { RegisteredSaga, ReplyAddress } from './saga-registry.js';
 
 /**

@@ -75,8 +75,6 @@ export class SagaOperatorController {
     private readonly registry: SagaRegistry,
   ) {}
 
-  private readonly flowOf = (type: string) => this.registry.get(type)?.flow?.transitions;
-
   @Post(':id/retry')
   @HttpCode(200)
   @ApiOkResponse({ description: 'A FAILED saga resumes the compensation that exhausted its attempts, with a fresh budget' })
@@ -156,6 +154,6 @@ export class SagaOperatorController {
     if (!result.ok) {
       throw result.reason === 'not-found' ? new NotFoundException(result.message) : new ConflictException(result.message);
     }
-    return toSagaView(result.saga, await this.orchestrator.store.history(result.saga.id), this.flowOf);
+    return toSagaView(result.saga, await this.orchestrator.store.history(result.saga.id), this.registry);
   }
 }

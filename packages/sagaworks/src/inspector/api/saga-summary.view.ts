@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { SagaListPage, SagaSummary } from '../../persistence/saga-list-query.js';
 import { encodeSagaListCursor } from './saga-list-cursor.js';
-import { toSagaFields, type FlowLookup, type SagaView } from './saga.view.js';
+import { toSagaFields, type FlowWaits, type SagaView } from './saga.view.js';
 
 /** A saga as the list shows it: the full view without its history (`GET /sagas/:id` has that). */
 export type SagaSummaryView = Omit<SagaView, 'history'>;
@@ -22,10 +22,10 @@ export class SagaPageDoc {
   nextCursor: string | null;
 }
 
-export function toSagaSummaryView(s: SagaSummary, flowOf?: FlowLookup): SagaSummaryView {
-  return toSagaFields(s, flowOf);
+export function toSagaSummaryView(s: SagaSummary, flows?: FlowWaits): SagaSummaryView {
+  return toSagaFields(s, flows);
 }
 
-export function toSagaPageView(page: SagaListPage, flowOf?: FlowLookup): SagaPageView {
-  return { items: page.items.map((s) => toSagaSummaryView(s, flowOf)), nextCursor: page.next ? encodeSagaListCursor(page.next) : null };
+export function toSagaPageView(page: SagaListPage, flows?: FlowWaits): SagaPageView {
+  return { items: page.items.map((s) => toSagaSummaryView(s, flows)), nextCursor: page.next ? encodeSagaListCursor(page.next) : null };
 }

@@ -1,5 +1,4 @@
 import type { FlowExpectation } from '../../definition/choreography-definition.js';
-import type { FlowTransitions } from '../../domain/flow-transitions.js';
 import type { SagaState } from '../../domain/saga-state.js';
 import type { SagaSummary } from '../../persistence/saga-list-query.js';
 import type { SagaHistoryRow } from '../../persistence/saga-store.js';
@@ -73,12 +72,14 @@ export function toStepViews(steps: SagaState['steps']): StepView[] {
   }));
 }
 
-/** A choreographed flow's transitions by its type (the registry's flows); undefined for a saga's type. */
-export type FlowLookup = (type: string) => FlowTransitions | undefined;
+/** What a choreographed flow still expects (the registry answers); undefined for an orchestrated saga. */
+export interface FlowWaits {
+  waitingFor(state: Pick<SagaState, 'type' | 'status' | 'steps'>): FlowExpectation[] | undefined;
+}
 
 /** The fields a saga shows in a list and on its own, from its row (a summary or the full state). */
-export function toSagaFields(s: SagaSummary, flowOf?: FlowLookup): Omit<SagaView, 'history'> {
-  const flow = flowOf?.(s.type);
+export function toSagaFields(s: SagaSummary, flows?: FlowWaits): Omit<SagaView, 'history'> {
+  const waitingFor = flows?.waitingFor(s);
   return {
     id: s.id,
     type: s.type,
@@ -91,13 +92,13 @@ export function toSagaFields(s: SagaSummary, flowOf?: FlowLookup): Omit<SagaView
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
     steps: toStepViews(s.steps),
-    ...(flow ? { flow: { waitingFor: flow.expectations(s).missing } } : {}),
+    ...(waitingFor ? { flow: { waitingFor } } : {}),
   };
 }
 
-export function toSagaView(state: SagaState, history: SagaHistoryRow[], flowOf?: FlowLookup): SagaView {
+export function toSagaView(state: SagaState, history: SagaHistoryRow[], flows?: FlowWaits): SagaView {
   return {
-    ...toSagaFields(state, flowOf),
+    ...toSagaFields(state, flows),
     history: history.map((h) => ({
       seq: h.seq,
       ...(h.step ? { step: h.step } : {}),

@@ -51,8 +51,6 @@ export class SagasController {
     private readonly registry: SagaRegistry,
   ) {}
 
-  private readonly flowOf = (type: string) => this.registry.get(type)?.flow?.transitions;
-
   @Get('definitions')
   @ApiOkResponse({ description: 'Every registered saga definition, with in-flight instances per definition version' })
   async definitions(): Promise<SagaDefinitionView[]> {
@@ -90,7 +88,7 @@ export class SagasController {
       limit: query.limit ?? DEFAULT_SAGA_PAGE,
       after: query.cursor === undefined ? undefined : (decodeSagaListCursor(query.cursor) ?? undefined),
     });
-    return toSagaPageView(page, this.flowOf);
+    return toSagaPageView(page, this.registry);
   }
 
   @Get(':id')
@@ -100,6 +98,6 @@ export class SagasController {
     const store = this.orchestrator.store;
     const state = await store.load(id);
     if (!state) throw new NotFoundException(`saga ${id} not found`);
-    return toSagaView(state, await store.history(id), this.flowOf);
+    return toSagaView(state, await store.history(id), this.registry);
   }
 }

@@ -138,13 +138,13 @@ export class InspectorController {
         body: html`<h1>No saga ${id}</h1><p><a href="./">Back to the sagas</a></p>`,
       });
     }
-    const { definition, flow } = this.registry.get(saga.type) ?? {};
+    const definition = this.registry.get(saga.type)?.definition;
     const [history, children] = await Promise.all([this.orchestrator.store.history(id), this.childrenOf(saga, definition)]);
     return renderSagaDetailPage({
       saga,
       history,
       definition,
-      waitingFor: flow?.transitions.expectations(saga).missing,
+      waitingFor: this.registry.waitingFor(saga),
       children,
       parent: parentOfCorrelation(saga.correlationId),
       now: new Date(),
