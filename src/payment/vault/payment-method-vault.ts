@@ -51,6 +51,15 @@ export class PaymentMethodVault {
     return `payment_method_store(${idParam}::uuid, ${tokenParam}::text)`;
   }
 
+  /**
+   * A SQL expression that yields the token stored under the id `idParam` (NULL once it is gone), for a caller's own
+   * read: the token then comes in the same round trip as what the caller reads beside it.
+   */
+  tokenExpression(idParam: string): string {
+    if (!PLACEHOLDER.test(idParam)) throw new Error('tokenExpression takes a parameter placeholder ($n)');
+    return `(SELECT token FROM payment_methods WHERE id = ${idParam}::uuid)`;
+  }
+
   /** Deletes the token stored under `id`, if any: idempotent. */
   async forget(id: string): Promise<void> {
     await this.dataSource.query(FORGET_SQL, [id]);

@@ -301,8 +301,13 @@ export class SagaStore {
     this.maxBatch = options.maxBatch ?? MAX_BATCH;
   }
 
+  private resolved?: SqlRunner;
+
+  // Resolved once, at first use: resolving may search every module (a non-strict ModuleRef.get) and this runs
+  // on every statement.
   private get db(): SqlRunner {
-    return this.resolve();
+    this.resolved ??= this.resolve();
+    return this.resolved;
   }
 
   /** Inserts a new instance; false when one with the same id or (type, correlation id) exists. */

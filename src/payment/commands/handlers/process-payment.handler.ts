@@ -33,6 +33,11 @@ interface PaymentRow {
   reason: string | null;
 }
 
+interface FoundPayment {
+  payment: PaymentRow | undefined;
+  token?: string;
+}
+
 /**
  * Charges an order at most once. The stored row decides repeats: a charge never reaches the provider when the
  * order already has a payment row, including a refund's tombstone. The card token is read from the vault by the
@@ -41,6 +46,8 @@ interface PaymentRow {
 @CommandHandler(ProcessPaymentCommand)
 export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentCommand, void> {
   private readonly logger = new Logger(ProcessPaymentHandler.name);
+  /** The payment row of order $1, or none and the token of payment method $2, in one statement. */
+  private readonly findWithTokenSql: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -48,18 +55,27 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
     private readonly provider: PaymentProvider,
     private readonly vault: PaymentMethodVault,
     @Optional() @Inject(DEPLOYMENT) private readonly deployment?: Deployment,
-  ) {}
+  ) {
+    this.findWithTokenSql = prepared(`SELECT p.id, p.status, p.reason,
+        CASE WHEN p.id IS NULL THEN ${vault.tokenExpression('$2')} END AS token
+      FROM (SELECT $1::uuid AS order_id) o LEFT JOIN payments p ON p.order_id = o.order_id`);
+  }
+
 
   async execute(command: ProcessPaymentCommand): Promise<void> {
-    const existing = await this.find(command.orderId);
-    if (existing) return this.outbox.publish(() => Promise.resolve(this.toEvent(command, existing)));
-
     const { amountCents } = command;
     const invalidAmount = !Number.isSafeInteger(amountCents) || amountCents < 0 || amountCents > INT4_MAX;
-    const paymentToken = invalidAmount ? undefined : await this.paymentToken(command.paymentMethodId);
+    // In one process the token is read with the payment row, in one round trip; sent by message, it is looked
+    // up on its own once the order is known to have no payment yet.
+    const local = !invalidAmount && !this.deployment?.split;
+    const first = await this.find(command.orderId, this.dataSource, local ? command.paymentMethodId : undefined);
+    const existing = first.payment;
+    if (existing) return this.outbox.publish(() => Promise.resolve(this.toEvent(command, existing)));
+
+    const paymentToken = invalidAmount ? undefined : local ? first.token : await this.sentPaymentToken(command.paymentMethodId);
     if (!invalidAmount && paymentToken === undefined) {
       // Deleted by a concurrent repeat that recorded the outcome, or by a refund's tombstone: their row answers.
-      const recorded = await this.find(command.orderId);
+      const recorded = (await this.find(command.orderId)).payment;
       if (recorded) return this.outbox.publish(() => Promise.resolve(this.toEvent(command, recorded)));
     }
     const outcome = invalidAmount
@@ -87,7 +103,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
       // Another command for this order wrote first, between our read and our insert (a concurrent repeat, or a
       // refund's tombstone): its row stands. A repeat charged under the same idempotency key, so there is one
       // charge; if the row is anything but CHARGED, our charge must not stay at the provider.
-      const winner = await this.find(command.orderId, sql);
+      const winner = (await this.find(command.orderId, sql)).payment;
       if (!winner) throw new Error(`payment for order ${command.orderId} conflicted but cannot be read`);
       if (outcome.status === 'approved' && winner.status !== 'CHARGED') await this.provider.refund(command.orderId);
       return this.toEvent(command, winner);
@@ -95,19 +111,23 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
   }
 
   /**
-   * In one process the token was stored with the order, so an absent one is gone. When the orders service runs
-   * elsewhere, it sends the token by message, and one that has not arrived yet is waited for.
+   * When the orders service runs elsewhere, it sends the token by message, and one that has not arrived yet is
+   * waited for. (In one process the token was stored with the order, so an absent one is gone.)
    */
-  private async paymentToken(paymentMethodId: string): Promise<string | undefined> {
-    if (!this.deployment?.split) return this.vault.resolve(paymentMethodId);
+  private async sentPaymentToken(paymentMethodId: string): Promise<string | undefined> {
     const sent = await this.vault.lookUpSent(paymentMethodId);
     if (sent === 'on-its-way') throw new PaymentMethodOnItsWayError(paymentMethodId);
     return sent === 'gone' ? undefined : sent.token;
   }
 
-  private async find(orderId: string, sql: SqlRunner = this.dataSource): Promise<PaymentRow | undefined> {
-    const rows = await sql.query<PaymentRow[]>(FIND_SQL, [orderId]);
-    return rows[0];
+  /** The order's payment row, if any; with `paymentMethodId`, also the vault's token when there is no row. */
+  private async find(orderId: string, sql: SqlRunner = this.dataSource, paymentMethodId?: string): Promise<FoundPayment> {
+    if (paymentMethodId === undefined) {
+      const rows = await sql.query<PaymentRow[]>(FIND_SQL, [orderId]);
+      return { payment: rows[0] };
+    }
+    const [row] = await sql.query<(Partial<PaymentRow> & { token: string | null })[]>(this.findWithTokenSql, [orderId, paymentMethodId]);
+    return row.id ? { payment: row as PaymentRow } : { payment: undefined, token: row.token ?? undefined };
   }
 
   // The command's sagaId is echoed, not the stored one: the outcome answers this command.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { SagaOutbox, type SqlRunner } from 'sagaworks';
 import type { ShipmentStatus } from '../../entities/shipment.entity';
@@ -17,6 +17,11 @@ interface ShipmentRow {
   status: ShipmentStatus;
   tracking_number: string | null;
   reason: string | null;
+}
+
+/** Ten random hex digits of a v4 UUID (its first eight and the two after the dash): cheaper than randomBytes. */
+function trackingNumberFor(uuid: string): string {
+  return `TRK-${uuid.slice(0, 8)}${uuid.slice(9, 11)}`.toUpperCase();
 }
 
 /** Why the address cannot be shipped to, or null when it can. */
@@ -48,7 +53,7 @@ export class CreateShipmentHandler implements ICommandHandler<CreateShipmentComm
 
   execute(command: CreateShipmentCommand): Promise<void> {
     const reason = rejection(command.address);
-    const trackingNumber = reason ? null : `TRK-${randomBytes(5).toString('hex').toUpperCase()}`;
+    const trackingNumber = reason ? null : trackingNumberFor(randomUUID());
     const params = [
       command.orderId,
       command.sagaId,

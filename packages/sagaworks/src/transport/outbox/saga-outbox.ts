@@ -72,6 +72,7 @@ const INSERT_OUTBOX = `INSERT INTO sagaworks_outbox (id, type, body, headers)
 export class SagaOutbox implements OnApplicationShutdown {
   private relay?: OutboxRelay;
   private stopped = false;
+  private resolvedDataSource?: DataSource;
   private readonly logger = new Logger(SagaOutbox.name);
 
   constructor(
@@ -170,7 +171,9 @@ export class SagaOutbox implements OnApplicationShutdown {
   }
 
   private dataSource(): DataSource {
-    return this.moduleRef.get<DataSource>(getDataSourceToken(), { strict: false });
+    // Looked up once: a non-strict ModuleRef.get searches every module, and this runs on every handler's write.
+    this.resolvedDataSource ??= this.moduleRef.get<DataSource>(getDataSourceToken(), { strict: false });
+    return this.resolvedDataSource;
   }
 }
 
