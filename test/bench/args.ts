@@ -22,6 +22,8 @@ export interface BenchArgs {
   peer: boolean;
   /** Install the DBOS and Restate peers (test/bench/peers) if they are not yet; they run whenever installed. */
   installPeers: boolean;
+  /** Sample the main thread during each measured run and report its time by layer (`nodeProfile`). */
+  profile: boolean;
 }
 
 export const USAGE = `npm run -s bench -- [options] > result.json      (or: node dist/test/bench/bench.js [options])
@@ -42,7 +44,10 @@ export const USAGE = `npm run -s bench -- [options] > result.json      (or: node
   --split                 the four services as four processes (four databases, RabbitMQ from BROKER_URL or
                           amqp://guest:guest@127.0.0.1:5672) vs the monolith as one, both built, over HTTP
                           (default --n 1000 --concurrency 16 --warmup 200)
-  --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc`;
+  --heap [--heap-n <N>]   heap after GC before and after N sagas (default 10000); needs node --expose-gc
+  --profile               sample the main thread during each measured run (and the hand-rolled peer's): its
+                          time per saga by layer (pg driver, TypeORM, rxjs, Nest, sagaworks, handlers...) as
+                          nodeProfile; sampling slows the run a little, so compare ratios from runs without it`;
 
 function value(argv: string[], i: number, flag: string): string {
   const v = argv[i + 1];
@@ -117,6 +122,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--list-load':
       case '--split':
       case '--heap':
+      case '--profile':
         flags.add(flag);
         break;
       case '--help':
@@ -143,6 +149,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     heap: flags.has('--heap'),
     peer: !flags.has('--no-peer'),
     installPeers: flags.has('--peers'),
+    profile: flags.has('--profile'),
     heapN,
     poolSize,
   };

@@ -64,14 +64,14 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
   // A database given by DATABASE_URL may have been seeded with little stock earlier (the seeder never resets it).
   await dataSource.query(`UPDATE inventory_products SET available = $1 WHERE available < $1 / 2`, [BENCH_SEED_STOCK]);
   const counter = new SqlCounter();
-  counter.install(dataSource, options.database === 'postgres');
+  const driver = dataSource.driver as unknown as { master?: PoolLike & { options?: { Client?: { prototype: object } } } };
+  counter.install(dataSource, options.database === 'postgres', driver.master?.options?.Client);
   let baseUrl: string | null = null;
   if (options.http) {
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     baseUrl = `http://127.0.0.1:${address.port}`;
   }
-  const driver = dataSource.driver as unknown as { master?: PoolLike };
   return {
     app,
     config,

@@ -1,3 +1,4 @@
+import type { CpuLayers } from './cpu-layers';
 import type { BenchDatabase } from './bench-app';
 import type { ExternalPeerRow } from './external-peers';
 import type { HandRolledRow } from './hand-rolled';
@@ -37,12 +38,15 @@ export interface RunRow {
   };
   backgroundStatements: number;
   nodeCpuMsPerSaga: number;
+  /** The user-space part of nodeCpuMsPerSaga (the rest is the kernel's: socket reads and writes). */
+  nodeUserCpuMsPerSaga: number;
+  nodeProfile?: CpuLayers;
   pgBackendCpuMsPerSaga: number | null;
   cpuBoundCeiling: number | null;
   rssMb: number;
   peakRssMb: number;
   loadavg: number[];
-  handRolled?: HandRolledRow & { pgBackendCpuMsPerSaga: number | null };
+  handRolled?: HandRolledRow & { pgBackendCpuMsPerSaga: number | null; nodeProfile?: CpuLayers };
   vsHandRolled?: number;
   dbos?: ExternalPeerRow;
   restate?: ExternalPeerRow;

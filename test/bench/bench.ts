@@ -18,6 +18,7 @@ import { parkedPasses } from './parked';
 import { BENCH_SCALE_TOTAL, captureClaimQuery, captureStoreQuery, explain, insertSyntheticSagas, SCALE_DUE } from './scale';
 import type { SqlCounts } from './sql-counter';
 import { ANCHORS, targets, type RunRow } from './bench-targets';
+import { cpuLayers, type CpuProfile, profiled } from './cpu-layers';
 
 // stdout carries the JSON document only.
 for (const level of ['log', 'info', 'warn', 'debug'] as const) console[level] = console.error.bind(console);
@@ -30,14 +31,16 @@ const METHOD = {
   sqlStatements:
     "every QueryRunner.query() the app makes, counted in a hook on the DataSource's TypeORM logger (logQuery runs for every statement, START TRANSACTION and COMMIT included, on PostgreSQL and PGlite alike) / N. Each is one client-server round trip.",
   wireStatements:
-    "PostgreSQL only: every pg.Client#query call of the app (a patch on pg.Client.prototype.query; the bench's own connections excluded) / N; the cross-check that nothing bypasses TypeORM.",
+    "PostgreSQL only: every query() call on the app pool's client class (a patch on its prototype; the bench's own connections excluded) / N; the cross-check that nothing bypasses TypeORM.",
   commits:
     'explicit COMMIT statements plus statements run outside an explicit transaction (each an implicit transaction that commits), tracked per TypeORM query runner / N. writeCommits counts only those that wrote (a transaction containing INSERT/UPDATE/DELETE, or such a statement on its own): the commits that flush WAL.',
   pgXactCommits:
     "PostgreSQL only: delta of pg_stat_database.xact_commit for the bench database (read from a connection to another database, so the reader is not counted), after asking every pool connection to publish its counters with pg_stat_force_next_flush(); minus those flush statements and the timeout job's statements; / N. Includes read-only transactions; autovacuum may add a few.",
   background:
     'the timeout job (SagaTimeoutJob: renewLeases + claimDue, once per SAGA_JOB_INTERVAL_MS) keeps running as in production; its statements are recognised by their SQL and reported apart as backgroundStatements, never in the per-saga figures.',
-  cpu: 'nodeCpuMsPerSaga: process.cpuUsage() (user+system, all threads incl. PGlite) delta / N. pgBackendCpuMsPerSaga: utime+stime from /proc/<pid>/stat of the server backends connected to the bench database (pg_stat_activity) / N.',
+  cpu: 'nodeCpuMsPerSaga: process.cpuUsage() (user+system, all threads incl. PGlite) delta / N; nodeUserCpuMsPerSaga its user part. pgBackendCpuMsPerSaga: utime+stime from /proc/<pid>/stat of the server backends connected to the bench database (pg_stat_activity) / N.',
+  nodeProfile:
+    "--profile only: the V8 sampling profiler (200 us) on the main thread during the measured run; each sample's time goes to the layer of the nearest frame whose file is known (test/bench/cpu-layers.ts), per saga. socketWriteWall is wall time inside writev, which includes the time the kernel ran a woken backend instead of Node. The hand-rolled peer's row gets its own.",
   memory:
     'rssMb: process.memoryUsage().rss after the run; peakRssMb: process.resourceUsage().maxRSS so far (whole process, both databases, PGlite WASM memory included).',
   scenarios:
@@ -49,6 +52,11 @@ const METHOD = {
   cpuBoundCeiling:
     'PostgreSQL only: cores x 1000 / (nodeCpuMsPerSaga + pgBackendCpuMsPerSaga): the rate at which this process and its backends alone would saturate every core of an otherwise idle machine. An estimate for comparing runs on a shared machine (kernel time of the loopback is partly in those figures), not a measurement.',
 };
+
+/** `work`, sampled by the CPU profiler when `on`. */
+async function maybeProfiled<T>(on: boolean, work: () => Promise<T>): Promise<{ result: T; profile?: CpuProfile }> {
+  return on ? profiled(work) : { result: await work() };
+}
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
@@ -119,7 +127,7 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
         const before = reader ? await reader.snapshot() : null;
         app.counter.take();
         const cpu0 = process.cpuUsage();
-        const result = await runLoad(target, args.n, concurrency, scenario, offset);
+        const { result, profile } = await maybeProfiled(args.profile, () => runLoad(target, args.n, concurrency, scenario, offset));
         const cpu = process.cpuUsage(cpu0);
         const counts = app.counter.take();
         const expected = expectedOutcomes(args.n, scenario, offset);
@@ -143,6 +151,8 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           perSaga: perSaga(counts, args.n, pgXact),
           backgroundStatements: counts.backgroundStatements,
           nodeCpuMsPerSaga: round((cpu.user + cpu.system) / 1000 / args.n, 3),
+          nodeUserCpuMsPerSaga: round(cpu.user / 1000 / args.n, 3),
+          ...(profile ? { nodeProfile: cpuLayers(profile, args.n) } : {}),
           pgBackendCpuMsPerSaga: backendCpu === null ? null : round((backendCpu * 1000) / args.n, 3),
           cpuBoundCeiling:
             backendCpu === null
@@ -155,13 +165,16 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
         if (peer && scenario === 'happy') {
           await sleep(50);
           const peerBefore = reader ? await reader.snapshot() : null;
-          const handRolled = await peer.load(args.n, concurrency, peerOffset);
+          const { result: handRolled, profile: peerProfile } = await maybeProfiled(args.profile, () =>
+            peer.load(args.n, concurrency, peerOffset),
+          );
           peerOffset += args.n;
           const peerAfter = reader ? await reader.snapshot() : null;
           const peerBackendCpu = peerBefore && peerAfter ? backendCpuDelta(peerBefore, peerAfter) : null;
           row.handRolled = {
             ...handRolled,
             pgBackendCpuMsPerSaga: peerBackendCpu === null ? null : round((peerBackendCpu * 1000) / args.n, 3),
+            ...(peerProfile ? { nodeProfile: cpuLayers(peerProfile, args.n) } : {}),
           };
           row.vsHandRolled = round(row.sagasPerSecond / handRolled.sagasPerSecond, 2);
           process.stderr.write(

@@ -29,6 +29,7 @@ export interface HandRolledRow {
   completed: number;
   perSaga: { sqlStatements: number; commits: number };
   nodeCpuMsPerSaga: number;
+  nodeUserCpuMsPerSaga: number;
 }
 
 type Query = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
@@ -152,6 +153,7 @@ export class HandRolledOrchestrator {
       completed,
       perSaga: { sqlStatements: round(this.statements / n), commits: round(this.commits / n) },
       nodeCpuMsPerSaga: round((cpu.user + cpu.system) / 1000 / n),
+      nodeUserCpuMsPerSaga: round(cpu.user / 1000 / n),
     };
   }
 }

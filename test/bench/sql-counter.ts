@@ -80,14 +80,14 @@ export class SqlCounter {
   }
 
   /** Hooks the DataSource's logger; with `wire`, also `pg.Client.prototype.query` (PostgreSQL only). */
-  install(dataSource: DataSource, wire: boolean): void {
+  install(dataSource: DataSource, wire: boolean, clientClass: { prototype: object } = pg.Client): void {
     const logger = dataSource.logger;
     const original = logger.logQuery.bind(logger);
     logger.logQuery = (query: string, parameters?: unknown[], queryRunner?: QueryRunner): unknown => {
       if (!this.paused) this.record(query, queryRunner);
       return original(query, parameters, queryRunner);
     };
-    if (wire) this.patchWire();
+    if (wire) this.patchWire(clientClass);
     this.counts = SqlCounter.zero(wire);
   }
 
@@ -146,11 +146,12 @@ export class SqlCounter {
     }
   }
 
-  private patchWire(): void {
+  /** Counts at `clientClass` (the pool's client class: pg's own, or a subclass whose query() calls pg's directly). */
+  private patchWire(clientClass: { prototype: object }): void {
     if (this.wirePatched) return;
     this.wirePatched = true;
     // Loosely typed on purpose: pg's query() has a dozen overloads and we only forward the arguments.
-    const proto = pg.Client.prototype as unknown as { query: (this: object, ...args: unknown[]) => unknown };
+    const proto = clientClass.prototype as unknown as { query: (this: object, ...args: unknown[]) => unknown };
     const original = proto.query;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const counter = this;

@@ -56,13 +56,16 @@ export class PreparedStatementClient extends ResilientPgClient {}
  */
 function namedQuery(client: pg.Client, name: string, text: string, values: unknown[]): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    const query = new pg.Query(text, values) as pg.Query & { name: string; callback: (error: Error | null, result: pg.QueryResult) => void };
+    const query = new pg.Query(text, values) as pg.Query & {
+      name: string;
+      callback: (error: Error | null, result: pg.QueryResult) => void;
+    };
     query.name = name;
     query.callback = (error, result) => {
       if (!error) return resolve(result);
       (client as unknown as { observeFailure(e: unknown): void }).observeFailure(error);
       reject(error);
     };
-    client.query(query);
+    pgQuery.call(client, query);
   });
 }
