@@ -6,6 +6,7 @@ export { SagaModule } from './saga.module.js';
 export type { SagaModuleOptions } from './saga-module-options.interface.js';
 export { SagaStore } from './persistence/saga-store.js';
 export type { SagaHistoryRow, CompanionWrite, Lease, SqlRunner } from './persistence/saga-store.js';
+export { PoolSqlRunner, sqlRunnerFor } from './persistence/pool-sql-runner.js';
 export type { SagaListCursor, SagaListFilter, SagaListPage, SagaSummary } from './persistence/saga-list-query.js';
 export { defineSaga, send } from './definition/saga-definition.js';
 export type {

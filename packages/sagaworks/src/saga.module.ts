@@ -9,6 +9,7 @@ import { SagaHistoryEntity } from './persistence/saga-history.entity.js';
 import { SagaInstanceEntity } from './persistence/saga-instance.entity.js';
 import { SagaSchemaCheck } from './persistence/saga-schema-check.js';
 import { SagaStore } from './persistence/saga-store.js';
+import { sqlRunnerFor } from './persistence/pool-sql-runner.js';
 import { RESOLVED_SAGA_OPTIONS, resolveSagaOptions } from './runtime/resolve-options.js';
 import { ChoreographyTracker } from './runtime/choreography-tracker.js';
 import { SagaClock } from './runtime/saga-clock.js';
@@ -28,7 +29,7 @@ const coreProviders: Provider[] = [
   {
     provide: SagaStore,
     useFactory: (options: ResolvedSagaModuleOptions, moduleRef: ModuleRef) =>
-      new SagaStore(() => moduleRef.get<DataSource>(getDataSourceToken(options.connectionName), { strict: false })),
+      new SagaStore(() => sqlRunnerFor(moduleRef.get<DataSource>(getDataSourceToken(options.connectionName), { strict: false }))),
     inject: [RESOLVED_SAGA_OPTIONS, ModuleRef],
   },
   {

@@ -1,6 +1,6 @@
 import { Inject, Logger, Optional } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { SagaOutbox, type SqlRunner } from 'sagaworks';
+import { SagaOutbox, type SqlRunner, sqlRunnerFor } from 'sagaworks';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PaymentStatus } from '../../entities/payment.entity';
@@ -48,19 +48,21 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
   private readonly logger = new Logger(ProcessPaymentHandler.name);
   /** The payment row of order $1, or none and the token of payment method $2, in one statement. */
   private readonly findWithTokenSql: string;
+  /** Reads outside the outbox's write, straight on the pool. */
+  private readonly sql: SqlRunner;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     private readonly outbox: SagaOutbox,
     private readonly provider: PaymentProvider,
     private readonly vault: PaymentMethodVault,
     @Optional() @Inject(DEPLOYMENT) private readonly deployment?: Deployment,
   ) {
+    this.sql = sqlRunnerFor(dataSource);
     this.findWithTokenSql = prepared(`SELECT p.id, p.status, p.reason,
         CASE WHEN p.id IS NULL THEN ${vault.tokenExpression('$2')} END AS token
       FROM (SELECT $1::uuid AS order_id) o LEFT JOIN payments p ON p.order_id = o.order_id`);
   }
-
 
   async execute(command: ProcessPaymentCommand): Promise<void> {
     const { amountCents } = command;
@@ -68,7 +70,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
     // In one process the token is read with the payment row, in one round trip; sent by message, it is looked
     // up on its own once the order is known to have no payment yet.
     const local = !invalidAmount && !this.deployment?.split;
-    const first = await this.find(command.orderId, this.dataSource, local ? command.paymentMethodId : undefined);
+    const first = await this.find(command.orderId, this.sql, local ? command.paymentMethodId : undefined);
     const existing = first.payment;
     if (existing) return this.outbox.publish(() => Promise.resolve(this.toEvent(command, existing)));
 
@@ -121,7 +123,7 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
   }
 
   /** The order's payment row, if any; with `paymentMethodId`, also the vault's token when there is no row. */
-  private async find(orderId: string, sql: SqlRunner = this.dataSource, paymentMethodId?: string): Promise<FoundPayment> {
+  private async find(orderId: string, sql: SqlRunner = this.sql, paymentMethodId?: string): Promise<FoundPayment> {
     if (paymentMethodId === undefined) {
       const rows = await sql.query<PaymentRow[]>(FIND_SQL, [orderId]);
       return { payment: rows[0] };

@@ -1,18 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * `saga_store_transitions(batch)`: stores the transitions of several sagas in one call, each exactly as the
- * single-row statement of `SagaStore` does (conditional on its version, history appended), and returns the ids it
- * stored. A function rather than one `UPDATE … FROM` over the batch: each of its statements is a primary-key
- * lookup whose cached plan cannot turn into a join over the whole table, and nothing is planned per call.
- * Rows are taken in id order, so two instances storing overlapping batches lock them in the same order.
- */
-export class CreateSagaBatchFunction1765000000000 implements MigrationInterface {
-  name = 'CreateSagaBatchFunction1765000000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION saga_store_transitions(batch jsonb) RETURNS SETOF uuid LANGUAGE plpgsql AS $fn$
+/** This migration's function, which `BatchHistoryInOneInsert1768000000200` replaces (and its down restores). */
+export function storeTransitionsV1(verb: 'CREATE' | 'CREATE OR REPLACE'): string {
+  return `
+      ${verb} FUNCTION saga_store_transitions(batch jsonb) RETURNS SETOF uuid LANGUAGE plpgsql AS $fn$
       DECLARE
         r record;
         stored_seq int;
@@ -37,7 +28,21 @@ export class CreateSagaBatchFunction1765000000000 implements MigrationInterface 
           END IF;
         END LOOP;
       END
-      $fn$`);
+      $fn$`;
+}
+
+/**
+ * `saga_store_transitions(batch)`: stores the transitions of several sagas in one call, each exactly as the
+ * single-row statement of `SagaStore` does (conditional on its version, history appended), and returns the ids it
+ * stored. A function rather than one `UPDATE … FROM` over the batch: each of its statements is a primary-key
+ * lookup whose cached plan cannot turn into a join over the whole table, and nothing is planned per call.
+ * Rows are taken in id order, so two instances storing overlapping batches lock them in the same order.
+ */
+export class CreateSagaBatchFunction1765000000000 implements MigrationInterface {
+  name = 'CreateSagaBatchFunction1765000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(storeTransitionsV1('CREATE'));
   }
 
   async down(q: QueryRunner): Promise<void> {

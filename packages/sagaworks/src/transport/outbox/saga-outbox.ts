@@ -5,6 +5,7 @@ import { EventBus, type IEvent } from '@nestjs/cqrs';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SqlRunner } from '../../persistence/saga-store.js';
+import { sqlRunnerFor } from '../../persistence/pool-sql-runner.js';
 import { isTransientInfrastructureError } from '../../runtime/infrastructure-error.js';
 import { waitOutInfrastructure } from '../../runtime/wait-out-infrastructure.js';
 import type { MessageCodec } from '../message-codec.js';
@@ -73,6 +74,7 @@ export class SagaOutbox implements OnApplicationShutdown {
   private relay?: OutboxRelay;
   private stopped = false;
   private resolvedDataSource?: DataSource;
+  private directSql?: SqlRunner;
   private readonly logger = new Logger(SagaOutbox.name);
 
   constructor(
@@ -98,7 +100,7 @@ export class SagaOutbox implements OnApplicationShutdown {
   /** Runs `work` and publishes the events it returns once its write has committed. */
   async publish(work: (sql: SqlRunner) => Promise<Produced>): Promise<void> {
     const relay = this.relay;
-    if (!relay) return this.publishHere(listOf(await work(this.dataSource())));
+    if (!relay) return this.publishHere(listOf(await work(this.sql())));
     const message = currentMessage();
     const runner = this.dataSource().createQueryRunner();
     await runner.connect();
@@ -168,6 +170,12 @@ export class SagaOutbox implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.stopped = true;
+  }
+
+  /** Single statements on the DataSource's pool (see `sqlRunnerFor`), resolved once. */
+  private sql(): SqlRunner {
+    this.directSql ??= sqlRunnerFor(this.dataSource());
+    return this.directSql;
   }
 
   private dataSource(): DataSource {
