@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** This migration's function, which `BatchHistoryInOneInsert1768000000200` replaces (and its down restores). */
+/** This migration's function, which `StoreTransitionsInOneStatement1768000000200` replaces (and its down restores). */
 export function storeTransitionsV1(verb: 'CREATE' | 'CREATE OR REPLACE'): string {
   return `
       ${verb} FUNCTION saga_store_transitions(batch jsonb) RETURNS SETOF uuid LANGUAGE plpgsql AS $fn$

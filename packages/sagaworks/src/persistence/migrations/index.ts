@@ -3,7 +3,7 @@ import { CreateSagaBatchFunction1765000000000 } from './1765000000000-create-sag
 import { IndexSagaList1766000000000 } from './1766000000000-index-saga-list.js';
 import { AllowStalledStatus1768000000000 } from './1768000000000-allow-stalled-status.js';
 import { IndexSagaLeases1768000000100 } from './1768000000100-index-saga-leases.js';
-import { BatchHistoryInOneInsert1768000000200 } from './1768000000200-batch-history-in-one-insert.js';
+import { StoreTransitionsInOneStatement1768000000200 } from './1768000000200-store-transitions-in-one-statement.js';
 
 /** The saga module's migrations; add them to the host app's `migrations` list. */
 export const sagaMigrations = [
@@ -12,5 +12,5 @@ export const sagaMigrations = [
   IndexSagaList1766000000000,
   AllowStalledStatus1768000000000,
   IndexSagaLeases1768000000100,
-  BatchHistoryInOneInsert1768000000200,
+  StoreTransitionsInOneStatement1768000000200,
 ];

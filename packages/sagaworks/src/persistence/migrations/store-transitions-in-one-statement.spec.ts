@@ -4,7 +4,10 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../../../../src/database/data-source-options.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../../test/support/test-database.js';
 import { runMigrationsExclusively } from '../run-migrations-exclusively.js';
-import { BatchHistoryInOneInsert1768000000200 } from './1768000000200-batch-history-in-one-insert.js';
+import {
+  STORE_TRANSITIONS_STATEMENT,
+  StoreTransitionsInOneStatement1768000000200,
+} from './1768000000200-store-transitions-in-one-statement.js';
 import { sagaMigrations } from './index.js';
 
 interface HistoryLine {
@@ -16,7 +19,7 @@ interface HistoryLine {
 }
 
 for (const kind of databaseKinds()) {
-  describe(`saga_store_transitions after BatchHistoryInOneInsert (${kind})`, () => {
+  describe(`saga_store_transitions after StoreTransitionsInOneStatement (${kind})`, () => {
     let db: TestDatabase;
     let ds: DataSource;
 
@@ -113,12 +116,74 @@ for (const kind of databaseKinds()) {
       expect(byId.get(stale)).toMatchObject({ version: 1, history_seq: 5 });
     });
 
+    // PGlite is one session: nothing runs beside a batch there.
+    if (kind === 'postgres')
+      it('locks a batch in id order whatever order it comes in, so two batches cannot deadlock', async () => {
+        const [first, second] = [await insertSaga(0), await insertSaga(0)].sort();
+        const holder = ds.createQueryRunner();
+        const other = ds.createQueryRunner();
+        try {
+          await holder.startTransaction();
+          await holder.query(`SELECT 1 FROM saga_instance WHERE id = $1 FOR UPDATE`, [second]);
+          // The batch lists the higher id first; stored in id order, it locks `first` and then waits for `second`.
+          const storing = ds.query(`SELECT * FROM saga_store_transitions($1::jsonb)`, [
+            JSON.stringify([row(second, 1, ['s']), row(first, 1, ['f'])]),
+          ]);
+          const deadline = Date.now() + 5_000;
+          let waiting = false;
+          while (!waiting && Date.now() < deadline) {
+            const rows = await other.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%saga_store_transitions%'`,
+            );
+            waiting = (rows as { n: number }[])[0].n > 0;
+            if (!waiting) await new Promise((r) => setTimeout(r, 20));
+          }
+          expect(waiting).toBe(true);
+          // `first` is taken already: the batch locked it before it waited.
+          await expect(other.query(`SELECT 1 FROM saga_instance WHERE id = $1 FOR UPDATE NOWAIT`, [first])).rejects.toMatchObject({
+            driverError: { code: '55P03' },
+          });
+          await holder.commitTransaction();
+          expect((await storing).length).toBe(2);
+        } finally {
+          if (holder.isTransactionActive) await holder.rollbackTransaction();
+          await holder.release();
+          await other.release();
+        }
+      });
+
+    it('looks each saga up by its primary key, in its generic plan too, among thousands of rows', async () => {
+      await ds.query(
+        `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, version, history_seq,
+           definition_hash, created_at, updated_at)
+         SELECT gen_random_uuid(), 'plan-test', 'c' || i, 'RUNNING', 0, 'one', '[]', '{}', 1, 0, 'h', now(), now()
+         FROM generate_series(1, 5000) AS i`,
+      );
+      await ds.query(`ANALYZE saga_instance`);
+      const runner = ds.createQueryRunner();
+      try {
+        await runner.query(`PREPARE store_plan(jsonb) AS ${STORE_TRANSITIONS_STATEMENT}`);
+        await runner.query(`SET plan_cache_mode = force_generic_plan`);
+        const plan = ((await runner.query(`EXPLAIN EXECUTE store_plan('[]')`)) as { 'QUERY PLAN': string }[])
+          .map((r) => r['QUERY PLAN'])
+          .join('\n');
+        // The lock's lookups (an index scan per transition) and the update's (a bitmap scan of the locked ids).
+        expect(plan).toMatch(/Index Scan using saga_instance_pkey on saga_instance/);
+        expect(plan).toMatch(/Bitmap Index Scan on saga_instance_pkey/);
+        expect(plan).not.toMatch(/Seq Scan on saga_instance/);
+        await runner.query(`RESET plan_cache_mode`);
+        await runner.query(`DEALLOCATE store_plan`);
+      } finally {
+        await runner.release();
+      }
+    });
+
     it('stores exactly what the function it replaced stored, and its down restores that one', async () => {
       // Released before the next batch: PGlite is one session, which a held runner would keep from it.
       const migrate = async (direction: 'up' | 'down'): Promise<void> => {
         const runner = ds.createQueryRunner();
         try {
-          await new BatchHistoryInOneInsert1768000000200()[direction](runner);
+          await new StoreTransitionsInOneStatement1768000000200()[direction](runner);
         } finally {
           await runner.release();
         }
