@@ -18,7 +18,7 @@ import { parkedPasses } from './parked';
 import { BENCH_SCALE_TOTAL, captureClaimQuery, captureStoreQuery, explain, insertSyntheticSagas, SCALE_DUE } from './scale';
 import type { SqlCounts } from './sql-counter';
 import { ANCHORS, targets, type RunRow } from './bench-targets';
-import { cpuLayers, type CpuProfile, profiled } from './cpu-layers';
+import { cpuLayers, type CpuProfile, profiled, saveProfile } from './cpu-layers';
 
 // stdout carries the JSON document only.
 for (const level of ['log', 'info', 'warn', 'debug'] as const) console[level] = console.error.bind(console);
@@ -152,7 +152,9 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           backgroundStatements: counts.backgroundStatements,
           nodeCpuMsPerSaga: round((cpu.user + cpu.system) / 1000 / args.n, 3),
           nodeUserCpuMsPerSaga: round(cpu.user / 1000 / args.n, 3),
-          ...(profile ? { nodeProfile: cpuLayers(profile, args.n) } : {}),
+          ...(profile
+            ? { nodeProfile: { ...cpuLayers(profile, args.n), file: saveProfile(profile, `${database}-${scenario}-c${concurrency}`) } }
+            : {}),
           pgBackendCpuMsPerSaga: backendCpu === null ? null : round((backendCpu * 1000) / args.n, 3),
           cpuBoundCeiling:
             backendCpu === null
@@ -174,7 +176,9 @@ async function throughput(app: BenchApp, database: BenchDatabase, pgTarget: Benc
           row.handRolled = {
             ...handRolled,
             pgBackendCpuMsPerSaga: peerBackendCpu === null ? null : round((peerBackendCpu * 1000) / args.n, 3),
-            ...(peerProfile ? { nodeProfile: cpuLayers(peerProfile, args.n) } : {}),
+            ...(peerProfile
+              ? { nodeProfile: { ...cpuLayers(peerProfile, args.n), file: saveProfile(peerProfile, `hand-rolled-c${concurrency}`) } }
+              : {}),
           };
           row.vsHandRolled = round(row.sagasPerSecond / handRolled.sagasPerSecond, 2);
           process.stderr.write(

@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The parts of a V8 CPU profile this reads (`Profiler.stop`'s result, or a `.cpuprofile` file). */
 export interface CpuProfile {
@@ -17,6 +20,17 @@ export interface CpuLayers {
   layers: Record<string, number>;
   /** The functions with the most self time, with the layer they count in. */
   topFunctions: { fn: string; layer: string; usPerSaga: number }[];
+  /** The profile itself, for Chrome DevTools or any .cpuprofile viewer (see `saveProfile`). */
+  file?: string;
+}
+
+/** Writes `profile` as `<tmpdir>/sagaworks-bench-profiles/<name>.cpuprofile`; returns the path. */
+export function saveProfile(profile: CpuProfile, name: string): string {
+  const dir = join(tmpdir(), 'sagaworks-bench-profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name.replace(/[^a-z0-9-]+/gi, '-')}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  return file;
 }
 
 /** Runs `work` under the V8 sampling profiler of this process (the main thread) and returns its profile. */
