@@ -126,13 +126,13 @@ for (const kind of databaseKinds()) {
           await holder.startTransaction();
           await holder.query(`SELECT 1 FROM saga_instance WHERE id = $1 FOR UPDATE`, [second]);
           // The batch lists the higher id first; stored in id order, it locks `first` and then waits for `second`.
-          const storing = ds.query(`SELECT * FROM saga_store_transitions($1::jsonb)`, [
+          const storing = ds.query<{ saga_store_transitions: string }[]>(`SELECT * FROM saga_store_transitions($1::jsonb)`, [
             JSON.stringify([row(second, 1, ['s']), row(first, 1, ['f'])]),
           ]);
           const deadline = Date.now() + 5_000;
           let waiting = false;
           while (!waiting && Date.now() < deadline) {
-            const rows = await other.query(
+            const rows: unknown = await other.query(
               `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%saga_store_transitions%'`,
             );
             waiting = (rows as { n: number }[])[0].n > 0;
