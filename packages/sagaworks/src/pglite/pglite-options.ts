@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import { pgliteDriver } from './pglite-pool.js';
 
 /** The TypeORM connection options that run on PGlite; spread them into your own (entities, migrations, ...). */
 export interface PgliteConnectionOptions {
   type: 'postgres';
-  driver: ReturnType<typeof pgliteDriver>;
+  driver: typeof pg;
   uuidExtension: 'pgcrypto';
   installExtensions: false;
   database: string;
