@@ -10,7 +10,7 @@ import { orderMix, rng, runPool, sleep } from './support/orders';
 import { checkReturns, refusingEveryFourth, ReturnClient, returnModes } from './support/returns';
 import { SERVICES, type Service, type SplitSystem, startSplitSystem } from './support/split-system';
 import { startCollector } from '../support/otlp-collector';
-import { waitFor, waitUntil } from '../support/wait-for';
+import { waitFor } from '../support/wait-for';
 
 const run = promisify(execFile);
 const rabbit = (action: 'stop_app' | 'start_app') => run('rabbitmqctl', [action], { timeout: 60_000 });
@@ -58,25 +58,24 @@ for (const kind of postgresKinds())
         const client = new OrderClient(() => [sys.procs.orders.url]);
         const random = rng(16);
         const faults: { fault: string; accepted: number; activeSagas: number; back?: unknown }[] = [];
-        // By progress, not by time: a restart takes 5-6 s, so a plan by the clock drifts past the end of the load.
-        // Each fault fires once that many orders are taken, and the last orders wait for the last fault to begin, so
-        // every fault lands while orders are still coming in and sagas are in flight.
-        const plan: { atAccepted: number; fault: readonly Service[] | 'broker' }[] = [
-          { atAccepted: 10, fault: ['inventory'] },
-          { atAccepted: 40, fault: ['payment'] },
-          { atAccepted: 70, fault: ['shipping'] },
-          { atAccepted: 100, fault: ['orders'] },
-          { atAccepted: 130, fault: ['payment', 'shipping'] },
-          { atAccepted: 160, fault: 'broker' },
+        // By time, while the load runs (about 10 orders a second for 20 s), so each fault lands mid-flight. A restart
+        // takes 5-10 s, so the plan drifts late; the last orders wait for the last fault to begin, so it still comes
+        // before the last order is taken.
+        const plan: { atMs: number; fault: readonly Service[] | 'broker' }[] = [
+          { atMs: 1_500, fault: ['inventory'] },
+          { atMs: 4_500, fault: ['payment'] },
+          { atMs: 7_500, fault: ['shipping'] },
+          { atMs: 10_500, fault: ['orders'] },
+          { atMs: 13_500, fault: ['payment', 'shipping'] },
+          { atMs: 17_000, fault: 'broker' },
         ];
         const heldBack = orders.length - 10;
         let releaseTail: () => void = () => undefined;
         const lastFaultBegun = new Promise<void>((resolve) => (releaseTail = resolve));
         const started = Date.now();
         const injector = (async () => {
-          for (const { atAccepted, fault } of plan) {
-            await waitUntil(() => client.acceptedCount >= atAccepted, 120_000);
-            await sleep(random() * 300);
+          for (const { atMs, fault } of plan) {
+            await sleep(Math.max(0, started + atMs + random() * 300 - Date.now()));
             const at = { accepted: client.acceptedCount, activeSagas: await countActive(sys.sql.orders) };
             if (fault === 'broker') {
               brokerStopped = true;
