@@ -1,28 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../../../src/database/data-source-options.js';
-import { createTestDatabase, postgresKinds, type TestDatabase } from '../../../../test/support/test-database.js';
-import { sagaMigrations } from './migrations/index.js';
-import { runMigrationsExclusively } from './run-migrations-exclusively.js';
+import { postgresKinds } from '../../../../test/support/test-database.js';
+import { migratedSagaDatabase } from '../spec-support/migrated-saga-database.js';
 import { SagaStore } from './saga-store.js';
 
 for (const kind of postgresKinds()) {
   describe(`SagaStore row locks (${kind})`, () => {
-    let db: TestDatabase;
-    let ds: DataSource;
-
-    beforeAll(async () => {
-      db = await createTestDatabase(kind);
-      ds = await new DataSource(await buildDataSourceOptions(db.target, { migrations: sagaMigrations })).initialize();
-      await runMigrationsExclusively(ds);
-    });
-
-    afterAll(async () => {
-      await ds.destroy();
-      await db.drop();
-    });
+    const saga = migratedSagaDatabase(kind);
 
     /** A saga in flight, leased to `owner` until `leaseUntil` (and due then). */
     async function insertSaga(o: {
@@ -34,7 +19,7 @@ for (const kind of postgresKinds()) {
       hash?: string;
     }): Promise<string> {
       const id = o.id ?? randomUUID();
-      await ds.query(
+      await saga.ds.query(
         `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, due_at, lease_owner,
            lease_until, wake_at, version, history_seq, definition_hash, created_at, updated_at)
          VALUES ($1::uuid, $2, $3, 'RUNNING', 0, 'one', '[]', '{}', now() + interval '1 hour', $4, $5, $5, 1, 0, $6, now(), now())`,
@@ -46,20 +31,20 @@ for (const kind of postgresKinds()) {
     const insertLeased = (owner: string, leaseUntil: Date): Promise<string> => insertSaga({ type: 'lease-test', owner, leaseUntil });
 
     const leaseOf = async (id: string): Promise<Date> =>
-      new Date((await ds.query<{ lease_until: Date }[]>(`SELECT lease_until FROM saga_instance WHERE id = $1`, [id]))[0].lease_until);
+      new Date((await saga.ds.query<{ lease_until: Date }[]>(`SELECT lease_until FROM saga_instance WHERE id = $1`, [id]))[0].lease_until);
 
     it('renewLeases renews the leases about to end, skips a row a transition holds locked, and never waits for it', async () => {
       const soon = new Date(Date.now() + 500);
       const [a, b, locked] = [await insertLeased('node-a', soon), await insertLeased('node-a', soon), await insertLeased('node-a', soon)];
       const other = await insertLeased('node-b', soon);
       // A transition of `locked` is being stored by another connection right now.
-      const holder = new pg.Client({ connectionString: db.target.url });
+      const holder = new pg.Client({ connectionString: saga.db.target.url });
       await holder.connect();
       await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM saga_instance WHERE id = $1 FOR UPDATE`, [locked]);
       try {
         const until = new Date(Date.now() + 60_000);
-        const renewed = new SagaStore(ds).renewLeases({ owner: 'node-a', until }, new Date(Date.now() + 30_000)).then(() => 'renewed');
+        const renewed = new SagaStore(saga.ds).renewLeases({ owner: 'node-a', until }, new Date(Date.now() + 30_000)).then(() => 'renewed');
         const waited = new Promise((r) => setTimeout(() => r('waited for the locked row'), 10_000).unref());
         expect(await Promise.race([renewed, waited])).toBe('renewed');
         expect((await leaseOf(a)).getTime()).toBe(until.getTime());
@@ -80,12 +65,12 @@ for (const kind of postgresKinds()) {
       await insertSaga({ type: 'hold-test', id: high, correlationId: 'a', owner: 'node-a', leaseUntil, hash: 'old-hash' });
       await insertSaga({ type: 'hold-test', id: low, correlationId: 'b', owner: 'node-a', leaseUntil, hash: 'old-hash' });
       // A batch write holds the lower id and is about to update the higher one.
-      const writer = new pg.Client({ connectionString: db.target.url });
+      const writer = new pg.Client({ connectionString: saga.db.target.url });
       await writer.connect();
       try {
         await writer.query('BEGIN');
         await writer.query(`SELECT 1 FROM saga_instance WHERE id = $1 FOR UPDATE`, [low]);
-        const held = new SagaStore(ds).hold('hold-test', 'old-hash').then(() => 'held');
+        const held = new SagaStore(saga.ds).hold('hold-test', 'old-hash').then(() => 'held');
         await new Promise((r) => setTimeout(r, 200));
         const wrote = writer.query(`UPDATE saga_instance SET version = version + 1 WHERE id = $1`, [high]).then(() => 'wrote');
         const stuck = new Promise((r) => setTimeout(() => r('the write waited on hold'), 10_000).unref());
@@ -95,7 +80,7 @@ for (const kind of postgresKinds()) {
       } finally {
         await writer.end();
       }
-      const rows = await ds.query<{ wake_at: Date | null; version: number }[]>(
+      const rows = await saga.ds.query<{ wake_at: Date | null; version: number }[]>(
         `SELECT id, wake_at, version FROM saga_instance WHERE type = 'hold-test' ORDER BY id`,
       );
       expect(rows.map((r) => [r.wake_at, r.version])).toEqual([

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../../../../src/database/data-source-options.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../../../test/support/test-database.js';
-import { runMigrationsExclusively } from '../run-migrations-exclusively.js';
+import { describe, expect, it } from '@jest/globals';
+import { databaseKinds } from '../../../../../test/support/test-database.js';
+import { migratedSagaDatabase } from '../../spec-support/migrated-saga-database.js';
 import {
   STORE_TRANSITIONS_STATEMENT,
   StoreTransitionsInOneStatement1768000000200,
 } from './1768000000200-store-transitions-in-one-statement.js';
-import { sagaMigrations } from './index.js';
 
 interface HistoryLine {
   saga_id: string;
@@ -20,24 +17,12 @@ interface HistoryLine {
 
 for (const kind of databaseKinds()) {
   describe(`saga_store_transitions after StoreTransitionsInOneStatement (${kind})`, () => {
-    let db: TestDatabase;
-    let ds: DataSource;
-
-    beforeAll(async () => {
-      db = await createTestDatabase(kind);
-      ds = await new DataSource(await buildDataSourceOptions(db.target, { migrations: sagaMigrations })).initialize();
-      await runMigrationsExclusively(ds);
-    });
-
-    afterAll(async () => {
-      await ds?.destroy();
-      await db?.drop();
-    });
+    const saga = migratedSagaDatabase(kind);
 
     /** A running saga at version 1 with `historySeq` lines of history already. */
     async function insertSaga(historySeq: number): Promise<string> {
       const id = randomUUID();
-      await ds.query(
+      await saga.ds.query(
         `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, version, history_seq,
            definition_hash, created_at, updated_at)
          VALUES ($1::uuid, 'batch-test', $1, 'RUNNING', 0, 'one', '[]', '{}', 1, $2, 'h', now(), now())`,
@@ -70,11 +55,11 @@ for (const kind of databaseKinds()) {
       const [a, b, stale] = [await insertSaga(2), await insertSaga(0), await insertSaga(5)];
       const batch = [row(a, 1, ['a1', 'a2', 'a3']), row(b, 1, ['b1']), row(stale, 7, ['never'])];
       const stored = (
-        await ds.query<{ id: string }[]>(`SELECT saga_store_transitions AS id FROM saga_store_transitions($1::jsonb)`, [
+        await saga.ds.query<{ id: string }[]>(`SELECT saga_store_transitions AS id FROM saga_store_transitions($1::jsonb)`, [
           JSON.stringify(batch),
         ])
       ).map((r) => r.id);
-      const history = await ds.query<HistoryLine[]>(
+      const history = await saga.ds.query<HistoryLine[]>(
         `SELECT saga_id, seq, step, to_status, reason FROM saga_history WHERE saga_id = ANY($1::uuid[]) ORDER BY saga_id, seq`,
         [[a, b, stale]],
       );
@@ -106,7 +91,7 @@ for (const kind of databaseKinds()) {
         ]),
       );
       expect(result.history).toHaveLength(4);
-      const rows = await ds.query<{ id: string; version: number; history_seq: number }[]>(
+      const rows = await saga.ds.query<{ id: string; version: number; history_seq: number }[]>(
         `SELECT id, version, history_seq FROM saga_instance WHERE id = ANY($1::uuid[])`,
         [[a, b, stale]],
       );
@@ -120,13 +105,13 @@ for (const kind of databaseKinds()) {
     if (kind === 'postgres')
       it('locks a batch in id order whatever order it comes in, so two batches cannot deadlock', async () => {
         const [first, second] = [await insertSaga(0), await insertSaga(0)].sort();
-        const holder = ds.createQueryRunner();
-        const other = ds.createQueryRunner();
+        const holder = saga.ds.createQueryRunner();
+        const other = saga.ds.createQueryRunner();
         try {
           await holder.startTransaction();
           await holder.query(`SELECT 1 FROM saga_instance WHERE id = $1 FOR UPDATE`, [second]);
           // The batch lists the higher id first; stored in id order, it locks `first` and then waits for `second`.
-          const storing = ds.query<{ saga_store_transitions: string }[]>(`SELECT * FROM saga_store_transitions($1::jsonb)`, [
+          const storing = saga.ds.query<{ saga_store_transitions: string }[]>(`SELECT * FROM saga_store_transitions($1::jsonb)`, [
             JSON.stringify([row(second, 1, ['s']), row(first, 1, ['f'])]),
           ]);
           const deadline = Date.now() + 5_000;
@@ -153,14 +138,14 @@ for (const kind of databaseKinds()) {
       });
 
     it('looks each saga up by its primary key, in its generic plan too, among thousands of rows', async () => {
-      await ds.query(
+      await saga.ds.query(
         `INSERT INTO saga_instance (id, type, correlation_id, status, step_index, current_step, steps, data, version, history_seq,
            definition_hash, created_at, updated_at)
          SELECT gen_random_uuid(), 'plan-test', 'c' || i, 'RUNNING', 0, 'one', '[]', '{}', 1, 0, 'h', now(), now()
          FROM generate_series(1, 5000) AS i`,
       );
-      await ds.query(`ANALYZE saga_instance`);
-      const runner = ds.createQueryRunner();
+      await saga.ds.query(`ANALYZE saga_instance`);
+      const runner = saga.ds.createQueryRunner();
       try {
         await runner.query(`PREPARE store_plan(jsonb) AS ${STORE_TRANSITIONS_STATEMENT}`);
         await runner.query(`SET plan_cache_mode = force_generic_plan`);
@@ -181,7 +166,7 @@ for (const kind of databaseKinds()) {
     it('stores exactly what the function it replaced stored, and its down restores that one', async () => {
       // Released before the next batch: PGlite is one session, which a held runner would keep from it.
       const migrate = async (direction: 'up' | 'down'): Promise<void> => {
-        const runner = ds.createQueryRunner();
+        const runner = saga.ds.createQueryRunner();
         try {
           await new StoreTransitionsInOneStatement1768000000200()[direction](runner);
         } finally {
