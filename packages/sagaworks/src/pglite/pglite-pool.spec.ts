@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import { prepared } from '../persistence/prepared-statement.js';
@@ -10,13 +10,18 @@ describe('PglitePool (pg over one PGlite session)', () => {
   let db: PGlite;
   let pool: PglitePool;
 
-  beforeEach(async () => {
+  // One database for the block: opening a PGlite takes seconds.
+  beforeAll(async () => {
     db = await PGlite.create('memory://');
     pool = new PglitePool(db);
     await pool.query(`CREATE TABLE pool_t (id int PRIMARY KEY, v text)`);
   });
 
-  afterEach(async () => {
+  beforeEach(async () => {
+    await pool.query(`TRUNCATE pool_t`);
+  });
+
+  afterAll(async () => {
     if (!db.closed) await pool.end();
   });
 
@@ -75,6 +80,7 @@ describe('PglitePool (pg over one PGlite session)', () => {
     expect(rows[0]).toEqual({ big: '9007199254740993', at: new Date('2026-12-03T00:00:00Z'), doc: { a: [1] } });
   });
 
+  // Last in the block: it ends the shared pool.
   it('closes the PGlite database when it ends, as TypeORM destroy() does', async () => {
     await new Promise<void>((resolve, reject) => pool.end((error) => (error ? reject(error) : resolve())));
     expect(db.closed).toBe(true);
